@@ -1,0 +1,1 @@
+"""The ``openseeker`` command line."""

@@ -1,0 +1,90 @@
+"""The ``openseeker`` command group. Sub-groups live in one module each and are imported lazily, so
+``openseeker --help`` stays fast and a missing optional extra only affects its own command."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+from typing import Any
+
+import click
+
+from openseeker import __version__
+from openseeker.errors import OpenSeekerError
+
+# command name -> (module, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "corpus": ("openseeker.cli.corpus", "corpus", "Ingest hyperlinked pages into a web graph; inspect and search it."),
+    "synth": ("openseeker.cli.synth", "synth", "Synthesize QA pairs and denoised agent trajectories."),
+    "agent": ("openseeker.cli.agent", "agent", "Run the search agent on a question with a live trace."),
+    "export": ("openseeker.cli.export", "export", "Export trajectories for SFT (TRL, OpenSeeker, ShareGPT) and import them."),
+    "eval": ("openseeker.cli.eval", "eval_group", "Evaluate an agent on benchmarks; judge, score and report."),
+    "train": ("openseeker.cli.train", "train", "Supervised fine-tuning of the student on exported trajectories."),
+    "web": ("openseeker.cli.web", "web", "Web search/fetch backends: try them, inspect the tool cache and budgets."),
+    "cache": ("openseeker.cli.cache", "cache", "Inspect or clear the LLM response cache."),
+    "models": ("openseeker.cli.models", "models", "The embedded local model: install, verify, benchmark."),
+    "quickstart": ("openseeker.cli.quickstart", "quickstart", "Run the whole pipeline end to end on the embedded default."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(n for n in COMMANDS if self._spec_available(n))
+
+    @staticmethod
+    def _spec_available(name: str) -> bool:
+        return importlib.util.find_spec(COMMANDS[name][0]) is not None
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS or not self._spec_available(name):
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="openseeker")
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """openseeker: build frontier deep-search agents.
+
+    Corpus -> web graph -> multi-hop QA synthesis -> denoised trajectories -> SFT -> evaluation.
+    Every stage runs offline on the embedded default (local corpus index + in-process local model) and
+    against real endpoints (any OpenAI-compatible server, web search APIs) by configuration.
+    """
+    level = logging.WARNING - 10 * verbose
+    from rich.logging import RichHandler
+
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(message)s", handlers=[RichHandler(show_path=False)])
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point: friendly messages for openseeker's own errors."""
+    try:
+        rv = cli.main(args=argv, standalone_mode=False)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
+        return rv
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except OpenSeekerError as e:
+        click.secho(f"Error ({type(e).__name__}): {e}", fg="red", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""Resumable, sharded stages and bounded async concurrency."""
+
+from openseeker.pipeline.concurrency import bounded_map, limiter
+from openseeker.pipeline.stage import Reject, StageContext, StageResult, read_rejects, read_stage, run_stage
+
+__all__ = [
+    "Reject",
+    "StageContext",
+    "StageResult",
+    "bounded_map",
+    "limiter",
+    "read_rejects",
+    "read_stage",
+    "run_stage",
+]

@@ -1,0 +1,360 @@
+"""Sharded, resumable stages.
+
+A stage maps input records to output records with an async function. Its run folder looks like::
+
+    <run>/<stage>/00000.jsonl          outputs of shard 0 (typed records as JSON lines)
+    <run>/<stage>/rejects/00000.jsonl  deliberate rejections of shard 0, each with a reason
+    <run>/<stage>/errors.jsonl         failures (exceptions); these inputs are retried on the next run
+    <run>/<stage>/_state/00000.ckpt    append-only checkpoint: one line per finished input
+    <run>/<stage>/_state/00000.done    completion marker of shard 0
+    <run>/<stage>/stats.json           counts, rejection reasons, custom counters, token usage
+    <run>/logs/<stage>.log             the stage's log
+
+Inputs are assigned to shards by position (``index // shard_size``), so the same inputs always land in
+the same shard. Re-running a stage skips completed shards; inside an unfinished shard it skips inputs
+already in the checkpoint. Each finished input is committed by (1) appending its output lines, then
+(2) appending a checkpoint line that records the new end offsets of the output and rejects files. On
+restart the files are truncated back to the last committed offsets, so a crash at any instant (even
+``kill -9`` in the middle of a write) leaves every input's outputs present exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import traceback
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import BaseModel
+
+from openseeker.config import dump_config
+from openseeker.errors import StageError
+from openseeker.io.jsonl import dumps_line, iter_jsonl
+from openseeker.pipeline.concurrency import bounded_map
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Reject:
+    """A deliberate, final rejection of one input (counted by ``reason``; kept in the rejects file)."""
+
+    reason: str
+    detail: Any = None
+    record: Any = None
+
+
+@dataclass
+class StageContext:
+    """Per-input helper handed to the stage function: custom counters and token usage."""
+
+    key: str
+    counts: Counter[str] = field(default_factory=Counter)
+    usage: Counter[str] = field(default_factory=Counter)
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Add ``n`` to the custom counter ``name`` (aggregated into ``stats.json``)."""
+        self.counts[name] += n
+
+    def add_usage(self, usage: Any) -> None:
+        """Add an LLM usage object or dict (prompt_tokens, completion_tokens, ...) to this input's total."""
+        d = usage if isinstance(usage, dict) else getattr(usage, "__dict__", {})
+        for k, v in d.items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                self.usage[k] += v
+
+
+@dataclass
+class StageResult:
+    """Summary of one stage invocation."""
+
+    stage: str
+    path: Path
+    processed: int
+    skipped: int
+    outputs: int
+    rejected: int
+    errors: int
+    stats: dict[str, Any]
+
+    @property
+    def complete(self) -> bool:
+        """True when every input has been handled (no errors left to retry)."""
+        return self.errors == 0
+
+
+def _shard_name(i: int) -> str:
+    return f"{i:05d}"
+
+
+class _ShardWriter:
+    """Appends outputs/rejects of one shard and commits each input with a checkpoint line."""
+
+    def __init__(self, stage_dir: Path, shard: int):
+        self.out_path = stage_dir / f"{_shard_name(shard)}.jsonl"
+        self.rej_path = stage_dir / "rejects" / f"{_shard_name(shard)}.jsonl"
+        self.ckpt_path = stage_dir / "_state" / f"{_shard_name(shard)}.ckpt"
+        self.rej_path.parent.mkdir(parents=True, exist_ok=True)
+        self.ckpt_path.parent.mkdir(parents=True, exist_ok=True)
+        self.done_keys: set[str] = set()
+        out_end, rej_end = self._recover()
+        self.out = open(self.out_path, "ab")  # noqa: SIM115
+        self.rej = open(self.rej_path, "ab")  # noqa: SIM115
+        self.ckpt = open(self.ckpt_path, "ab")  # noqa: SIM115
+        self.out_end, self.rej_end = out_end, rej_end
+
+    def _recover(self) -> tuple[int, int]:
+        out_end = rej_end = 0
+        good = 0
+        if self.ckpt_path.exists():
+            data = self.ckpt_path.read_bytes()
+            for line in data.split(b"\n"):
+                if not line:
+                    continue
+                try:
+                    entry = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    break  # a torn last line: that input was not committed
+                self.done_keys.add(entry["key"])
+                out_end, rej_end = entry["out_end"], entry["rej_end"]
+                good += len(line) + 1
+            if good != len(data):
+                with open(self.ckpt_path, "r+b") as fh:
+                    fh.truncate(good)
+        for path, end in ((self.out_path, out_end), (self.rej_path, rej_end)):
+            if path.exists() and path.stat().st_size != end:
+                with open(path, "r+b") as fh:  # drop lines of inputs that were written but not committed
+                    fh.truncate(end)
+        return out_end, rej_end
+
+    def commit(self, key: str, outputs: list[Any], rejects: list[dict[str, Any]], ctx: StageContext) -> None:
+        if outputs:
+            buf = b"".join(dumps_line(o) for o in outputs)
+            self.out.write(buf)
+            self.out.flush()
+            self.out_end += len(buf)
+        if rejects:
+            buf = b"".join(dumps_line(r) for r in rejects)
+            self.rej.write(buf)
+            self.rej.flush()
+            self.rej_end += len(buf)
+        entry = {
+            "key": key,
+            "out_end": self.out_end,
+            "rej_end": self.rej_end,
+            "n_out": len(outputs),
+            "rejects": [r["reason"] for r in rejects],
+            "counts": dict(ctx.counts),
+            "usage": dict(ctx.usage),
+        }
+        self.ckpt.write(orjson.dumps(entry) + b"\n")
+        self.ckpt.flush()
+        self.done_keys.add(key)
+
+    def close(self) -> None:
+        for fh in (self.out, self.rej, self.ckpt):
+            fh.close()
+
+
+def _iter_ckpt(stage_dir: Path) -> Iterator[dict[str, Any]]:
+    for ck in sorted((stage_dir / "_state").glob("*.ckpt")):
+        for line in ck.read_bytes().split(b"\n"):
+            if line:
+                try:
+                    yield orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    break
+
+
+def compute_stats(stage_dir: Path) -> dict[str, Any]:
+    """Aggregate every shard's checkpoint into stage statistics."""
+    inputs = outputs = 0
+    reasons: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
+    usage: Counter[str] = Counter()
+    for e in _iter_ckpt(stage_dir):
+        inputs += 1
+        outputs += e.get("n_out", 0)
+        reasons.update(e.get("rejects", []))
+        counts.update(e.get("counts", {}))
+        usage.update(e.get("usage", {}))
+    shards = sorted(p.stem for p in (stage_dir / "_state").glob("*.done"))
+    return {
+        "inputs_done": inputs,
+        "outputs": outputs,
+        "rejected": sum(reasons.values()),
+        "reject_reasons": dict(reasons.most_common()),
+        "counters": dict(counts),
+        "usage": dict(usage),
+        "shards_done": shards,
+    }
+
+
+def _attach_log(run_dir: Path, stage: str) -> logging.Handler:
+    (run_dir / "logs").mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(run_dir / "logs" / f"{stage}.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("openseeker").addHandler(handler)
+    if logging.getLogger("openseeker").level in (logging.NOTSET, logging.WARNING):
+        logging.getLogger("openseeker").setLevel(logging.INFO)
+    return handler
+
+
+async def run_stage(
+    run_dir: str | Path,
+    stage: str,
+    items: Iterable[T],
+    fn: Callable[[T, StageContext], Awaitable[Any]],
+    *,
+    key: Callable[[T], str],
+    shard_size: int = 1000,
+    concurrency: int = 16,
+    config: BaseModel | None = None,
+    progress: bool = False,
+    total: int | None = None,
+    description: str | None = None,
+) -> StageResult:
+    """Run ``fn`` over ``items``, writing sharded, resumable outputs under ``<run_dir>/<stage>/``.
+
+    ``fn(item, ctx)`` may return a record, a list of records (several outputs, or none), a
+    :class:`Reject`, or a list mixing records and rejects. An exception is logged to ``errors.jsonl``
+    and counted; that input is *not* checkpointed, so the next run retries it.
+
+    Args:
+        run_dir: the run folder.
+        stage: the stage name (sub-folder).
+        items: the inputs, in a deterministic order (they are assigned to shards by position).
+        fn: the async work function.
+        key: a unique, stable id for each input.
+        shard_size: inputs per shard.
+        concurrency: inputs in flight at once.
+        config: the stage's resolved config; written (redacted) to ``<run>/<stage>/config.yaml``.
+        progress: show a progress bar.
+        total: the number of inputs, for the progress bar.
+        description: the progress bar's label.
+    """
+    run_dir = Path(run_dir)
+    stage_dir = run_dir / stage
+    stage_dir.mkdir(parents=True, exist_ok=True)
+    if config is not None:
+        dump_config(config, stage_dir / "config.yaml")
+    handler = _attach_log(run_dir, stage)
+    processed = skipped = n_out = n_rej = n_err = 0
+    seen: set[str] = set()
+    started = time.monotonic()
+    bar = None
+    if progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        bar.start()
+        task_id = bar.add_task(description or stage, total=total)
+    try:
+        it = iter(items)
+        shard = 0
+        while True:
+            chunk = list(islice(it, shard_size))
+            if not chunk:
+                break
+            done_marker = stage_dir / "_state" / f"{_shard_name(shard)}.done"
+            keys = [key(x) for x in chunk]
+            for k in keys:
+                if k in seen:
+                    raise StageError(f"Stage {stage!r}: duplicate input key {k!r}; keys must be unique.")
+                seen.add(k)
+            if done_marker.exists():
+                skipped += len(chunk)
+                if bar is not None:
+                    bar.advance(task_id, len(chunk))
+                shard += 1
+                continue
+            writer = _ShardWriter(stage_dir, shard)
+            todo = [(k, x) for k, x in zip(keys, chunk, strict=True) if k not in writer.done_keys]
+            skipped += len(chunk) - len(todo)
+            if bar is not None:
+                bar.advance(task_id, len(chunk) - len(todo))
+            shard_errors = 0
+
+            async def work(pair: tuple[str, T]) -> tuple[StageContext, Any]:
+                ctx = StageContext(key=pair[0])
+                return ctx, await fn(pair[1], ctx)
+
+            try:
+                async for (k, _x), res in bounded_map(work, todo, concurrency):
+                    processed += 1
+                    if isinstance(res, BaseException):
+                        if not isinstance(res, Exception):
+                            raise res
+                        shard_errors += 1
+                        n_err += 1
+                        log.error("stage %s: input %s failed: %r", stage, k, res)
+                        with open(stage_dir / "errors.jsonl", "ab") as fh:
+                            fh.write(dumps_line({
+                                "key": k, "time": time.time(), "type": type(res).__name__, "error": str(res),
+                                "traceback": "".join(traceback.format_exception(res))[-4000:],
+                            }))
+                    else:
+                        ctx, value = res
+                        values = value if isinstance(value, list) else ([] if value is None else [value])
+                        outs = [v for v in values if not isinstance(v, Reject)]
+                        rejs = [
+                            {"key": k, "reason": v.reason, "detail": v.detail, "record": v.record}
+                            for v in values if isinstance(v, Reject)
+                        ]
+                        writer.commit(k, outs, rejs, ctx)
+                        n_out += len(outs)
+                        n_rej += len(rejs)
+                    if bar is not None:
+                        bar.advance(task_id, 1)
+            finally:
+                writer.close()
+            if shard_errors == 0:
+                done_marker.touch()
+            shard += 1
+    finally:
+        if bar is not None:
+            bar.stop()
+        logging.getLogger("openseeker").removeHandler(handler)
+        handler.close()
+    stats = compute_stats(stage_dir)
+    stats.update({
+        "stage": stage,
+        "last_run": {
+            "processed": processed, "skipped": skipped, "outputs": n_out, "rejected": n_rej,
+            "errors": n_err, "seconds": round(time.monotonic() - started, 3), "pid": os.getpid(),
+        },
+    })
+    (stage_dir / "stats.json").write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
+    return StageResult(stage, stage_dir, processed, skipped, n_out, n_rej, n_err, stats)
+
+
+def run_stage_sync(*args: Any, **kwargs: Any) -> StageResult:
+    """Blocking wrapper around :func:`run_stage`."""
+    return asyncio.run(run_stage(*args, **kwargs))
+
+
+def read_stage(run_dir: str | Path, stage: str, cls: type[R] | None = None) -> Iterator[Any]:
+    """Yield a stage's outputs in shard order, as ``cls`` records when given (else dicts)."""
+    stage_dir = Path(run_dir) / stage
+    if not stage_dir.exists():
+        raise StageError(f"No stage {stage!r} in run folder {str(run_dir)!r}; run that stage first.")
+    for path in sorted(stage_dir.glob("[0-9]*.jsonl")):
+        for row in iter_jsonl(path):
+            yield cls.from_dict(row) if cls is not None else row  # type: ignore[attr-defined]
+
+
+def read_rejects(run_dir: str | Path, stage: str) -> Iterator[dict[str, Any]]:
+    """Yield a stage's rejections (each with ``key``, ``reason``, ``detail``, ``record``)."""
+    for path in sorted((Path(run_dir) / stage / "rejects").glob("*.jsonl")):
+        yield from iter_jsonl(path)
