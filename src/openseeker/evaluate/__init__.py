@@ -1,0 +1,1 @@
+"""Evaluation: benchmarks, judges, metrics and reports."""
