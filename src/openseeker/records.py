@@ -58,8 +58,8 @@ def _from_dict(cls: type, data: dict[str, Any]) -> Any:
             kwargs[k] = _convert(hints.get(k, Any), v)
         else:
             extra[k] = v
-    if extra and "extra" in names and "extra" not in data:
-        kwargs["extra"] = extra
+    if extra and "extra" in names:
+        kwargs["extra"] = {**(kwargs.get("extra") or {}), **extra}
     return cls(**kwargs)
 
 

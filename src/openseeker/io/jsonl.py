@@ -26,8 +26,8 @@ def dumps_line(obj: Any) -> bytes:
         return orjson.dumps(to_jsonable(obj), option=_OPTS, default=str)
 
 
-def _open(path: Path, mode: str) -> IO[bytes]:
-    if path.suffix == ".gz":
+def _open(path: Path, mode: str, gz: bool | None = None) -> IO[bytes]:
+    if path.suffix == ".gz" if gz is None else gz:
         return gzip.open(path, mode)  # type: ignore[return-value]
     return open(path, mode)  # noqa: SIM115
 
@@ -79,7 +79,7 @@ def write_jsonl(path: str | Path, rows: Iterable[Any]) -> int:
     p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(p.name + ".tmp")
     n = 0
-    with _open(tmp, "wb") as fh:
+    with _open(tmp, "wb", gz=p.suffix == ".gz") as fh:
         for row in rows:
             fh.write(dumps_line(row))
             n += 1

@@ -1,0 +1,30 @@
+"""Shared fixtures: an isolated user cache dir, the path of ../shared (when present)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests never touch the user's real caches, and never reach a model hub.
+    cache = tmp_path_factory.getbasetemp() / "user-cache"
+    monkeypatch.setenv("OPENSEEKER_CACHE", str(cache / "llm.sqlite"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    if "OPENSEEKER_MODELS_DIR" not in os.environ:
+        monkeypatch.setenv("OPENSEEKER_MODELS_DIR", str(Path.home() / ".cache" / "openseeker" / "models"))
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """``../shared`` beside the repository; skips the test when it is absent."""
+    if not SHARED.exists():
+        pytest.skip(f"needs the shared data folder {SHARED} (not present)")
+    return SHARED
