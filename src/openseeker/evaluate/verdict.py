@@ -37,4 +37,6 @@ class Judge(Protocol):
 
     name: str
 
-    async def judge(self, question: str, gold: str, response: str, *, aliases: list[str] | None = None) -> Verdict: ...
+    async def judge(
+        self, question: str, gold: str, response: str, *, aliases: list[str] | None = None
+    ) -> Verdict: ...
