@@ -29,19 +29,19 @@ def _convert(tp: Any, value: Any) -> Any:
         return None
     origin = get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        args = [a for a in get_args(tp) if a is not type(None)]
-        for a in args:
+        members = [a for a in get_args(tp) if a is not type(None)]
+        for a in members:
             if isinstance(a, type) and dataclasses.is_dataclass(a) and isinstance(value, dict):
                 return _convert(a, value)
-        return _convert(args[0], value) if len(args) == 1 else value
+        return _convert(members[0], value) if len(members) == 1 else value
     if origin in (list, tuple, set, frozenset) or tp in (list, tuple):
-        args = get_args(tp)
-        inner = args[0] if args else Any
+        largs: tuple[Any, ...] = get_args(tp)
+        inner = largs[0] if largs else Any
         items = [_convert(inner, v) for v in value]
         return tuple(items) if origin is tuple else items
     if origin is dict:
-        args = get_args(tp)
-        inner = args[1] if len(args) == 2 else Any
+        dargs: tuple[Any, ...] = get_args(tp)
+        inner = dargs[1] if len(dargs) == 2 else Any
         return {k: _convert(inner, v) for k, v in value.items()}
     if isinstance(tp, type) and dataclasses.is_dataclass(tp) and isinstance(value, dict):
         return _from_dict(tp, value)

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from openseeker.errors import StageError
-from openseeker.pipeline import Reject, StageContext, bounded_map, limiter, read_rejects, read_stage, run_stage
+from openseeker.pipeline import (
+    Reject,
+    StageContext,
+    bounded_map,
+    limiter,
+    read_rejects,
+    read_stage,
+    run_stage,
+)
 from openseeker.records import Record
 
 

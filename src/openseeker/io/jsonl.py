@@ -29,7 +29,7 @@ def dumps_line(obj: Any) -> bytes:
 def _open(path: Path, mode: str, gz: bool | None = None) -> IO[bytes]:
     if path.suffix == ".gz" if gz is None else gz:
         return gzip.open(path, mode)  # type: ignore[return-value]
-    return open(path, mode)  # noqa: SIM115
+    return open(path, mode)
 
 
 def iter_jsonl(path: str | Path, *, skip_bad: bool = False, bad: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:
@@ -43,7 +43,7 @@ def iter_jsonl(path: str | Path, *, skip_bad: bool = False, bad: list[dict[str, 
     n = 0
     try:
         with _open(p, "rb") as fh:
-            for n, raw in enumerate(fh, 1):  # noqa: B007
+            for n, raw in enumerate(fh, 1):
                 line = raw.strip()
                 if not line:
                     continue

@@ -61,7 +61,7 @@ class StageContext:
 
     key: str
     counts: Counter[str] = field(default_factory=Counter)
-    usage: Counter[str] = field(default_factory=Counter)
+    usage: dict[str, float] = field(default_factory=dict)
 
     def count(self, name: str, n: int = 1) -> None:
         """Add ``n`` to the custom counter ``name`` (aggregated into ``stats.json``)."""
@@ -72,7 +72,7 @@ class StageContext:
         d = usage if isinstance(usage, dict) else getattr(usage, "__dict__", {})
         for k, v in d.items():
             if isinstance(v, int | float) and not isinstance(v, bool):
-                self.usage[k] += v
+                self.usage[k] = self.usage.get(k, 0) + v
 
 
 @dataclass
@@ -109,9 +109,9 @@ class _ShardWriter:
         self.ckpt_path.parent.mkdir(parents=True, exist_ok=True)
         self.done_keys: set[str] = set()
         out_end, rej_end = self._recover()
-        self.out = open(self.out_path, "ab")  # noqa: SIM115
-        self.rej = open(self.rej_path, "ab")  # noqa: SIM115
-        self.ckpt = open(self.ckpt_path, "ab")  # noqa: SIM115
+        self.out = open(self.out_path, "ab")
+        self.rej = open(self.rej_path, "ab")
+        self.ckpt = open(self.ckpt_path, "ab")
         self.out_end, self.rej_end = out_end, rej_end
 
     def _recover(self) -> tuple[int, int]:
