@@ -1,0 +1,78 @@
+"""Configuration of the search agent."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from openseeker.config import StrictModel
+
+
+class AgentConfig(StrictModel):
+    """Agent loop options; the defaults follow the OpenSeeker paper (METHOD sections 3.1, 5.3, 5.5)."""
+
+    mode: Literal["text", "native"] = Field(
+        default="text",
+        description="text: OpenSeeker tags in the completion (released models, local models); "
+        "native: the endpoint's tool calling (chat APIs)",
+    )
+    context: Literal["raw", "retrospective"] = Field(
+        default="raw",
+        description="what the acting model sees: raw responses, or the teacher's summarized history",
+    )
+    max_tool_calls: int = Field(
+        default=200, ge=1, description="tool-call limit of one run (parse failures count)"
+    )
+    max_turns: int = Field(default=400, ge=1, description="assistant turns before a final answer is forced")
+    max_context_tokens: int = Field(
+        default=256_000, ge=512, description="context budget (prompt + generation)"
+    )
+    max_tokens: int = Field(default=32_768, ge=16, description="generation budget of one turn")
+    min_generation_tokens: int = Field(
+        default=2048,
+        ge=1,
+        description="below this generation budget the agent stops using tools and concludes",
+    )
+    forced_min_tokens: int = Field(
+        default=128,
+        ge=1,
+        description="below this budget no answer is generated (finish_reason context_limit)",
+    )
+    on_tool_limit: Literal["force_answer", "stop"] = Field(
+        default="force_answer",
+        description="force_answer: one more turn with tools disabled (OpenSeeker-v2); "
+        "stop: end the run at once (OpenSeeker-v1)",
+    )
+    count_parse_errors: bool = Field(
+        default=True, description="a turn without call or answer counts as a tool call"
+    )
+    forced_answer_retries: int = Field(default=3, ge=1, description="attempts at a tool-free final answer")
+    tool_role: Literal["tool", "user"] = Field(
+        default="tool",
+        description="text mode: tool responses as role=tool messages (the completions provider "
+        "renders them as <tool_response> user turns) or as one user message with <tool_response> blocks",
+    )
+    parallel_tools: bool = Field(default=True, description="run the calls of one turn concurrently")
+    constrain_format: bool = Field(
+        default=False,
+        description="send a GBNF grammar forcing the turn format "
+        "(llama.cpp backends; for small local models)",
+    )
+    grammar_open_think: bool = Field(
+        default=True, description="the grammar starts with <think> (False when the provider prefills it)"
+    )
+    grammar_max_thought_chars: int = 600
+    grammar_max_calls: int = 3
+    summarize_min_chars: int = Field(
+        default=200, description="shorter responses are kept verbatim as summaries"
+    )
+    summarizer_max_tokens: int = 2048
+    summary_language: Literal["auto", "en", "zh"] = "auto"
+    system_template: str | None = Field(
+        default=None, description="a system prompt template with a {tools} field (default: ours, EN)"
+    )
+    token_counter: str = Field(
+        default="chars", description="chars (characters/4) or tokenizer:<name-or-path> (needs transformers)"
+    )
+    forced_prefix: str | None = Field(default=None, description="text a forced final turn starts with")

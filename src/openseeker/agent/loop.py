@@ -1,0 +1,337 @@
+"""The ReAct loop: generate a turn, run its tool calls, repeat until an answer or a limit.
+
+One loop serves teacher rollouts (``context="retrospective"``), inference and evaluation (``"raw"``). Each
+request is rendered from the trajectory record by :func:`~openseeker.agent.context.render_context`, so the
+record holds exactly what every request contained.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, Literal
+
+from openseeker.agent import prompts
+from openseeker.agent.config import AgentConfig
+from openseeker.agent.context import (
+    TokenCounter,
+    chars_per_token,
+    count_messages,
+    render_context,
+    tokenizer_counter,
+)
+from openseeker.agent.format import (
+    format_calls,
+    format_turn,
+    parse_error_message,
+    parse_turn,
+    strip_blocks,
+    system_prompt,
+    turn_grammar,
+)
+from openseeker.agent.records import Observation, Step, Trajectory
+from openseeker.agent.summarize import Summarizer
+from openseeker.errors import ContextLengthError
+from openseeker.llm.base import LLM
+from openseeker.llm.types import GenerateConfig, LLMOutput, ToolCall, Usage
+from openseeker.tools.base import Toolset
+
+OnStep = Callable[[Trajectory, Step], Any]
+CONTEXT_LIMIT_ANSWER = "<answer>The maximum context length was reached before an answer was found.</answer>"
+_SKIPPED = "Error: the tool-call limit was reached; this call was not run."
+
+
+def make_counter(spec: str) -> TokenCounter:
+    """A token counter from ``AgentConfig.token_counter``."""
+    if spec == "chars":
+        return chars_per_token
+    if spec.startswith("tokenizer:"):
+        return tokenizer_counter(spec.split(":", 1)[1])
+    from openseeker.errors import ConfigError
+
+    raise ConfigError(f"token_counter must be 'chars' or 'tokenizer:<name>', got {spec!r}")
+
+
+class Agent:
+    """A search agent.
+
+    Args:
+        llm: the acting model (the teacher in synthesis, the student at inference).
+        toolset: the tools it may call.
+        config: loop options.
+        summarizer: the model that writes retrospective summaries (defaults to ``llm``).
+        token_counter: overrides ``config.token_counter``.
+    """
+
+    def __init__(
+        self,
+        llm: LLM,
+        toolset: Toolset,
+        config: AgentConfig | None = None,
+        summarizer: LLM | None = None,
+        *,
+        token_counter: TokenCounter | None = None,
+    ):
+        self.llm = llm
+        self.toolset = toolset
+        self.config = config or AgentConfig()
+        self.summarizer_llm = summarizer
+        self.count = token_counter or make_counter(self.config.token_counter)
+
+    # ------------------------------------------------------------------------------------------- public
+
+    async def run(
+        self,
+        question: str,
+        *,
+        id: str = "",
+        context: Literal["raw", "retrospective"] | None = None,
+        scope: str | None = None,
+        on_step: OnStep | None = None,
+    ) -> Trajectory:
+        """Answer ``question``; return the full trajectory (never raises for model misbehaviour).
+
+        Args:
+            question: the user question.
+            id: the trajectory id (a random one when empty).
+            context: ``raw`` or ``retrospective`` (default: ``config.context``).
+            scope: the LLM cache scope (one per rollout, so repeated rollouts are not collapsed).
+            on_step: called with ``(trajectory, step)`` after every finished step (may be async).
+        """
+        cfg = self.config
+        strategy = context or cfg.context
+        specs = self.toolset.specs
+        traj = Trajectory(
+            id=id or uuid.uuid4().hex[:12],
+            question=question,
+            model=self.llm.name,
+            mode=cfg.mode,
+            context=strategy,
+            system=system_prompt(specs, cfg.system_template) if cfg.mode == "text" else self._native_system(),
+            tools=list(specs),
+            metadata={"scope": scope} if scope else {},
+        )
+        summarizer = None
+        if strategy == "retrospective":
+            summarizer = Summarizer(
+                self.summarizer_llm or self.llm,
+                min_chars=cfg.summarize_min_chars,
+                max_tokens=cfg.summarizer_max_tokens,
+                language=cfg.summary_language,
+            )
+        usage = Usage()
+        start = time.monotonic()
+        forced_by: str | None = None
+        try:
+            while True:
+                if forced_by is None and len(traj.steps) >= cfg.max_turns:
+                    forced_by = "turn_limit"
+                step, out_usage, forced_by, done = await self._turn(traj, strategy, forced_by, scope)
+                usage = usage + out_usage
+                if step is None:  # no room left to generate anything
+                    traj.finish_reason = "context_limit"
+                    traj.final_response = CONTEXT_LIMIT_ANSWER
+                    break
+                traj.steps.append(step)
+                if done:
+                    await self._notify(on_step, traj, step)
+                    break
+                await self._act(traj, step, summarizer, scope)
+                await self._notify(on_step, traj, step)
+                if traj.tool_calls >= cfg.max_tool_calls and forced_by is None:
+                    if cfg.on_tool_limit == "stop":
+                        traj.finish_reason = "tool_limit"
+                        traj.final_response = strip_blocks(step.content)
+                        break
+                    forced_by = "tool_limit"
+        finally:
+            traj.seconds = time.monotonic() - start
+            traj.usage = {"agent": usage.to_dict()}
+            if summarizer is not None:
+                traj.usage["summarizer"] = summarizer.usage.to_dict()
+            if forced_by:
+                traj.metadata["forced_by"] = forced_by
+        return traj
+
+    # ------------------------------------------------------------------------------------------ helpers
+
+    def _native_system(self) -> str:
+        return prompts.load("system_en").split("\n\n# Tools", 1)[0].strip()
+
+    async def _notify(self, on_step: OnStep | None, traj: Trajectory, step: Step) -> None:
+        if on_step is not None:
+            res = on_step(traj, step)
+            if inspect.isawaitable(res):
+                await res
+
+    def _gen_config(self, max_tokens: int, tools_enabled: bool, prefill: str | None) -> GenerateConfig:
+        cfg = self.config
+        grammar = None
+        if cfg.constrain_format and cfg.mode == "text":
+            grammar = turn_grammar(
+                self.toolset.specs if tools_enabled else [],
+                max_thought_chars=cfg.grammar_max_thought_chars,
+                max_calls=cfg.grammar_max_calls,
+                open_think=cfg.grammar_open_think and prefill is None,
+            )
+        return GenerateConfig(max_tokens=max_tokens, grammar=grammar, prefill=prefill)
+
+    async def _turn(
+        self,
+        traj: Trajectory,
+        strategy: Literal["raw", "retrospective"],
+        forced_by: str | None,
+        scope: str | None,
+    ) -> tuple[Step | None, Usage, str | None, bool]:
+        """Generate one step. Returns (step or None when nothing fits, usage, forced_by, finished)."""
+        cfg = self.config
+        upto = len(traj.steps)
+        msgs = render_context(traj, strategy, upto, tool_role=cfg.tool_role)
+        prompt_tokens = count_messages(msgs, self.count)
+        raw_tokens = (
+            prompt_tokens
+            if strategy == "raw"
+            else count_messages(render_context(traj, "raw", upto, tool_role=cfg.tool_role), self.count)
+        )
+        retro_tokens = prompt_tokens if strategy == "retrospective" else raw_tokens
+        max_tokens = min(cfg.max_tokens, cfg.max_context_tokens - prompt_tokens)
+        usage = Usage()
+        attempts = 0
+        gen_seconds = 0.0
+        while True:
+            if forced_by is None and max_tokens < cfg.min_generation_tokens:
+                forced_by = "context"
+            if max_tokens < cfg.forced_min_tokens:
+                return None, usage, forced_by, True
+            forced = forced_by is not None
+            prefill = (cfg.forced_prefix or prompts.load("forced_en").strip()) if forced else None
+            native_tools = self.toolset.specs if (cfg.mode == "native" and not forced) else None
+            attempts += 1
+            t0 = time.monotonic()
+            try:
+                out: LLMOutput = await self.llm.generate(
+                    msgs,
+                    tools=native_tools,
+                    config=self._gen_config(max_tokens, not forced, prefill),
+                    scope=scope if attempts == 1 or scope is None else f"{scope}|a{attempts}",
+                )
+            except ContextLengthError:
+                gen_seconds += time.monotonic() - t0
+                # Shrink the generation budget by 10 % (METHOD 5.3); the checks above then force an answer.
+                max_tokens = int(max_tokens * 0.9)
+                continue
+            gen_seconds += time.monotonic() - t0
+            usage = usage + out.usage
+            step = self._make_step(upto, out, prefill)
+            step.max_tokens, step.attempts, step.seconds = max_tokens, attempts, gen_seconds
+            step.prompt_tokens, step.prompt_tokens_raw, step.prompt_tokens_retrospective = (
+                prompt_tokens,
+                raw_tokens,
+                retro_tokens,
+            )
+            step.completion_tokens = out.usage.completion_tokens or self.count(out.text)
+            if not forced:
+                if step.answer is not None:
+                    self._finish(traj, step, "answer")
+                    return step, usage, forced_by, True
+                if cfg.mode == "native" and not step.calls and step.parse_error is None:
+                    step.answer = strip_blocks(step.content)
+                    self._finish(traj, step, "answer")
+                    return step, usage, forced_by, True
+                return step, usage, forced_by, False
+            # Tools are disabled: an answer (tagged or plain text) ends the run; new calls are discarded.
+            step.forced = True
+            if step.calls and attempts < cfg.forced_answer_retries:
+                continue
+            if step.calls or (step.answer is None and not strip_blocks(step.content)):
+                step.calls, step.parse_error = [], None
+                self._finish(traj, step, "no_final_answer_after_tools_disabled")
+                traj.final_answer = None
+                return step, usage, forced_by, True
+            if step.answer is None:
+                step.answer = strip_blocks(step.content)
+            step.parse_error = None
+            self._finish(traj, step, "forced_answer")
+            return step, usage, forced_by, True
+
+    def _make_step(self, index: int, out: LLMOutput, prefill: str | None) -> Step:
+        text = out.text
+        if prefill:
+            # The provider appended the prefill to the prompt; the turn as a whole starts with it.
+            text = prefill + ("" if text.startswith((" ", "\n")) else " ") + text
+            if "</think>" not in text and out.reasoning is None and "<answer>" in text:
+                head, _, tail = text.partition("<answer>")
+                text = head + "</think>\n\n<answer>" + tail
+        parsed = parse_turn(text, out.reasoning)
+        step = Step(index=index, reasoning=parsed.reasoning, content=parsed.content, prefill=prefill)
+        if self.config.mode == "native" and out.tool_calls:
+            step.native_tool_calls = True
+            step.calls = [
+                Observation(c.name, dict(c.arguments), id=c.id or f"call_{index}_{i}")
+                for i, c in enumerate(out.tool_calls)
+            ]
+            step.text = format_turn(
+                parsed.reasoning,
+                (parsed.content + "\n" if parsed.content else "") + format_calls(list(out.tool_calls)),
+            )
+            return step
+        step.text = parsed.text
+        if parsed.answer is not None:
+            step.answer = parsed.answer
+        elif parsed.calls:
+            step.calls = [Observation(c.name, dict(c.arguments)) for c in parsed.calls]
+            if parsed.errors:  # the calls that did not decode still get an observation each
+                step.calls.extend(
+                    Observation("invalid_tool_call", {}, response=f"Error: {e}", error=True)
+                    for e in parsed.errors
+                )
+        elif self.config.mode == "text" or parsed.errors:
+            step.parse_error = parse_error_message(parsed.errors)
+        return step
+
+    def _finish(self, traj: Trajectory, step: Step, reason: str) -> None:
+        traj.finish_reason = reason
+        traj.final_answer = step.answer
+        traj.final_response = strip_blocks(step.content) if step.content else (step.answer or "")
+
+    async def _act(
+        self, traj: Trajectory, step: Step, summarizer: Summarizer | None, scope: str | None
+    ) -> None:
+        """Run the step's calls (and, concurrently, summarize the previous step's responses)."""
+        cfg = self.config
+        t0 = time.monotonic()
+        budget = cfg.max_tool_calls - traj.tool_calls
+        todo = [c for c in step.calls if not c.error]
+        run_now, skipped = todo[: max(0, budget)], todo[max(0, budget) :]
+        for c in skipped:
+            c.response, c.error = _SKIPPED, True
+
+        async def one(obs: Observation) -> None:
+            res = await self.toolset.call(ToolCall(obs.name, obs.arguments, obs.id))
+            obs.response, obs.error, obs.seconds = res.content, res.error, res.seconds
+
+        async def run_tools() -> None:
+            if cfg.parallel_tools:
+                await asyncio.gather(*(one(o) for o in run_now))
+            else:
+                for o in run_now:
+                    await one(o)
+            step.tool_seconds = time.monotonic() - t0
+
+        async def summarize_previous() -> None:
+            # One step behind (METHOD 3.1): the new observation has arrived, so the previous one is compressed.
+            if summarizer is None or len(traj.steps) < 2:
+                return
+            prev = traj.steps[-2]
+            s0 = time.monotonic()
+            await asyncio.gather(*(summarizer.summarize(traj.question, o, scope=scope) for o in prev.calls))
+            prev.summary_seconds = time.monotonic() - s0
+
+        await asyncio.gather(run_tools(), summarize_previous())
+        n_calls = len(step.calls) - len(skipped)
+        if n_calls == 0 and step.parse_error is not None and cfg.count_parse_errors:
+            n_calls = 1
+        traj.tool_calls += n_calls
