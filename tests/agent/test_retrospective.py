@@ -73,11 +73,11 @@ def test_exact_teacher_context_at_each_step(toolset: Toolset) -> None:
     head = [{"role": "system", "content": system}, {"role": "user", "content": Q}]
     expected = [
         head,
-        head + [asst(0), *tools(0, False)],
-        head + [asst(0), *tools(0, True), asst(1), *tools(1, False)],
-        head + [asst(0), *tools(0, True), asst(1), *tools(1, True), asst(2), *tools(2, False)],
-        head
-        + [
+        [*head, asst(0), *tools(0, False)],
+        [*head, asst(0), *tools(0, True), asst(1), *tools(1, False)],
+        [*head, asst(0), *tools(0, True), asst(1), *tools(1, True), asst(2), *tools(2, False)],
+        [
+            *head,
             asst(0),
             *tools(0, True),
             asst(1),
