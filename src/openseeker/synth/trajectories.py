@@ -1,0 +1,283 @@
+"""Denoised trajectory synthesis (METHOD section 3): teacher rollouts with a retrospective context,
+rejection sampling by the judge, stored with every raw response for the student's view.
+
+For each QA pair, ``rollouts`` independent runs of the teacher (each with its own LLM cache scope) are
+made. A rollout is kept when it ended with an answer that the judge finds correct against the gold answer
+and passes the optional filters; every other rollout is a counted, inspectable rejection in
+``<run>/trajectories/rejects/`` (reasons: ``finish_<reason>``, ``too_few_tool_calls``,
+``context_too_long``, ``incorrect``, ``unparsed_verdict``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from openseeker.agent import Agent, AgentConfig, Trajectory
+from openseeker.agent.context import context_tokens
+from openseeker.agent.summarize import detect_language
+from openseeker.config import StrictModel
+from openseeker.errors import ConfigError, DataError
+from openseeker.evaluate.verdict import Judge
+from openseeker.io.jsonl import iter_jsonl
+from openseeker.llm.config import RolesConfig
+from openseeker.llm.registry import Roles
+from openseeker.pipeline.stage import Reject, StageContext, StageResult, run_stage
+from openseeker.tools.base import Toolset
+from openseeker.tools.config import ToolsConfig
+
+log = logging.getLogger(__name__)
+STAGE = "trajectories"
+
+
+class TrajSynthConfig(StrictModel):
+    """The trajectory synthesis stage."""
+
+    qa: str | None = Field(
+        default=None,
+        description="a QA run folder (<qa>/qa/*.jsonl) or a JSONL file with "
+        "question/answer (+ id, aliases, language)",
+    )
+    out: str | None = Field(default=None, description="the run folder; records go to <out>/trajectories/")
+    roles: RolesConfig = Field(default_factory=RolesConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
+    agent: AgentConfig = Field(default_factory=lambda: AgentConfig(context="retrospective"))
+    role: str = Field(default="teacher", description="the role that acts (the teacher)")
+    context: Literal["raw", "retrospective"] = Field(
+        default="retrospective", description="the teacher's view"
+    )
+    rollouts: int = Field(default=1, ge=1, description="rollouts per question (rejection sampling)")
+    limit: int | None = Field(default=None, description="only the first N questions")
+    judge_style: str = Field(
+        default="binary", description="judge prompt style; 'none' keeps rollouts unjudged"
+    )
+    keep_incorrect: bool = Field(default=False, description="keep judged-incorrect rollouts (labelled)")
+    keep_forced: bool = Field(
+        default=False, description="keep rollouts answered only after tools were disabled"
+    )
+    min_tool_calls: int = Field(
+        default=0, ge=0, description="reject rollouts with fewer tool calls (OpenSeeker-v2's low-step filter)"
+    )
+    max_raw_context_tokens: int | None = Field(
+        default=256_000, description="reject rollouts whose raw (student) context exceeds this"
+    )
+    concurrency: int = 16
+    shard_size: int = 1000
+    cache: str | None = Field(default=None, description="LLM response cache; default <out>/cache/llm.sqlite")
+    progress: bool = True
+
+
+@dataclass
+class TrajTask:
+    """One rollout of one QA pair."""
+
+    qa: dict[str, Any]
+    rollout: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.qa['id']}#r{self.rollout}"
+
+
+def read_qa(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """QA items from a QA run folder (``<path>/qa/*.jsonl``) or a JSONL file.
+
+    Each item needs ``question`` and ``answer``; ``id`` defaults to ``q<position>``.
+
+    Raises:
+        DataError: naming the file and line of an item without a question or answer.
+    """
+    p = Path(path)
+    if p.is_dir():
+        files = sorted((p / "qa").glob("[0-9]*.jsonl")) if (p / "qa").is_dir() else []
+        if not files:
+            raise ConfigError(
+                f"{str(p)!r} holds no QA records (<run>/qa/*.jsonl); run `openseeker synth qa` first "
+                "or pass a JSONL file."
+            )
+    elif p.exists():
+        files = [p]
+    else:
+        raise ConfigError(f"QA input {str(p)!r} does not exist.")
+    items: list[dict[str, Any]] = []
+    for f in files:
+        for line_no, row in enumerate(iter_jsonl(f), 1):
+            if limit is not None and len(items) >= limit:
+                return items
+            q, a = row.get("question", row.get("query")), row.get("answer")
+            if not isinstance(q, str) or not q.strip() or a is None or not str(a).strip():
+                raise DataError(
+                    "a QA item needs non-empty 'question' and 'answer'",
+                    path=str(f),
+                    position=f"line {line_no}",
+                )
+            items.append(
+                {
+                    "id": str(row.get("id") or f"q{len(items)}"),
+                    "question": q,
+                    "answer": str(a),
+                    "aliases": list(row.get("aliases") or []),
+                    "language": row.get("language") or detect_language(q),
+                }
+            )
+    return items
+
+
+def _tasks(items: list[dict[str, Any]], rollouts: int) -> Iterator[TrajTask]:
+    for qa in items:
+        for k in range(rollouts):
+            yield TrajTask(qa, k)
+
+
+class TrajectorySynthesizer:
+    """The per-rollout work function of the stage (callable with ``(task, ctx)``)."""
+
+    def __init__(
+        self,
+        config: TrajSynthConfig,
+        agent: Agent,
+        judges: dict[str, Judge] | None,
+        judge_factory: Any = None,
+    ):
+        self.config = config
+        self.agent = agent
+        self.judges = judges if judges is not None else {}
+        self.judge_factory = judge_factory
+
+    def judge_for(self, lang: str) -> Judge | None:
+        if self.config.judge_style == "none":
+            return None
+        if lang not in self.judges:
+            if self.judge_factory is None:
+                return next(iter(self.judges.values()), None)
+            self.judges[lang] = self.judge_factory(lang)
+        return self.judges[lang]
+
+    async def __call__(self, task: TrajTask, ctx: StageContext) -> Trajectory | Reject:
+        cfg = self.config
+        qa = task.qa
+        traj = await self.agent.run(
+            qa["question"], id=task.key, context=cfg.context, scope=f"traj:{qa['id']}:{task.rollout}"
+        )
+        traj.gold, traj.aliases = qa["answer"], qa["aliases"]
+        traj.metadata.update(
+            {"qa_id": qa["id"], "rollout": task.rollout, "language": qa["language"], "role": cfg.role}
+        )
+        ctx.count("rollouts")
+        ctx.count("tool_calls", traj.tool_calls)
+        ctx.count("steps", len(traj.steps))
+        ctx.count(f"finish_{traj.finish_reason}")
+        for usage in traj.usage.values():
+            ctx.add_usage(usage)
+        record = traj.to_dict()
+        ok_finish = traj.finish_reason == "answer" or (
+            cfg.keep_forced and traj.finish_reason == "forced_answer"
+        )
+        if not ok_finish:
+            return Reject(f"finish_{traj.finish_reason}", {"tool_calls": traj.tool_calls}, record)
+        if traj.tool_calls < cfg.min_tool_calls:
+            return Reject(
+                "too_few_tool_calls", {"tool_calls": traj.tool_calls, "min": cfg.min_tool_calls}, record
+            )
+        if cfg.max_raw_context_tokens is not None:
+            raw = context_tokens(traj, "raw", counter=self.agent.count)
+            traj.metadata["raw_context_tokens"] = raw
+            if raw > cfg.max_raw_context_tokens:
+                return Reject("context_too_long", {"raw_tokens": raw}, traj.to_dict())
+        judge = self.judge_for(qa["language"])
+        if judge is None:
+            return traj
+        verdict = await judge.judge(
+            qa["question"], qa["answer"], traj.final_response, aliases=qa["aliases"] or None
+        )
+        traj.correct, traj.verdict = verdict.correct, verdict.to_dict()
+        if verdict.correct is None:
+            return Reject("unparsed_verdict", {"raw": verdict.raw[:500]}, traj.to_dict())
+        if not verdict.correct:
+            ctx.count("incorrect")
+            if not cfg.keep_incorrect:
+                return Reject(
+                    "incorrect", {"answer": traj.final_answer, "gold": qa["answer"]}, traj.to_dict()
+                )
+        else:
+            ctx.count("correct")
+        return traj
+
+
+async def arun_trajectory_synthesis(
+    config: TrajSynthConfig,
+    roles: Roles | None = None,
+    *,
+    toolset: Toolset | None = None,
+    judge: Judge | None = None,
+) -> StageResult:
+    """Async form of :func:`run_trajectory_synthesis`."""
+    if not config.out:
+        raise ConfigError("Trajectory synthesis needs an output run folder (out / --out).")
+    if not config.qa:
+        raise ConfigError("Trajectory synthesis needs QA input (qa / --qa): a QA run folder or a JSONL file.")
+    items = read_qa(config.qa, config.limit)
+    run = Path(config.out)
+    own_roles = roles is None
+    if roles is None:
+        roles = Roles(config.roles, cache_path=config.cache or run / "cache" / "llm.sqlite")
+    try:
+        if toolset is None:
+            from openseeker.tools.factory import build_toolset
+
+            toolset = build_toolset(config.tools, roles["summarizer"])
+        agent = Agent(roles[config.role], toolset, config.agent, summarizer=roles["summarizer"])
+        factory = None
+        if judge is None and config.judge_style != "none":
+            from openseeker.evaluate.judges import get_judge
+
+            judge_llm = roles["judge"]
+
+            def factory(lang: str) -> Judge:
+                return get_judge(config.judge_style, judge_llm, "zh" if lang == "zh" else "en")
+
+        synth = TrajectorySynthesizer(config, agent, {"*": judge} if judge is not None else None, factory)
+        tasks = list(_tasks(items, config.rollouts))
+        return await run_stage(
+            run,
+            STAGE,
+            tasks,
+            synth,
+            key=lambda t: t.key,
+            shard_size=config.shard_size,
+            concurrency=config.concurrency,
+            config=config,
+            progress=config.progress,
+            total=len(tasks),
+            description=f"trajectories ({config.rollouts}x{len(items)})",
+        )
+    finally:
+        if own_roles:
+            await roles.aclose()
+
+
+def run_trajectory_synthesis(
+    config: TrajSynthConfig,
+    roles: Roles | None = None,
+    *,
+    toolset: Toolset | None = None,
+    judge: Judge | None = None,
+) -> StageResult:
+    """Synthesize trajectories for the QA items of ``config.qa``; records go to ``<out>/trajectories/``.
+
+    Args:
+        config: the stage config (qa, out, rollouts, filters, agent limits, roles, tools).
+        roles: ready LLM roles; by default built from ``config.roles`` with the response cache.
+        toolset: ready tools; by default ``openseeker.tools.factory.build_toolset(config.tools, summarizer)``.
+        judge: the judge; by default ``get_judge(config.judge_style, roles["judge"], lang)`` per language.
+
+    Returns:
+        The stage summary; ``stats.json`` counts rejections by reason.
+    """
+    return asyncio.run(arun_trajectory_synthesis(config, roles, toolset=toolset, judge=judge))
