@@ -1,0 +1,251 @@
+"""The BM25 full-text index: built in bounded memory, saved in bm25s's on-disk format, mmap-loaded.
+
+Build (two passes over postings, never all documents in memory):
+
+1. Tokenize documents in order; append ``(doc, term, tf)`` triplets of each batch to scratch files and
+   count document frequencies and lengths.
+2. With ``df`` known, the CSC column pointers are a cumulative sum; triplets are read back in batches and
+   scattered into on-disk ``.npy`` arrays (a counting sort), each entry holding its final BM25 weight
+   (Lucene IDF, Robertson TF normalisation: the same weights ``bm25s`` precomputes).
+
+The files are exactly those ``bm25s.BM25.save`` writes, so ``bm25s.BM25.load(dir, mmap=True)`` opens them.
+Queries sum the weights of the query terms' postings into a reusable per-thread score buffer and select
+the top k among the touched documents only (``argpartition`` over the candidates, not all N documents).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from openseeker.corpus.tokenize import Tokenizer
+from openseeker.errors import PrerequisiteError
+
+INDEX_DIR = "bm25"
+_TRIPLET = np.dtype([("doc", "<i4"), ("term", "<i4"), ("tf", "<f4")])
+
+
+def build_bm25(
+    docs: Iterable[tuple[int, str]],
+    num_docs: int,
+    out_dir: str | Path,
+    tokenizer: Tokenizer | None = None,
+    *,
+    k1: float = 1.5,
+    b: float = 0.75,
+    batch_docs: int = 20_000,
+    on_progress: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Build the index for ``docs`` (``(doc_id, text)`` with ids ``0..num_docs-1``) into ``out_dir``.
+
+    Returns:
+        a summary: ``num_docs``, ``vocab``, ``postings``, ``avg_doc_len``.
+    """
+    tok = tokenizer or Tokenizer()
+    out = Path(out_dir)
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    vocab: dict[str, int] = {}
+    df: list[int] = []
+    doc_len = np.zeros(max(num_docs, 1), dtype=np.float32)
+    scratch = Path(tempfile.mkdtemp(prefix="bm25-", dir=out))
+    trip_path = scratch / "triplets.bin"
+    postings = 0
+    with trip_path.open("wb") as fh:
+        buf_d: list[int] = []
+        buf_t: list[int] = []
+        buf_f: list[int] = []
+
+        def flush() -> None:
+            arr = np.empty(len(buf_d), dtype=_TRIPLET)
+            arr["doc"], arr["term"], arr["tf"] = buf_d, buf_t, buf_f
+            arr.tofile(fh)
+            buf_d.clear()
+            buf_t.clear()
+            buf_f.clear()
+
+        for n, (doc_id, text) in enumerate(docs, 1):
+            if not 0 <= doc_id < num_docs:
+                raise ValueError(f"document id {doc_id} outside 0..{num_docs - 1}")
+            tokens = tok(text)
+            doc_len[doc_id] = len(tokens)
+            for term, count in Counter(tokens).items():
+                tid = vocab.get(term)
+                if tid is None:
+                    tid = vocab[term] = len(df)
+                    df.append(0)
+                df[tid] += 1
+                buf_d.append(doc_id)
+                buf_t.append(tid)
+                buf_f.append(count)
+            if len(buf_d) >= batch_docs * 50:
+                postings += len(buf_d)
+                flush()
+            if on_progress and n % 1000 == 0:
+                on_progress(1000)
+        postings += len(buf_d)
+        flush()
+    n_docs = max(num_docs, 1)
+    avg = float(doc_len[:num_docs].mean()) if num_docs else 1.0
+    avg = avg or 1.0
+    df_arr = np.asarray(df, dtype=np.int64)
+    idf = np.log(1.0 + (n_docs - df_arr + 0.5) / (df_arr + 0.5)).astype(np.float32)
+    indptr = np.zeros(len(df) + 1, dtype=np.int64)
+    np.cumsum(df_arr, out=indptr[1:])
+    data = np.lib.format.open_memmap(out / "data.csc.index.npy", mode="w+", dtype=np.float32, shape=(postings,))
+    indices = np.lib.format.open_memmap(out / "indices.csc.index.npy", mode="w+", dtype=np.int32, shape=(postings,))
+    cursor = indptr[:-1].copy()
+    norm = (k1 * ((1 - b) + b * doc_len / avg)).astype(np.float32)
+    trips = np.memmap(trip_path, dtype=_TRIPLET, mode="r") if postings else np.empty(0, dtype=_TRIPLET)
+    step = 5_000_000
+    for s in range(0, postings, step):
+        chunk = np.asarray(trips[s : s + step])
+        order = np.argsort(chunk["term"], kind="stable")  # stable: docs stay ascending inside each term
+        terms = chunk["term"][order]
+        docs_c = chunk["doc"][order]
+        tfs = chunk["tf"][order]
+        uniq, first, counts = np.unique(terms, return_index=True, return_counts=True)
+        rank = np.arange(len(terms)) - np.repeat(first, counts)
+        pos = cursor[terms] + rank
+        data[pos] = idf[terms] * tfs / (norm[docs_c] + tfs)
+        indices[pos] = docs_c
+        cursor[uniq] += counts
+    data.flush()
+    indices.flush()
+    del data, indices, trips
+    np.save(out / "indptr.csc.index.npy", indptr)
+    (out / "vocab.index.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    params = {"k1": k1, "b": b, "delta": 0.5, "method": "lucene", "idf_method": "lucene", "dtype": "float32",
+              "int_dtype": "int32", "num_docs": num_docs, "version": _bm25s_version(), "backend": "numpy"}
+    (out / "params.index.json").write_text(json.dumps(params, indent=2), encoding="utf-8")
+    summary = {"num_docs": num_docs, "vocab": len(vocab), "postings": postings, "avg_doc_len": avg,
+               "tokenizer": tok.config()}
+    (out / "openseeker.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    shutil.rmtree(scratch, ignore_errors=True)
+    return summary
+
+
+def _bm25s_version() -> str:
+    try:
+        import bm25s
+
+        return str(bm25s.__version__)
+    except ImportError:  # pragma: no cover
+        return "unknown"
+
+
+class BM25Index:
+    """A loaded index (memory-mapped); thread-safe for concurrent queries."""
+
+    def __init__(self, path: str | Path):
+        path = Path(path)
+        if not (path / "params.index.json").exists():
+            raise PrerequisiteError(f"no BM25 index in {path}; build it with `openseeker corpus ingest` "
+                                    "(or `openseeker corpus reindex`)")
+        import bm25s
+
+        self.path = path
+        self._model = bm25s.BM25.load(str(path), mmap=True)
+        self.vocab: dict[str, int] = self._model.vocab_dict
+        self.data: np.ndarray = self._model.scores["data"]
+        self.indices: np.ndarray = self._model.scores["indices"]
+        self.indptr: np.ndarray = self._model.scores["indptr"]
+        self.num_docs = int(self._model.scores["num_docs"])
+        meta_path = path / "openseeker.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+        self.tokenizer = Tokenizer(**meta.get("tokenizer", {}))
+        self._local = threading.local()
+
+    def _buffer(self) -> np.ndarray:
+        buf = getattr(self._local, "scores", None)
+        if buf is None:
+            buf = self._local.scores = np.zeros(max(self.num_docs, 1), dtype=np.float32)
+        return buf
+
+    def search_tokens(self, tokens: list[str], top_k: int = 10) -> list[tuple[int, float]]:
+        """``[(doc_id, score)]`` best first for already tokenized query terms."""
+        ids = [self.vocab[t] for t in tokens if t in self.vocab]
+        if not ids or top_k <= 0:
+            return []
+        scores = self._buffer()
+        touched = []
+        for tid in ids:
+            s, e = int(self.indptr[tid]), int(self.indptr[tid + 1])
+            docs = self.indices[s:e]
+            # Inside one posting list the documents are distinct, so fancy-index += is exact (no add.at).
+            scores[docs] += self.data[s:e]
+            touched.append(docs)
+        total = sum(len(t) for t in touched)
+        if len(touched) == 1:
+            cand = np.asarray(touched[0])
+        elif total > self.num_docs // 8:
+            cand = np.flatnonzero(scores)  # dense case: one linear scan beats sorting the postings
+        else:
+            cand = np.unique(np.concatenate(touched))
+        if len(cand) == 0:
+            return []
+        cand_scores = scores[cand].copy()
+        scores[cand] = 0.0  # reset only what was touched: the buffer is reused by the next query
+        k = min(top_k, len(cand))
+        top = np.argpartition(-cand_scores, k - 1)[:k] if k < len(cand) else np.arange(len(cand))
+        # Ties are broken by the lower document id, so results are deterministic.
+        best = sorted(((float(cand_scores[i]), int(cand[i])) for i in top), key=lambda x: (-x[0], x[1]))
+        return [(d, s) for s, d in best if s > 0]
+
+    def search(self, query: str, top_k: int = 10) -> list[tuple[int, float]]:
+        """``[(doc_id, score)]`` best first."""
+        return self.search_tokens(self.tokenizer(query), top_k)
+
+
+def make_snippet(text: str, terms: list[str], width: int = 240) -> str:
+    """A window of ``text`` (about ``width`` characters) holding as many distinct query terms as possible."""
+    if len(text) <= width:
+        return " ".join(text.split())
+    low = text.lower()
+    hits: list[tuple[int, int]] = []
+    for ti, term in enumerate(dict.fromkeys(t for t in terms if t)):
+        start = 0
+        for _ in range(20):
+            i = low.find(term, start)
+            if i < 0:
+                break
+            hits.append((i, ti))
+            start = i + len(term)
+    if not hits:
+        center = 0
+    else:
+        hits.sort()
+        best, center = -1, hits[0][0]
+        j = 0
+        for i, (p, _) in enumerate(hits):
+            while hits[j][0] < p - width // 2:
+                j += 1
+            window = {t for q, t in hits[j : i + 1]}
+            if len(window) > best:
+                best, center = len(window), (hits[j][0] + p) // 2
+    s = max(0, center - width // 2)
+    e = min(len(text), s + width)
+    s = max(0, e - width)
+    if s > 0:
+        sp = text.find(" ", s)
+        s = sp + 1 if 0 <= sp < s + 30 else s
+    if e < len(text):
+        sp = text.rfind(" ", e - 30, e)
+        e = sp if sp > s else e
+    body = " ".join(text[s:e].split())
+    return ("..." if s > 0 else "") + body + ("..." if e < len(text) else "")
+
+
+def idf_of(df: int, n: int) -> float:
+    """Lucene's IDF, as used by the index (exposed for tests and tools)."""
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))

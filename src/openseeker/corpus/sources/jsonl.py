@@ -1,0 +1,89 @@
+"""JSONL pages: one object per line with ``url``, ``title``, ``text``, optional ``language`` and ``links``
+(URL strings or ``{"url", "anchor"}`` objects; relative URLs are resolved against the page URL).
+
+A line that is not valid JSON, not UTF-8, or lacks a field is rejected with its line number; a truncated
+or corrupt ``.gz`` file raises :class:`~openseeker.errors.DataError`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Iterator
+from typing import IO, Any
+from urllib.parse import urldefrag, urljoin
+
+import orjson
+
+from openseeker.corpus.sources.base import Source, SourceItem, SourceLink, SourcePage, SourceReject
+from openseeker.corpus.text import detect_language, find_anchor, sentence_around
+from openseeker.errors import DataError
+
+
+def _open(path: str) -> IO[bytes]:
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def page_from_record(obj: dict[str, Any]) -> SourcePage:
+    """Build a page from one JSON object; raises ``ValueError`` on missing or mistyped fields."""
+    for key in ("url", "title", "text"):
+        if not isinstance(obj.get(key), str):
+            raise ValueError(f"field {key!r} is missing or not a string")
+    url, text = obj["url"].strip(), obj["text"]
+    if not url:
+        raise ValueError("field 'url' is empty")
+    links: list[SourceLink] = []
+    pos = 0
+    for ln in obj.get("links") or []:
+        if isinstance(ln, str):
+            target, anchor = ln, ""
+        elif isinstance(ln, dict) and isinstance(ln.get("url"), str):
+            target, anchor = ln["url"], str(ln.get("anchor") or "")
+        else:
+            raise ValueError(f"link {ln!r} is neither a URL string nor an object with 'url'")
+        ctx = str(ln.get("context") or "") if isinstance(ln, dict) else ""
+        if anchor and not ctx:
+            span = find_anchor(text, anchor, pos)
+            if span is not None:
+                ctx, pos = sentence_around(text, *span), span[1]
+        target = urldefrag(urljoin(url, target.strip()))[0]
+        links.append(SourceLink(target, anchor, ctx))
+    lang = obj.get("language")
+    language = lang if isinstance(lang, str) and lang else detect_language(obj["title"] + " " + text)
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    return SourcePage(url, obj["title"], text, language, links, dict(meta or {}))
+
+
+class JsonlSource(Source):
+    """Streaming reader of a ``.jsonl`` / ``.jsonl.gz`` file of pages."""
+
+    kind = "jsonl"
+
+    def __iter__(self) -> Iterator[SourceItem]:
+        path = str(self.path)
+        emitted = 0
+        lineno = 0
+        try:
+            with _open(path) as fh:
+                for lineno, raw in enumerate(fh, 1):
+                    if not raw.strip():
+                        continue
+                    try:
+                        obj = orjson.loads(raw)
+                        if not isinstance(obj, dict):
+                            raise ValueError("the line is not a JSON object")
+                        page = page_from_record(obj)
+                    except (orjson.JSONDecodeError, ValueError) as e:
+                        self.stats["rejected"] += 1
+                        reason = "invalid_json" if isinstance(e, orjson.JSONDecodeError) else "invalid_record"
+                        yield SourceReject(path, f"line {lineno}", reason, str(e)[:300])
+                        continue
+                    yield page
+                    emitted += 1
+                    if self.limit is not None and emitted >= self.limit:
+                        return
+        except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
+            raise DataError(f"corrupt or truncated compressed file ({type(e).__name__}: {e})", path=path,
+                            position=f"line {lineno + 1}") from e

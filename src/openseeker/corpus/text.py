@@ -1,0 +1,81 @@
+"""Small text helpers shared by the sources: language guess, sentence context, anchor recovery."""
+
+from __future__ import annotations
+
+import re
+
+_CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x2A6DF))
+_SENTENCE_END = ".!?。！？；;\n"
+_WS = re.compile(r"[ \t\r\f\v]+")
+
+
+def is_cjk(ch: str) -> bool:
+    """True for a CJK unified ideograph (the ranges Chinese text is written in)."""
+    o = ord(ch)
+    return any(lo <= o <= hi for lo, hi in _CJK_RANGES)
+
+
+def has_cjk(text: str) -> bool:
+    """True when ``text`` contains at least one CJK ideograph."""
+    return any(is_cjk(c) for c in text)
+
+
+def detect_language(text: str, sample: int = 2000) -> str:
+    """Guess ``"zh"`` or ``"en"`` from the share of CJK ideographs among the letters of a sample.
+
+    Only the two languages the toolkit targets are told apart; anything that is not mostly CJK is "en".
+    """
+    letters = cjk = 0
+    for c in text[:sample]:
+        if c.isalpha():
+            letters += 1
+            if is_cjk(c):
+                cjk += 1
+    # Chinese pages routinely contain Latin names and numbers, so a minority share of ideographs suffices.
+    return "zh" if letters and cjk / letters >= 0.3 else "en"
+
+
+def clean_whitespace(text: str) -> str:
+    """Collapse runs of spaces and of blank lines, keep paragraph breaks."""
+    lines = [_WS.sub(" ", ln).strip() for ln in text.splitlines()]
+    out: list[str] = []
+    blank = False
+    for ln in lines:
+        if not ln:
+            if out and not blank:
+                out.append("")
+            blank = True
+            continue
+        out.append(ln)
+        blank = False
+    return "\n".join(out).strip()
+
+
+def sentence_around(text: str, start: int, end: int, max_chars: int = 400) -> str:
+    """The sentence containing ``text[start:end]`` (bounded to ``max_chars`` around the span)."""
+    lo = max(0, start - max_chars)
+    s = start
+    while s > lo and text[s - 1] not in _SENTENCE_END:
+        s -= 1
+    hi = min(len(text), end + max_chars)
+    e = end
+    while e < hi and text[e] not in _SENTENCE_END:
+        e += 1
+    if e < len(text) and text[e] in _SENTENCE_END and text[e] != "\n":
+        e += 1
+    return _WS.sub(" ", text[s:e]).strip()
+
+
+def find_anchor(text: str, phrase: str, start: int = 0) -> tuple[int, int] | None:
+    """Locate ``phrase`` in ``text`` (case-insensitive, word-bounded for Latin script) from ``start``.
+
+    Falls back to a search from the beginning, so anchors that appear out of order are still found.
+    """
+    if not phrase.strip():
+        return None
+    if has_cjk(phrase):
+        pat = re.compile(re.escape(phrase))
+    else:
+        pat = re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", re.IGNORECASE)
+    m = pat.search(text, start) or (pat.search(text) if start else None)
+    return (m.start(), m.end()) if m else None

@@ -1,0 +1,81 @@
+"""Tokenization for the BM25 index: English words stemmed (PyStemmer) minus stopwords, Chinese segmented
+with jieba. Text is split into script runs first, so mixed pages and mixed queries tokenize each part
+with the right tool, and one index serves an English, Chinese or mixed corpus."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+
+_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_]+", re.UNICODE)
+_CJK_START = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_jieba_lock = threading.Lock()
+_jieba: Any = None
+
+
+def _get_jieba() -> Any:
+    global _jieba
+    with _jieba_lock:
+        if _jieba is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            _jieba = jieba
+    return _jieba
+
+
+class Tokenizer:
+    """Callable ``text -> list of tokens`` (see module docstring).
+
+    Args:
+        stem: stem English words with the Snowball English stemmer.
+        stopwords: drop English and Chinese stopwords.
+    """
+
+    def __init__(self, stem: bool = True, stopwords: bool = True):
+        self.stem = stem
+        self.use_stopwords = stopwords
+        self._stopwords: frozenset[str] = frozenset()
+        if stopwords:
+            from bm25s.stopwords import STOPWORDS_CHINESE, STOPWORDS_EN
+
+            self._stopwords = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_CHINESE)
+        self._local = threading.local()
+
+    def _stemmer(self) -> Any:
+        # PyStemmer objects are not thread-safe: one per thread.
+        st = getattr(self._local, "stemmer", None)
+        if st is None:
+            import Stemmer
+
+            st = self._local.stemmer = Stemmer.Stemmer("english")
+        return st
+
+    def words(self, text: str) -> list[str]:
+        """Unstemmed lower-case words and Chinese segments (used for snippets)."""
+        out: list[str] = []
+        for run in _RUNS.findall(text.lower()):
+            if _CJK_START.match(run):
+                out.extend(w for w in _get_jieba().lcut(run) if w.strip())
+            else:
+                out.append(run)
+        return [w for w in out if w not in self._stopwords]
+
+    def __call__(self, text: str) -> list[str]:
+        latin: list[str] = []
+        tokens: list[str] = []
+        for run in _RUNS.findall(text.lower()):
+            if _CJK_START.match(run):
+                tokens.extend(w for w in _get_jieba().lcut(run) if w.strip() and w not in self._stopwords)
+            elif run not in self._stopwords:
+                latin.append(run)
+        if latin:
+            tokens.extend(self._stemmer().stemWords(latin) if self.stem else latin)
+        return tokens
+
+    def config(self) -> dict[str, Any]:
+        """The settings, saved with an index so queries are tokenized the same way."""
+        return {"stem": self.stem, "stopwords": self.use_stopwords}
