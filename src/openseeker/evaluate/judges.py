@@ -194,10 +194,12 @@ class LLMJudge:
         messages = prompts.render(self.style, self.lang, question=question, gold=gold_text, response=response)
         parser = PARSERS[self.style]
         raws: list[str] = []
+        used = Usage()
         for attempt in range(1, self.max_attempts + 1):
             # A distinct cache scope per attempt: a cached unparseable reply must not be replayed.
             out = await self.llm.generate(messages, config=self.generation, scope=f"judge:{attempt}")
             self.usage = self.usage + out.usage
+            used = used + out.usage
             raws.append(out.text)
             parsed = parser(out.text)
             if parsed.correct is not None:
@@ -208,6 +210,7 @@ class LLMJudge:
                     attempts=attempt,
                     extracted_answer=parsed.extracted_answer or candidate,
                     confidence=parsed.confidence,
+                    details={"usage": used.to_dict()},
                     **base,
                 )
         return Verdict(
@@ -216,7 +219,7 @@ class LLMJudge:
             method="llm",
             attempts=self.max_attempts,
             extracted_answer=candidate,
-            details={"reason": "unparsed", "replies": raws[:-1]},
+            details={"reason": "unparsed", "replies": raws[:-1], "usage": used.to_dict()},
             **base,
         )
 

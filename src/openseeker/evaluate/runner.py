@@ -1,0 +1,331 @@
+"""Run an agent on a benchmark: concurrent, resumable, one record per (question, sample).
+
+The run folder::
+
+    <out>/eval/00000.jsonl     per-item records (EvalRecord), sharded and resumable (run_stage)
+    <out>/eval/errors.jsonl    agent/judge failures; those items are retried on the next run
+    <out>/eval/config.yaml     the resolved config (secrets redacted)
+    <out>/results.json         the summary: metrics, subset, judge model and prompt version
+
+Records hold the trajectory, which contains the question text: a run folder on an encrypted benchmark
+holds plaintext and must not be published (canary policy).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+from pydantic import Field
+
+from openseeker.config import StrictModel
+from openseeker.errors import ConfigError
+from openseeker.evaluate.benchmarks import BenchmarkItem, get_benchmark, select_items
+from openseeker.evaluate.judges import get_judge
+from openseeker.evaluate.metrics import summarize
+from openseeker.evaluate.verdict import Judge, Verdict
+from openseeker.llm.config import RolesConfig
+from openseeker.llm.registry import Roles
+from openseeker.pipeline.stage import StageContext, StageResult, read_stage, run_stage
+from openseeker.records import Record, to_jsonable
+
+STAGE = "eval"
+# Which judge style "official" means for each benchmark (the rest use the OpenSeeker A/B judge).
+OFFICIAL = {
+    "browsecomp": "browsecomp",
+    "browsecomp-zh": "browsecomp",
+    "browsecomp-zh-revised": "browsecomp",
+    "hle": "browsecomp",
+    "xbench-deepsearch": "xbench",
+    "xbench-deepsearch-2505": "xbench",
+    "xbench-deepsearch-2510": "xbench",
+}
+
+
+class EvalConfig(StrictModel):
+    """Configuration of ``openseeker eval run`` (the ``--agent`` file may hold ``roles``, ``tools``, ``agent``)."""
+
+    benchmark: str = Field(
+        description="registered benchmark name (browsecomp, xbench-deepsearch, custom, ...)"
+    )
+    data: str | None = Field(default=None, description="benchmark file or folder")
+    out: str = Field(default="runs/eval", description="run folder")
+    samples: int = Field(default=1, ge=1, description="samples per question (avg@k / pass@k)")
+    limit: int | None = None
+    ids: list[str] | None = None
+    sample: int | None = Field(default=None, description="evaluate a seeded random subset of this size")
+    seed: int = 0
+    judge: str = Field(
+        default="openseeker",
+        description="openseeker (A/B judge, as the paper), official, or a style: binary, browsecomp, xbench",
+    )
+    judge_lang: str = Field(default="auto", description="auto (the question's language), en or zh")
+    judge_max_attempts: int = 3
+    concurrency: int = 8
+    shard_size: int = 100
+    roles: RolesConfig = Field(default_factory=RolesConfig)
+    tools: dict[str, Any] = Field(default_factory=dict, description="ToolsConfig of the agent")
+    agent: dict[str, Any] = Field(default_factory=dict, description="AgentConfig of the agent")
+    prices: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="model -> {prompt, completion} USD per 1M tokens"
+    )
+    include_last_bin: bool = Field(
+        default=False, description="HLE calib_err: score the last bin (upstream skips it)"
+    )
+    progress: bool = False
+
+
+class AgentLike(Protocol):
+    """Anything with ``async run(question, *, id, scope) -> trajectory``."""
+
+    async def run(self, question: str, *, id: str = "", scope: str | None = None) -> Any: ...
+
+
+@dataclass
+class EvalRecord(Record):
+    """One (question, sample) result."""
+
+    key: str
+    question_id: str
+    sample: int
+    topic: str
+    lang: str
+    final_answer: str | None
+    final_response: str
+    correct: bool | None
+    verdict: dict[str, Any]
+    confidence: float | None
+    tool_calls: int
+    usage: dict[str, int]
+    judge_usage: dict[str, int]
+    agent_model: str
+    judge_model: str
+    seconds: float
+    steps: int
+    finish_reason: str
+    table: dict[str, Any] | None = None
+    trajectory: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EvalResult:
+    """What :func:`run_eval` returns."""
+
+    path: Path
+    summary: dict[str, Any]
+    stage: StageResult
+
+    @property
+    def complete(self) -> bool:
+        return self.stage.complete
+
+
+def judge_style(config: EvalConfig) -> str:
+    if get_benchmark(config.benchmark).judge_style == "table":
+        return "table"
+    if config.judge == "openseeker":
+        return "binary"
+    if config.judge == "official":
+        return OFFICIAL.get(config.benchmark, "binary")
+    return config.judge
+
+
+def _flat_usage(usage: Any) -> dict[str, int]:
+    """Token counts of the acting model: the ``agent`` entry of per-role usage, or a flat usage."""
+    u = to_jsonable(usage) if usage is not None else {}
+    if not isinstance(u, dict):
+        u = getattr(usage, "__dict__", {}) or {}
+    if isinstance(u.get("agent"), dict):
+        u = u["agent"]
+    return {k: int(v) for k, v in u.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
+def _usage_delta(after: Any, before: Any) -> dict[str, int]:
+    return {
+        "prompt_tokens": after.prompt_tokens - before.prompt_tokens,
+        "completion_tokens": after.completion_tokens - before.completion_tokens,
+    }
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump()
+    out = to_jsonable(obj)
+    return out if isinstance(out, dict) else {"value": out}
+
+
+def build_eval_agent(config: EvalConfig, roles: Roles) -> AgentLike:
+    """The agent of the ``agent`` issue, built from the config (imported lazily)."""
+    from openseeker.agent import AgentConfig, build_agent
+    from openseeker.tools.config import ToolsConfig
+
+    return build_agent(
+        roles, ToolsConfig.model_validate(config.tools), AgentConfig.model_validate(config.agent)
+    )
+
+
+async def run_eval_async(
+    config: EvalConfig,
+    roles: Roles | None = None,
+    agent: AgentLike | None = None,
+    *,
+    judge: Judge | None = None,
+    items: Sequence[BenchmarkItem] | None = None,
+) -> EvalResult:
+    """Evaluate ``agent`` on ``config.benchmark`` (see :func:`run_eval`)."""
+    bench = get_benchmark(config.benchmark)
+    all_items = list(items) if items is not None else bench.load(config.data)
+    chosen, subset = select_items(
+        all_items, ids=config.ids, limit=config.limit, sample=config.sample, seed=config.seed
+    )
+    roles = roles or Roles(config.roles, cache_path=Path(config.out) / "llm_cache.sqlite")
+    agent = agent or build_eval_agent(config, roles)
+    style = judge_style(config)
+    judges: dict[str, Judge] = {}
+    table_llm = roles["judge"] if config.roles.judge is not None else None
+
+    def judge_for(lang: str) -> Judge:
+        if judge is not None:
+            return judge
+        lang = lang if config.judge_lang == "auto" else config.judge_lang
+        if lang not in judges:
+            judges[lang] = get_judge(style, roles["judge"], lang=lang, max_attempts=config.judge_max_attempts)
+        return judges[lang]
+
+    work = [(it, s) for it in chosen for s in range(config.samples)]
+
+    async def one(pair: tuple[BenchmarkItem, int], ctx: StageContext) -> EvalRecord:
+        item, s = pair
+        key = f"{item.id}#{s}"
+        t0 = time.monotonic()
+        traj = await agent.run(item.question, id=key, scope=f"eval:{config.benchmark}:{key}")
+        seconds = float(getattr(traj, "seconds", 0.0) or (time.monotonic() - t0))
+        response = str(getattr(traj, "final_response", "") or "")
+        final_answer = getattr(traj, "final_answer", None)
+        calls = getattr(traj, "tool_calls", 0)
+        n_calls = len(calls) if isinstance(calls, list) else int(calls or 0)
+        steps = getattr(traj, "steps", 0)
+        usage = _flat_usage(getattr(traj, "usage", None))
+        ctx.add_usage(usage)
+        table = None
+        judge_usage: dict[str, int] = {}
+        if style == "table":
+            from openseeker.evaluate.widesearch import score_table
+
+            before = table_llm.usage if table_llm is not None else None
+            ts = await score_table(response, item.meta["gold"], item.meta["evaluation"], llm=table_llm)
+            table = ts.to_dict()
+            verdict = Verdict(
+                ts.success == 1.0,
+                judge=table_llm.name if table_llm else "rules",
+                prompt_version="widesearch-rules/v1",
+                method="table",
+            )
+            if table_llm is not None and before is not None:
+                judge_usage = _usage_delta(table_llm.usage, before)
+        else:
+            j = judge_for(item.lang)
+            # The judge sees the final response (with its <answer> tag), as OpenSeeker's evaluation does.
+            verdict = await j.judge(
+                item.question, item.answer, response or (final_answer or ""), aliases=item.aliases or None
+            )
+            judge_usage = {
+                k: int(v)
+                for k, v in (verdict.details.get("usage") or {}).items()
+                if k in ("prompt_tokens", "completion_tokens", "calls")
+            }
+        ctx.count(f"verdict_{verdict.correct}")
+        return EvalRecord(
+            key=key,
+            question_id=item.id,
+            sample=s,
+            topic=item.topic,
+            lang=item.lang,
+            final_answer=final_answer,
+            final_response=response,
+            correct=verdict.correct,
+            verdict=verdict.to_dict(),
+            confidence=verdict.confidence,
+            tool_calls=n_calls,
+            usage=usage,
+            judge_usage=judge_usage,
+            agent_model=str(getattr(traj, "model", "") or roles.model_id("agent")),
+            judge_model=verdict.judge,
+            seconds=round(seconds, 3),
+            steps=len(steps) if isinstance(steps, list) else int(steps or 0),
+            finish_reason=str(getattr(traj, "finish_reason", "") or "unknown"),
+            table=table,
+            trajectory=_as_dict(traj),
+        )
+
+    stage = await run_stage(
+        config.out,
+        STAGE,
+        work,
+        one,
+        key=lambda p: f"{p[0].id}#{p[1]}",
+        shard_size=config.shard_size,
+        concurrency=config.concurrency,
+        config=config,
+        progress=config.progress,
+        total=len(work),
+        description=f"eval {config.benchmark}",
+    )
+    records = [r for r in read_stage(config.out, STAGE) if r["question_id"] in {it.id for it in chosen}]
+    summary = summarize(records, prices=config.prices, include_last_bin=config.include_last_bin)
+    any_judge = next(iter(judges.values()), judge)
+    summary["run"] = {
+        "benchmark": config.benchmark,
+        "subset": subset,
+        "samples": config.samples,
+        "judge_style": style,
+        "judge_model": getattr(any_judge, "model_id", None) or roles.model_id("judge"),
+        "prompt_version": getattr(any_judge, "prompt_version", None),
+        "agent_model": roles.model_id("agent"),
+        "records": len(records),
+        "expected_records": len(work),
+        "errors": stage.errors,
+        "complete": stage.complete and len(records) == len(work),
+    }
+    out = Path(config.out)
+    (out / "results.json").write_bytes(
+        orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    )
+    return EvalResult(out, summary, stage)
+
+
+def run_eval(
+    config: EvalConfig, roles: Roles | None = None, agent: AgentLike | None = None, **kwargs: Any
+) -> EvalResult:
+    """Evaluate an agent on a benchmark and write ``<out>/results.json``.
+
+    Args:
+        config: what to run (benchmark, data, subset, samples, judge, models).
+        roles: role models (default: built from ``config.roles`` with a response cache in the run folder).
+        agent: any object with ``async run(question, *, id, scope)`` returning a trajectory (default: the
+            toolkit's agent built from ``config.agent`` and ``config.tools``).
+        **kwargs: ``judge`` (a ready :class:`Judge`), ``items`` (pre-loaded benchmark items).
+
+    Returns:
+        An :class:`EvalResult` with the summary; re-running the same config resumes.
+    """
+    if config.samples < 1:
+        raise ConfigError("samples must be >= 1")
+    return asyncio.run(run_eval_async(config, roles, agent, **kwargs))
+
+
+def load_results(run: str | Path) -> dict[str, Any]:
+    """The ``results.json`` of a run folder."""
+    p = Path(run) / "results.json"
+    if not p.exists():
+        raise ConfigError(
+            f"{str(run)!r} has no results.json; run 'openseeker eval run' (or resume it) first."
+        )
+    return orjson.loads(p.read_bytes())

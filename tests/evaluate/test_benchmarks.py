@@ -1,0 +1,191 @@
+"""Loaders: in-memory decryption of generated fixtures and (when present) the real encrypted files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from openseeker.errors import ConfigError, DataError
+from openseeker.evaluate.benchmarks import get_benchmark, select_items
+from openseeker.evaluate.benchmarks.crypto import (
+    decrypt_browsecomp,
+    decrypt_xbench,
+    encrypt_browsecomp,
+    encrypt_xbench,
+)
+
+from .conftest import QA, SHARED
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.name for p in folder.rglob("*") if p.is_file()}
+
+
+def test_crypto_roundtrip_and_schemes_differ():
+    text = "巴塞罗那 Barcelona 1992"
+    assert decrypt_browsecomp(encrypt_browsecomp(text, "pw"), "pw") == text
+    assert decrypt_xbench(encrypt_xbench(text, "canary"), "canary") == text
+    assert encrypt_browsecomp(text, "canary") != encrypt_xbench(text, "canary")
+    with pytest.raises(ValueError):
+        decrypt_browsecomp("!!!not base64!!!", "pw")
+
+
+def test_browsecomp_fixture(bc_csv):
+    before = _files(bc_csv.parent)
+    items = get_benchmark("browsecomp").load(bc_csv)
+    assert [(i.question, i.answer, i.topic) for i in items] == QA
+    assert [i.id for i in items] == ["1", "2", "3"]
+    assert _files(bc_csv.parent) == before  # nothing written
+
+
+def test_browsecomp_bad_row_names_position(tmp_path, bc_csv):
+    rows = list(csv.reader(bc_csv.open(encoding="utf-8")))
+    rows[2][1] = encrypt_browsecomp("x", "another password") + "%%"
+    bad = tmp_path / "bad.csv"
+    with open(bad, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(DataError, match="data row 2"):
+        get_benchmark("browsecomp").load(bad)
+
+
+def test_browsecomp_zh_fixture(bczh_xlsx):
+    items = get_benchmark("browsecomp-zh").load(bczh_xlsx.parent)
+    assert [(i.question, i.answer, i.topic) for i in items] == QA
+    assert all(i.lang == "zh" for i in items)
+
+
+def test_browsecomp_zh_revised_every_column(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["id", "Topic", "Question", "Answer", "canary"])
+    for n, (q, a, t) in enumerate(QA):
+        ws.append(
+            [encrypt_browsecomp(f"r{n}", "pw"), *(encrypt_browsecomp(x, "pw") for x in (t, q, a)), "pw"]
+        )
+    p = tmp_path / "revised.xlsx"
+    wb.save(p)
+    items = get_benchmark("browsecomp-zh-revised").load(p)
+    assert [i.id for i in items] == ["r0", "r1", "r2"]
+    assert [(i.question, i.answer, i.topic) for i in items] == QA
+
+
+def test_xbench_fixture(xbench_csv):
+    items = get_benchmark("xbench-deepsearch-2510").load(xbench_csv)
+    assert [(i.id, i.question, i.answer) for i in items] == [
+        (str(n), q, a) for n, (q, a, _) in enumerate(QA, 1)
+    ]
+    assert items[0].meta["reference_steps"] == "1. search"
+
+
+def test_unpinned_file_warns(xbench_csv, caplog):
+    # a file that is not the pinned release is read, with a warning naming the difference
+    with caplog.at_level("WARNING"):
+        items = get_benchmark("xbench-deepsearch").load(xbench_csv.parent)
+    assert len(items) == 3 and "not the pinned release" in caplog.text
+
+
+def test_custom_and_synth(tmp_path, qa_jsonl):
+    items = get_benchmark("custom").load(qa_jsonl)
+    assert [i.id for i in items] == ["q0", "q1", "q2"] and items[1].answer == "曹雪芹"
+    csvp = tmp_path / "qa.csv"
+    csvp.write_text("question,answer,aliases\nWho?,Ada,Augusta Ada|Lady Lovelace\n", encoding="utf-8")
+    (c,) = get_benchmark("custom").load(csvp)
+    assert c.aliases == ["Augusta Ada", "Lady Lovelace"] and c.id == "1"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="line 1"):
+        get_benchmark("custom").load(bad)
+    run = tmp_path / "run"
+    (run / "qa").mkdir(parents=True)
+    (run / "qa" / "00000.jsonl").write_text(qa_jsonl.read_text(encoding="utf-8"), encoding="utf-8")
+    (run / "qa" / "errors.jsonl").write_text('{"key": "z", "error": "boom"}\n', encoding="utf-8")
+    assert len(get_benchmark("synth").load(run)) == 3
+
+
+def test_hle_text_only(tmp_path):
+    p = tmp_path / "hle.jsonl"
+    rows = [
+        {
+            "id": "a",
+            "question": "q1",
+            "image": "",
+            "answer": "1",
+            "answer_type": "exactMatch",
+            "category": "Math",
+        },
+        {"id": "b", "question": "q2", "image": "data:image/png;base64,xx", "answer": "2", "category": "Math"},
+    ]
+    p.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    items = get_benchmark("hle").load(p)
+    assert [i.id for i in items] == ["a"] and items[0].topic == "Math"
+    assert items[0].meta["image_questions_skipped"] == 1
+
+
+def test_widesearch_loader(tmp_path):
+    (tmp_path / "widesearch_gold").mkdir()
+    ev = {
+        "unique_columns": ["name"],
+        "required": ["name", "year"],
+        "eval_pipeline": {"year": {"preprocess": ["norm_str"], "metric": ["exact_match"]}},
+    }
+    (tmp_path / "widesearch.jsonl").write_text(
+        json.dumps({"instance_id": "ws_en_001", "query": "q", "evaluation": json.dumps(ev), "language": "en"})
+        + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "widesearch_gold" / "ws_en_001.csv").write_text("Name,Year\nA,2001\n", encoding="utf-8")
+    # a custom file name (not the official one): the row count is not enforced
+    (tmp_path / "mine.jsonl").write_text((tmp_path / "widesearch.jsonl").read_text(), encoding="utf-8")
+    (item,) = get_benchmark("widesearch").load(tmp_path / "mine.jsonl")
+    assert item.meta["gold"] == [{"name": "A", "year": "2001"}] and item.meta["evaluation"]["required"] == [
+        "name",
+        "year",
+    ]
+
+
+def test_select_items(qa_jsonl):
+    items = get_benchmark("custom").load(qa_jsonl)
+    chosen, spec = select_items(items, ids=["q2", "q0"])
+    assert [i.id for i in chosen] == ["q2", "q0"] and spec["ids"] == ["q2", "q0"]
+    a, spec_a = select_items(items, sample=2, seed=7)
+    b, _ = select_items(items, sample=2, seed=7)
+    assert [i.id for i in a] == [i.id for i in b] and len(a) == 2 and spec_a["seed"] == 7
+    assert select_items(items, limit=1)[1]["selected_ids"] == ["q0"]
+    with pytest.raises(ConfigError, match="nope"):
+        select_items(items, ids=["nope"])
+
+
+def test_missing_data_message():
+    with pytest.raises(ConfigError, match="eval download"):
+        get_benchmark("browsecomp").load(None)
+
+
+# --- the real encrypted files (skipped when ../shared is absent) ---------------------------------
+@pytest.mark.shared
+def test_real_browsecomp_zh():
+    folder = SHARED / "browsecomp-zh"
+    if not folder.exists():
+        pytest.skip(reason="../shared/data/benchmarks/browsecomp-zh not present")
+    before = _files(folder)
+    items = get_benchmark("browsecomp-zh").load(folder)
+    assert len(items) == 289
+    assert all(i.question and i.answer for i in items)
+    assert len({i.topic for i in items}) == 11
+    assert Counter(i.lang for i in items) == {"zh": 289}
+    assert _files(folder) == before
+
+
+@pytest.mark.shared
+def test_real_xbench_2505():
+    folder = SHARED / "xbench-deepsearch"
+    if not folder.exists():
+        pytest.skip(reason="../shared/data/benchmarks/xbench-deepsearch not present")
+    items = get_benchmark("xbench-deepsearch").load(folder)
+    assert len(items) == 100 and [i.id for i in items] == [str(n) for n in range(1, 101)]
+    assert all(i.question and i.answer for i in items)
