@@ -1,0 +1,234 @@
+"""Safety rules for web tools: which URLs may be fetched and which search results may be shown.
+
+Three rules, all on by default:
+
+* **Schemes**: only ``http`` and ``https`` (no ``file://``, ``ftp://``, ``data:`` ...).
+* **Targets**: no loopback, private, link-local, multicast, reserved or unspecified addresses. Host
+  names are resolved and *every* address must be public; the direct HTTP fetcher checks every redirect
+  hop itself. Tests that talk to local servers opt in with ``allow_private`` (``True`` or a list of
+  addresses/networks/host names).
+* **Blocklist**: sites that host benchmark questions with their answers (BrowseComp, BrowseComp-ZH,
+  xbench, ...), so that synthesis and evaluation cannot read the answer key. Applied to search results
+  (dropped) and to fetches (refused). Users add entries with ``tools.blocklist``.
+
+Blocklist entries are ``host`` (blocks the host and its sub-domains), ``host/path-prefix`` or a glob
+over ``host/path`` (``*`` and ``?``), all case-insensitive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import ipaddress
+import socket
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from openseeker.errors import ConfigError, ToolError
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Where benchmark questions are published together with their answers (or their decryption keys).
+# Our own list, kept deliberately wide: a false block costs one search result, a miss leaks the key.
+DEFAULT_BLOCKLIST: tuple[str, ...] = (
+    # BrowseComp: the official CSV and its copies
+    "openaipublic.blob.core.windows.net/simple-evals/*",
+    "github.com/openai/simple-evals*",
+    "kaggle.com/*browsecomp*",
+    "www.kaggle.com/*browsecomp*",
+    # Hugging Face datasets (and their mirrors / dataset viewer) of deep-search benchmarks
+    "huggingface.co/datasets/*browsecomp*",
+    "huggingface.co/datasets/*browse-comp*",
+    "huggingface.co/datasets/*browse_comp*",
+    "huggingface.co/datasets/*xbench*",
+    "huggingface.co/datasets/*deepsearch*",
+    "huggingface.co/datasets/*gaia*",
+    "huggingface.co/datasets/*webwalker*",
+    "huggingface.co/datasets/cais/hle*",
+    "hf-mirror.com/datasets/*browsecomp*",
+    "hf-mirror.com/datasets/*xbench*",
+    "datasets-server.huggingface.co",
+    # GitHub repositories that ship the (encrypted or decrypted) sets and their decryption scripts
+    "github.com/palin2018/browsecomp-zh*",
+    "raw.githubusercontent.com/palin2018/browsecomp-zh*",
+    "github.com/xbench-ai/xbench-evals*",
+    "raw.githubusercontent.com/xbench-ai/xbench-evals*",
+    "github.com/texttron/browsecomp-plus*",
+    "github.com/*/browsecomp*",
+    "raw.githubusercontent.com/*/browsecomp*",
+    # Leaderboard/answer-discussion pages that quote benchmark items
+    "paperswithcode.com/dataset/browsecomp*",
+)
+
+
+def _norm_host(host: str) -> str:
+    return host.lower().rstrip(".")
+
+
+@dataclass
+class Blocklist:
+    """Blocked sites; see the module docstring for the entry syntax."""
+
+    entries: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, extra: Iterable[str] = (), *, defaults: bool = True) -> Blocklist:
+        """The default list (unless ``defaults=False``) plus ``extra`` entries."""
+        entries = [*(DEFAULT_BLOCKLIST if defaults else ()), *extra]
+        return cls(
+            [e.strip().lower().removeprefix("https://").removeprefix("http://") for e in entries if e.strip()]
+        )
+
+    def match(self, url: str) -> str | None:
+        """The entry that blocks ``url``, or ``None`` when it is allowed."""
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:
+            return None
+        host = _norm_host(parts.hostname or "")
+        if not host:
+            return None
+        target = host + (parts.path or "/").lower()
+        for entry in self.entries:
+            if any(ch in entry for ch in "*?["):
+                if fnmatch.fnmatchcase(target, entry) or fnmatch.fnmatchcase(
+                    target.removeprefix("www."), entry
+                ):
+                    return entry
+                continue
+            e_host, _, e_path = entry.partition("/")
+            if host == e_host or host.endswith("." + e_host):
+                if not e_path or target[len(host) :].startswith("/" + e_path):
+                    return entry
+        return None
+
+
+def _parse_allow(value: Any) -> tuple[bool, list[IPNetwork], set[str]]:
+    """``allow_private`` option -> (allow everything, allowed networks, allowed host names)."""
+    if value is None or value is False:
+        return False, [], set()
+    if value is True:
+        return True, [], set()
+    items = [value] if isinstance(value, str) else list(value)
+    nets: list[IPNetwork] = []
+    hosts: set[str] = set()
+    for item in items:
+        try:
+            nets.append(ipaddress.ip_network(str(item), strict=False))
+        except ValueError:
+            hosts.add(_norm_host(str(item)))
+    return False, nets, hosts
+
+
+def is_public_address(ip: IPAddress) -> bool:
+    """Whether ``ip`` is a public unicast address (IPv4-mapped IPv6 addresses are judged as IPv4)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (
+        ip.is_multicast
+        or ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+@dataclass
+class SafetyPolicy:
+    """The URL rules of one toolset (built from ``ToolsConfig`` by :meth:`from_options`)."""
+
+    blocklist: Blocklist = field(default_factory=Blocklist.build)
+    enabled: bool = True
+    allow_private: Any = False
+
+    def __post_init__(self) -> None:
+        self._allow_all, self._allow_nets, self._allow_hosts = _parse_allow(self.allow_private)
+
+    @classmethod
+    def from_options(cls, extra_blocklist: Iterable[str], options: dict[str, Any]) -> SafetyPolicy:
+        """Build from ``tools.blocklist`` and ``tools.options.safety``.
+
+        ``safety`` keys: ``enabled`` (default true; false turns off the target checks, never the
+        blocklist), ``block_benchmark_hosts`` (default true), ``allow_private`` (default false).
+        """
+        opts = options.get("safety") or {}
+        if not isinstance(opts, dict):
+            raise ConfigError(
+                "tools.options.safety must be a mapping (enabled, allow_private, block_benchmark_hosts)."
+            )
+        unknown = set(opts) - {"enabled", "allow_private", "block_benchmark_hosts"}
+        if unknown:
+            raise ConfigError(f"Unknown keys in tools.options.safety: {', '.join(sorted(unknown))}.")
+        blocklist = Blocklist.build(extra_blocklist, defaults=bool(opts.get("block_benchmark_hosts", True)))
+        return cls(blocklist, bool(opts.get("enabled", True)), opts.get("allow_private", False))
+
+    # -- checks ---------------------------------------------------------------------------------------------
+
+    def check_blocklist(self, url: str) -> None:
+        """Raise :class:`ToolError` when ``url`` is on the blocklist."""
+        entry = self.blocklist.match(url)
+        if entry is not None:
+            raise ToolError(
+                f"The page {url} is blocked: it is on the list of sites that host benchmark answers "
+                f"({entry}). Look for the information elsewhere."
+            )
+
+    def check_url(self, url: str) -> str:
+        """Static checks (scheme, host, blocklist, literal addresses); returns the host. No DNS."""
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError as e:
+            raise ToolError(f"Invalid URL {url!r}: {e}.") from None
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise ToolError(f"Cannot visit {url!r}: only http and https URLs are allowed.")
+        host = _norm_host(parts.hostname or "")
+        if not host:
+            raise ToolError(f"Cannot visit {url!r}: the URL has no host.")
+        self.check_blocklist(url)
+        if not self.enabled or self._host_allowed(host):
+            return host
+        if host == "localhost" or host.endswith(".localhost"):
+            raise ToolError(f"Cannot visit {url!r}: local addresses are not allowed.")
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return host
+        if not self._ip_allowed(ip):
+            raise ToolError(f"Cannot visit {url!r}: {ip} is not a public address.")
+        return host
+
+    async def check_target(self, url: str) -> None:
+        """Static checks plus DNS: every address the host resolves to must be public."""
+        host = self.check_url(url)
+        if not self.enabled or self._host_allowed(host):
+            return
+        try:
+            ipaddress.ip_address(host)
+            return  # a literal address was checked by check_url
+        except ValueError:
+            pass
+        port = urlsplit(url).port or 443
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as e:
+            raise ToolError(f"Cannot visit {url!r}: the host name {host!r} does not resolve ({e}).") from None
+        for info in infos:
+            ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+            if not self._ip_allowed(ip):
+                raise ToolError(
+                    f"Cannot visit {url!r}: {host} resolves to {ip}, which is not a public address."
+                )
+
+    def _host_allowed(self, host: str) -> bool:
+        return self._allow_all or host in self._allow_hosts
+
+    def _ip_allowed(self, ip: IPAddress) -> bool:
+        if self._allow_all or is_public_address(ip):
+            return True
+        return any(ip.version == net.version and ip in net for net in self._allow_nets)
