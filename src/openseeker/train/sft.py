@@ -1,0 +1,293 @@
+"""``run_sft``: supervised fine-tuning of the student on an export, with TRL's SFTTrainer.
+
+The data arrive pre-tokenized (``input_ids`` + ``labels`` from :mod:`openseeker.train.render`), so TRL does
+no templating of its own: the loss mask is ours and is checked token by token in the tests.
+
+Run folder (``out``)::
+
+    config.yaml          resolved SFTTrainConfig (plus data/model paths)
+    data_report.json     kept / truncated / dropped counts and token statistics
+    data_rejects.jsonl   every row that did not become a sample, with its source and reason
+    checkpoints/         trainer checkpoints (resumable with resume=True)
+    model/               final weights (full model, or the LoRA adapter) and tokenizer
+    model_merged/        LoRA merged into the base (only with lora.merge_on_save)
+    train_log.jsonl      the trainer's log history (loss, learning rate, grad norm per logging step)
+    train_result.json    summary: steps, first/last loss, runtime
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from openseeker.config import dump_config
+from openseeker.errors import ConfigError, DataError, missing_extra
+from openseeker.io.jsonl import write_jsonl
+from openseeker.train.config import SFTTrainConfig
+from openseeker.train.dataset import PreparedData, prepare_sft_data, write_data_report
+from openseeker.train.render import IM_END, IM_START
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class SFTResult:
+    """What a training run produced.
+
+    Attributes:
+        out_dir: the run folder.
+        model_dir: final weights (or adapter) and tokenizer.
+        steps: optimizer steps taken.
+        losses: training loss at each logging step.
+        data: the prepared-data report.
+    """
+
+    out_dir: Path
+    model_dir: Path
+    steps: int
+    losses: list[float]
+    data: dict[str, Any]
+
+
+def _require_stack() -> None:
+    for pkg in ("torch", "transformers", "trl", "datasets"):
+        try:
+            __import__(pkg)
+        except ImportError:
+            raise missing_extra(pkg, "train", "openseeker train") from None
+
+
+def _is_main_process() -> bool:
+    return os.environ.get("RANK", "0") == "0" and os.environ.get("LOCAL_RANK", "0") in ("0", "-1")
+
+
+def resolve_precision(cfg: SFTTrainConfig) -> tuple[bool, bool]:
+    """``(bf16, fp16)`` flags for the trainer: ``auto`` means bf16 on a capable GPU, fp32 otherwise."""
+    import torch
+
+    if cfg.precision == "bf16":
+        return True, False
+    if cfg.precision == "fp16":
+        return False, True
+    if cfg.precision == "fp32" or cfg.use_cpu or not torch.cuda.is_available():
+        return False, False
+    return bool(torch.cuda.is_bf16_supported()), False
+
+
+def load_tokenizer(model_path: str | Path) -> Any:
+    """Load the model's tokenizer, checking the ChatML tokens and giving it a pad token if it lacks one."""
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(str(model_path))
+    vocab = tok.get_vocab()
+    missing = [t for t in (IM_START, IM_END) if t not in vocab]
+    if missing:
+        # Still trainable (the markers become several ordinary tokens), but the model will not match an
+        # inference server that expects single special tokens: say so loudly.
+        log.warning(
+            "tokenizer at %s has no single token for %s; ChatML markers will be split", model_path, missing
+        )
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token if tok.eos_token is not None else IM_END
+    return tok
+
+
+def _arg_names(cls: type) -> set[str]:
+    import inspect
+
+    return set(inspect.signature(cls.__init__).parameters)
+
+
+def build_sft_args(cfg: SFTTrainConfig, out_dir: Path, has_eval: bool) -> Any:
+    """The TRL ``SFTConfig`` for ``cfg`` (training arguments only; data is pre-tokenized)."""
+    from trl import SFTConfig
+
+    bf16, fp16 = resolve_precision(cfg)
+    kwargs: dict[str, Any] = {
+        "output_dir": str(out_dir / "checkpoints"),
+        "num_train_epochs": cfg.epochs,
+        "max_steps": cfg.max_steps,
+        "learning_rate": cfg.learning_rate,
+        "lr_scheduler_type": cfg.lr_scheduler,
+        "warmup_steps": float(cfg.warmup_ratio) if cfg.warmup_ratio > 0 else 0,
+        "weight_decay": cfg.weight_decay,
+        "max_grad_norm": cfg.max_grad_norm,
+        "per_device_train_batch_size": cfg.per_device_batch_size,
+        "per_device_eval_batch_size": cfg.per_device_batch_size,
+        "gradient_accumulation_steps": cfg.gradient_accumulation_steps,
+        "bf16": bf16,
+        "fp16": fp16,
+        "seed": cfg.seed,
+        "data_seed": cfg.seed,
+        "logging_steps": cfg.logging_steps,
+        "logging_first_step": True,
+        "save_strategy": cfg.save_strategy,
+        "save_steps": cfg.save_steps,
+        "save_total_limit": cfg.save_total_limit,
+        "report_to": cfg.report_to or "none",
+        "use_cpu": cfg.use_cpu,
+        "dataloader_num_workers": cfg.dataloader_num_workers,
+        "eval_strategy": ("epoch" if cfg.save_strategy == "epoch" else "steps") if has_eval else "no",
+        "eval_steps": cfg.save_steps if has_eval else None,
+        # data are tokenized and truncated by us; TRL's own truncation is a no-op at this length
+        "max_length": cfg.max_seq_length,
+        "packing": cfg.packing,
+        "padding_free": cfg.packing,
+        "shuffle_dataset": True,
+        "remove_unused_columns": True,
+    }
+    # transformers 5 renamed gradient_checkpointing to activation_checkpointing (the old name warns)
+    ckpt = "activation_checkpointing" if "activation_checkpointing" in _arg_names(SFTConfig) else "gradient_checkpointing"
+    kwargs[ckpt] = cfg.gradient_checkpointing
+    if cfg.gradient_checkpointing:
+        kwargs[f"{ckpt}_kwargs"] = {"use_reentrant": False}
+    if cfg.deepspeed is not None:
+        kwargs["deepspeed"] = str(cfg.deepspeed)
+    if cfg.fsdp:
+        kwargs["fsdp"] = cfg.fsdp
+        if cfg.fsdp_config is not None:
+            kwargs["fsdp_config"] = str(cfg.fsdp_config)
+    return SFTConfig(**kwargs)
+
+
+def build_peft_config(cfg: SFTTrainConfig) -> Any:
+    """A PEFT ``LoraConfig`` for ``mode: lora``, else None."""
+    if cfg.mode != "lora":
+        return None
+    try:
+        from peft import LoraConfig
+    except ImportError:
+        raise missing_extra("peft", "train", "LoRA training") from None
+    return LoraConfig(
+        r=cfg.lora.r,
+        lora_alpha=cfg.lora.alpha,
+        lora_dropout=cfg.lora.dropout,
+        target_modules=cfg.lora.target_modules,
+        task_type="CAUSAL_LM",
+    )
+
+
+def load_model(model_path: str | Path, cfg: SFTTrainConfig) -> Any:
+    """Load the base model in the training precision."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    bf16, fp16 = resolve_precision(cfg)
+    dtype = torch.bfloat16 if bf16 else torch.float16 if fp16 else torch.float32
+    kwargs: dict[str, Any] = {"dtype": dtype}
+    if cfg.attn_implementation:
+        kwargs["attn_implementation"] = cfg.attn_implementation
+    model = AutoModelForCausalLM.from_pretrained(str(model_path), **kwargs)
+    if cfg.gradient_checkpointing:
+        model.config.use_cache = False  # the KV cache is useless in training and conflicts with checkpointing
+    return model
+
+
+def _to_datasets(prepared: PreparedData, cfg: SFTTrainConfig) -> tuple[Any, Any]:
+    from datasets import Dataset
+
+    data = Dataset.from_list([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in prepared.rows])
+    if cfg.eval_fraction > 0 and len(data) >= 2:
+        split = data.train_test_split(test_size=cfg.eval_fraction, seed=cfg.seed)
+        return split["train"], split["test"]
+    return data, None
+
+
+def run_sft(
+    data: str | Path,
+    model: str | Path,
+    out: str | Path,
+    cfg: SFTTrainConfig,
+    *,
+    resume: bool = False,
+    echo: Any = None,
+) -> SFTResult:
+    """Fine-tune ``model`` on the export ``data``; write everything into ``out``.
+
+    Args:
+        data: an export file or folder (openseeker ``messages`` rows or OpenSeeker-v1-Data rows).
+        model: a local Hugging Face model folder (or hub id when the hub is reachable).
+        out: the run folder.
+        cfg: training settings.
+        resume: continue from the last checkpoint in ``out/checkpoints``.
+        echo: a callable taking one string for progress messages (default: the logger).
+
+    Raises:
+        DataError: the export is malformed or yields no trainable sample.
+        PrerequisiteError: the ``train`` extra is not installed.
+    """
+    _require_stack()
+    from trl import SFTTrainer
+
+    say = echo or log.info
+    out_dir = Path(out)
+    main = _is_main_process()
+    if main:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        dump_config(cfg, out_dir / "config.yaml")
+        (out_dir / "inputs.json").write_bytes(
+            orjson.dumps({"data": str(data), "model": str(model)}, option=orjson.OPT_INDENT_2)
+        )
+
+    tokenizer = load_tokenizer(model)
+    prepared = prepare_sft_data(data, tokenizer, cfg)
+    if main:
+        write_data_report(out_dir, prepared)
+    say(f"data: {prepared.report.summary()}")
+    if not prepared.rows:
+        raise DataError(
+            f"no trainable sample left ({prepared.report.summary()}); see {out_dir / 'data_rejects.jsonl'}",
+            path=str(data),
+        )
+    if cfg.packing and cfg.attn_implementation not in (
+        "flash_attention_2",
+        "flash_attention_3",
+        "kernels-community/vllm-flash-attn3",
+    ):
+        say(
+            "warning: packing without a flash-attention implementation lets packed samples attend to each other"
+        )
+
+    train_ds, eval_ds = _to_datasets(prepared, cfg)
+    args = build_sft_args(cfg, out_dir, has_eval=eval_ds is not None)
+    try:
+        base = load_model(model, cfg)
+    except OSError as e:
+        raise ConfigError(f"cannot load model {str(model)!r}: {e}") from None
+    trainer = SFTTrainer(
+        model=base,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        processing_class=tokenizer,
+        peft_config=build_peft_config(cfg),
+    )
+    trainer.train(resume_from_checkpoint=True if resume else None)
+
+    model_dir = out_dir / "model"
+    trainer.save_model(str(model_dir))
+    history = list(trainer.state.log_history)
+    losses = [float(h["loss"]) for h in history if "loss" in h]
+    if main:
+        tokenizer.save_pretrained(str(model_dir))
+        if cfg.mode == "lora" and cfg.lora.merge_on_save:
+            merged = trainer.model.merge_and_unload()  # type: ignore[union-attr,operator]
+            merged.save_pretrained(str(out_dir / "model_merged"))
+            tokenizer.save_pretrained(str(out_dir / "model_merged"))
+        write_jsonl(out_dir / "train_log.jsonl", history)
+        summary = {
+            "steps": trainer.state.global_step,
+            "first_loss": losses[0] if losses else None,
+            "last_loss": losses[-1] if losses else None,
+            "mode": cfg.mode,
+            "samples": len(train_ds),
+            "eval_samples": len(eval_ds) if eval_ds is not None else 0,
+            "model_dir": str(model_dir),
+        }
+        (out_dir / "train_result.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    return SFTResult(out_dir, model_dir, trainer.state.global_step, losses, prepared.report.to_dict())
