@@ -1,0 +1,167 @@
+"""``export_sft``: trajectories of a run -> an SFT dataset file, with filters and a counted report."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from openseeker.agent.context import TokenCounter, chars_per_token, count_messages
+from openseeker.agent.records import Trajectory
+from openseeker.errors import ConfigError
+from openseeker.export.formats import FORMATS, convert, sharegpt_dataset_info, to_messages
+from openseeker.io.jsonl import iter_jsonl
+from openseeker.records import Record
+
+Correctness = Literal["correct", "incorrect", "judged", "any"]
+
+
+@dataclass
+class ExportReport(Record):
+    """What an export read, wrote and skipped (by reason)."""
+
+    out: str
+    format: str
+    read: int = 0
+    written: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    tokens_mean: float = 0.0
+    tokens_max: int = 0
+    tool_calls_mean: float = 0.0
+    extra_files: list[str] = field(default_factory=list)
+
+
+def iter_trajectories(source: str | Path) -> Iterator[Trajectory]:
+    """Trajectories of a run folder (``<run>/trajectories/*.jsonl``) or of a JSONL file."""
+    p = Path(source)
+    if p.is_dir():
+        stage = p / "trajectories" if (p / "trajectories").is_dir() else p
+        files = sorted(stage.glob("[0-9]*.jsonl"))
+        if not files:
+            raise ConfigError(
+                f"No trajectory records under {str(stage)!r}; run `openseeker synth traj` first."
+            )
+    elif p.exists():
+        files = [p]
+    else:
+        raise ConfigError(f"{str(p)!r} does not exist.")
+    for f in files:
+        for row in iter_jsonl(f):
+            yield Trajectory.from_dict(row)
+
+
+def _skip_reason(
+    traj: Trajectory,
+    tokens: int,
+    *,
+    correctness: Correctness,
+    min_tool_calls: int,
+    max_tool_calls: int | None,
+    max_tokens: int | None,
+    require_answer: bool,
+) -> str | None:
+    if correctness == "correct" and traj.correct is not True:
+        return "not_correct" if traj.correct is False else "unjudged"
+    if correctness == "incorrect" and traj.correct is not False:
+        return "not_incorrect"
+    if correctness == "judged" and traj.correct is None:
+        return "unjudged"
+    if require_answer and traj.final_answer is None:
+        return "no_answer"
+    if traj.tool_calls < min_tool_calls:
+        return "too_few_tool_calls"
+    if max_tool_calls is not None and traj.tool_calls > max_tool_calls:
+        return "too_many_tool_calls"
+    if max_tokens is not None and tokens > max_tokens:
+        return "too_long"
+    return None
+
+
+def export_sft(
+    run_dir: str | Path,
+    out: str | Path,
+    format: str = "messages",
+    *,
+    correctness: Correctness = "correct",
+    min_tool_calls: int = 0,
+    max_tool_calls: int | None = None,
+    max_tokens: int | None = None,
+    require_answer: bool = True,
+    token_counter: TokenCounter = chars_per_token,
+    dataset_name: str = "openseeker_sft",
+) -> ExportReport:
+    """Write the student view of a run's trajectories as an SFT dataset.
+
+    Args:
+        run_dir: a run folder (``<run>/trajectories/``) or a trajectory JSONL file.
+        out: the output JSONL file.
+        format: ``messages`` (OpenAI messages + tools, for TRL), ``openseeker`` (the released
+            OpenSeeker-v1-Data layout) or ``sharegpt`` (LLaMA-Factory; a ``dataset_info.json`` entry is
+            written beside the file).
+        correctness: keep ``correct`` (default), ``incorrect``, ``judged`` (either) or ``any`` trajectories.
+        min_tool_calls: drop trajectories with fewer tool calls.
+        max_tool_calls: drop trajectories with more tool calls.
+        max_tokens: drop samples longer than this (estimated with ``token_counter``).
+        require_answer: drop trajectories that ended without an ``<answer>``.
+        token_counter: token estimate of a text (default characters / 4).
+        dataset_name: the dataset's name in the LLaMA-Factory entry.
+
+    Returns:
+        An :class:`ExportReport` (also written as ``<out>.report.json``).
+    """
+    if format not in FORMATS:
+        raise ConfigError(f"Unknown export format {format!r}; choose one of {', '.join(FORMATS)}.")
+    if correctness not in ("correct", "incorrect", "judged", "any"):
+        raise ConfigError(f"correctness must be correct, incorrect, judged or any (got {correctness!r}).")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = ExportReport(out=str(out), format=format)
+    skipped: Counter[str] = Counter()
+    tokens_sum = calls_sum = 0
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        for traj in iter_trajectories(run_dir):
+            report.read += 1
+            tokens = count_messages(to_messages(traj)["messages"], token_counter)
+            reason = _skip_reason(
+                traj,
+                tokens,
+                correctness=correctness,
+                min_tool_calls=min_tool_calls,
+                max_tool_calls=max_tool_calls,
+                max_tokens=max_tokens,
+                require_answer=require_answer,
+            )
+            if reason is not None:
+                skipped[reason] += 1
+                continue
+            fh.write(orjson.dumps(convert(traj, format), option=orjson.OPT_APPEND_NEWLINE))
+            report.written += 1
+            tokens_sum += tokens
+            calls_sum += traj.tool_calls
+            report.tokens_max = max(report.tokens_max, tokens)
+    tmp.replace(out)
+    report.skipped = dict(skipped.most_common())
+    if report.written:
+        report.tokens_mean = round(tokens_sum / report.written, 1)
+        report.tool_calls_mean = round(calls_sum / report.written, 2)
+    if format == "sharegpt":
+        info = out.with_name(out.stem + ".dataset_info.json")
+        info.write_text(
+            json.dumps(sharegpt_dataset_info(dataset_name, out.name), indent=2) + "\n", encoding="utf-8"
+        )
+        report.extra_files.append(str(info))
+    out.with_name(out.name + ".report.json").write_text(
+        json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8"
+    )
+    return report
+
+
+def report_dict(report: ExportReport) -> dict[str, Any]:
+    """The report as a plain dict (for printing)."""
+    return report.to_dict()
