@@ -81,3 +81,16 @@ def qa_jsonl(tmp_path: Path) -> Path:
                 json.dumps({"id": f"q{i}", "question": q, "answer": a, "topic": t}, ensure_ascii=False) + "\n"
             )
     return p
+
+
+@pytest.fixture
+def qa_rows() -> list[tuple[str, str, str]]:
+    return list(QA)
+
+
+@pytest.fixture
+def bench_dir() -> Path:
+    """``../shared/data/benchmarks``; skips the test when absent."""
+    if not SHARED.exists():
+        pytest.skip(reason="../shared/data/benchmarks not present")
+    return SHARED

@@ -18,8 +18,6 @@ from openseeker.evaluate.benchmarks.crypto import (
     encrypt_xbench,
 )
 
-from .conftest import QA, SHARED
-
 
 def _files(folder: Path) -> set[str]:
     return {p.name for p in folder.rglob("*") if p.is_file()}
@@ -34,10 +32,10 @@ def test_crypto_roundtrip_and_schemes_differ():
         decrypt_browsecomp("!!!not base64!!!", "pw")
 
 
-def test_browsecomp_fixture(bc_csv):
+def test_browsecomp_fixture(bc_csv, qa_rows):
     before = _files(bc_csv.parent)
     items = get_benchmark("browsecomp").load(bc_csv)
-    assert [(i.question, i.answer, i.topic) for i in items] == QA
+    assert [(i.question, i.answer, i.topic) for i in items] == qa_rows
     assert [i.id for i in items] == ["1", "2", "3"]
     assert _files(bc_csv.parent) == before  # nothing written
 
@@ -52,19 +50,19 @@ def test_browsecomp_bad_row_names_position(tmp_path, bc_csv):
         get_benchmark("browsecomp").load(bad)
 
 
-def test_browsecomp_zh_fixture(bczh_xlsx):
+def test_browsecomp_zh_fixture(bczh_xlsx, qa_rows):
     items = get_benchmark("browsecomp-zh").load(bczh_xlsx.parent)
-    assert [(i.question, i.answer, i.topic) for i in items] == QA
+    assert [(i.question, i.answer, i.topic) for i in items] == qa_rows
     assert all(i.lang == "zh" for i in items)
 
 
-def test_browsecomp_zh_revised_every_column(tmp_path):
+def test_browsecomp_zh_revised_every_column(tmp_path, qa_rows):
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["id", "Topic", "Question", "Answer", "canary"])
-    for n, (q, a, t) in enumerate(QA):
+    for n, (q, a, t) in enumerate(qa_rows):
         ws.append(
             [encrypt_browsecomp(f"r{n}", "pw"), *(encrypt_browsecomp(x, "pw") for x in (t, q, a)), "pw"]
         )
@@ -72,13 +70,13 @@ def test_browsecomp_zh_revised_every_column(tmp_path):
     wb.save(p)
     items = get_benchmark("browsecomp-zh-revised").load(p)
     assert [i.id for i in items] == ["r0", "r1", "r2"]
-    assert [(i.question, i.answer, i.topic) for i in items] == QA
+    assert [(i.question, i.answer, i.topic) for i in items] == qa_rows
 
 
-def test_xbench_fixture(xbench_csv):
+def test_xbench_fixture(xbench_csv, qa_rows):
     items = get_benchmark("xbench-deepsearch-2510").load(xbench_csv)
     assert [(i.id, i.question, i.answer) for i in items] == [
-        (str(n), q, a) for n, (q, a, _) in enumerate(QA, 1)
+        (str(n), q, a) for n, (q, a, _) in enumerate(qa_rows, 1)
     ]
     assert items[0].meta["reference_steps"] == "1. search"
 
@@ -168,10 +166,8 @@ def test_missing_data_message():
 
 # --- the real encrypted files (skipped when ../shared is absent) ---------------------------------
 @pytest.mark.shared
-def test_real_browsecomp_zh():
-    folder = SHARED / "browsecomp-zh"
-    if not folder.exists():
-        pytest.skip(reason="../shared/data/benchmarks/browsecomp-zh not present")
+def test_real_browsecomp_zh(bench_dir):
+    folder = bench_dir / "browsecomp-zh"
     before = _files(folder)
     items = get_benchmark("browsecomp-zh").load(folder)
     assert len(items) == 289
@@ -182,10 +178,8 @@ def test_real_browsecomp_zh():
 
 
 @pytest.mark.shared
-def test_real_xbench_2505():
-    folder = SHARED / "xbench-deepsearch"
-    if not folder.exists():
-        pytest.skip(reason="../shared/data/benchmarks/xbench-deepsearch not present")
+def test_real_xbench_2505(bench_dir):
+    folder = bench_dir / "xbench-deepsearch"
     items = get_benchmark("xbench-deepsearch").load(folder)
     assert len(items) == 100 and [i.id for i in items] == [str(n) for n in range(1, 101)]
     assert all(i.question and i.answer for i in items)

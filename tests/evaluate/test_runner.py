@@ -1,0 +1,116 @@
+"""The runner with a scripted fake agent: records, judging, resume after failures, subsets, samples."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from openseeker.evaluate.runner import EvalConfig, load_results, run_eval
+from openseeker.llm import Roles, RolesConfig, ScriptedLLM
+
+
+@dataclass
+class FakeTrajectory:
+    final_response: str
+    final_answer: str | None
+    finish_reason: str = "answer"
+    tool_calls: int = 2
+    usage: dict = field(default_factory=lambda: {"agent": {"prompt_tokens": 100, "completion_tokens": 20}})
+    seconds: float = 1.5
+    steps: list = field(default_factory=lambda: [1, 2, 3])
+    model: str = "scripted/agent"
+
+    def to_dict(self):
+        return {"final_response": self.final_response, "finish_reason": self.finish_reason}
+
+
+class FakeAgent:
+    """Answers from a table; fails once on chosen questions (to test resume)."""
+
+    def __init__(self, answers: dict[str, str], fail_once: set[str] = frozenset()):
+        self.answers = answers
+        self.fail_once = set(fail_once)
+        self.calls: list[tuple[str, str]] = []
+
+    async def run(self, question: str, *, id: str = "", scope: str | None = None):
+        self.calls.append((id, scope or ""))
+        if question in self.fail_once:
+            self.fail_once.discard(question)
+            raise RuntimeError("transient agent failure")
+        ans = self.answers.get(question, "I don't know")
+        return FakeTrajectory(f"<answer>{ans}</answer>", ans)
+
+
+def _roles(judge_llm):
+    return Roles(RolesConfig(), overrides={"judge": judge_llm, "agent": ScriptedLLM(default="unused")})
+
+
+def test_run_resume_and_records(tmp_path, qa_jsonl):
+    answers = {
+        "Which city hosted the 1992 Summer Olympics?": "barcelona",  # exact match
+        "Who wrote 'Dream of the Red Chamber'?": "Cao Xueqin",  # judged by the LLM -> A
+        "In which year did the Berlin Wall fall?": "1990",  # judged -> B
+    }
+    agent = FakeAgent(answers, fail_once={"In which year did the Berlin Wall fall?"})
+    judge = ScriptedLLM(
+        fn=lambda m, t, c: "A" if "Cao Xueqin" in m[-1]["content"] else "B", name="scripted/judge"
+    )
+    cfg = EvalConfig(benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"), concurrency=2)
+    r1 = run_eval(cfg, roles=_roles(judge), agent=agent)
+    assert not r1.complete and r1.summary["run"]["records"] == 2 and r1.summary["run"]["errors"] == 1
+    r2 = run_eval(cfg, roles=_roles(judge), agent=agent)
+    assert r2.complete and r2.summary["run"]["records"] == 3
+    assert len(agent.calls) == 4  # 3 + the one retried; finished items were not re-run
+    acc = r2.summary["accuracy"]
+    assert (acc["correct"], acc["wrong"], acc["unparsed"]) == (2, 1, 0)
+    assert r2.summary["judge_methods"] == {"llm": 2, "exact": 1}
+    assert r2.summary["run"]["judge_model"] == "scripted/judge"
+    assert r2.summary["run"]["prompt_version"] == "binary-en/v1"
+    rows = [json.loads(line) for line in (tmp_path / "run" / "eval" / "00000.jsonl").read_text().splitlines()]
+    rec = next(r for r in rows if r["question_id"] == "q1")
+    assert rec["final_answer"] == "Cao Xueqin" and rec["correct"] is True and rec["tool_calls"] == 2
+    assert rec["usage"] == {"prompt_tokens": 100, "completion_tokens": 20} and rec["steps"] == 3
+    assert (
+        rec["finish_reason"] == "answer"
+        and rec["verdict"]["method"] == "llm"
+        and rec["judge_usage"]["calls"] == 1
+    )
+    assert load_results(tmp_path / "run")["accuracy"]["acc"] == pytest.approx(2 / 3)
+
+
+def test_samples_subset_and_unparsed(tmp_path, qa_jsonl):
+    agent = FakeAgent({})
+    judge = ScriptedLLM(default="no idea", name="scripted/judge")
+    cfg = EvalConfig(
+        benchmark="custom",
+        data=str(qa_jsonl),
+        out=str(tmp_path / "run"),
+        samples=2,
+        sample=2,
+        seed=1,
+        judge_max_attempts=2,
+    )
+    r = run_eval(cfg, roles=_roles(judge), agent=agent)
+    assert r.summary["run"]["records"] == 4 and r.summary["samples"]["k"] == 2
+    assert r.summary["accuracy"]["unparsed"] == 4 and r.summary["accuracy"]["acc"] == 0.0
+    assert r.summary["run"]["subset"]["sample"] == 2 and r.summary["run"]["subset"]["seed"] == 1
+    assert len(judge.requests) == 8  # 2 attempts per item, then unparsed
+    scopes = {s for _, s in agent.calls}
+    assert len(scopes) == 4  # one cache scope per sample
+
+
+def test_official_xbench_judge_and_zh(tmp_path, xbench_csv):
+    agent = FakeAgent({})
+    judge = ScriptedLLM(default="最终答案: 无\n解释: 无答案\n结论：错误", name="scripted/judge")
+    cfg = EvalConfig(
+        benchmark="xbench-deepsearch-2510",
+        data=str(xbench_csv),
+        out=str(tmp_path / "run"),
+        judge="official",
+        limit=1,
+    )
+    r = run_eval(cfg, roles=_roles(judge), agent=agent)
+    assert r.summary["run"]["judge_style"] == "xbench" and r.summary["accuracy"]["wrong"] == 1
+    assert "结论" in judge.requests[0].messages[-1]["content"]
