@@ -1,0 +1,123 @@
+"""Configuration of the QA synthesis stage (``openseeker synth qa``).
+
+Every knob of the pipeline lives here, grouped by step, so that a run folder's ``qa/config.yaml`` says
+exactly how its questions were made.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from openseeker.config import StrictModel
+from openseeker.llm.config import RolesConfig
+
+CheckMode = Literal["reject", "record", "off"]
+"""``reject``: a failing question is rejected; ``record``: the outcome is only recorded; ``off``: skipped."""
+
+
+class SeedConfig(StrictModel):
+    """Which pages may become seeds (the answer of a question is the seed page's entity)."""
+
+    min_out_links: int | None = Field(
+        default=None,
+        description="minimum distinct in-corpus out-links; default: the expansion's min_neighbours",
+    )
+    exclude_list_pages: bool = Field(
+        default=True, description="skip list, index, disambiguation and date pages"
+    )
+    include: list[str] = Field(default_factory=list, description="only these seeds (titles, URLs or ids)")
+    exclude: list[str] = Field(default_factory=list, description="never these seeds (titles, URLs or ids)")
+    include_file: str | None = Field(default=None, description="a text file with one title/URL/id per line")
+    exclude_file: str | None = Field(default=None, description="a text file with one title/URL/id per line")
+    min_text_chars: int = Field(default=200, description="skip stubs shorter than this")
+
+
+class ExpandConfig(StrictModel):
+    """Topological expansion around the seed: the paper's one-hop star, plus an optional second hop."""
+
+    strategy: Literal["random", "informative"] = Field(
+        default="informative", description="how neighbours are picked among the seed's out-links"
+    )
+    min_neighbours: int = Field(default=2, description="fewer usable neighbours than this rejects the seed")
+    second_hop: int = Field(
+        default=0,
+        description="budget of extra pages reached through a first-hop neighbour (indirect entities)",
+    )
+    skip_list_pages: bool = Field(
+        default=True, description="do not expand into list/date/disambiguation pages"
+    )
+
+
+class ExtractConfig(StrictModel):
+    """Entity-subgraph extraction by the generator role."""
+
+    page_chars: int = Field(default=600, description="character budget of each page's excerpt in the prompt")
+    total_chars: int = Field(default=3600, description="character budget of all excerpts together")
+    lead_sentences: int = Field(default=2, description="leading sentences of each page always included")
+    min_facts: int = Field(default=2, description="fewer grounded facts than this rejects the seed")
+    grounding_threshold: float = Field(
+        default=0.85, description="fuzzy containment score an evidence sentence needs to count as found"
+    )
+    max_tokens: int = 900
+
+
+class QuestionConfig(StrictModel):
+    """Question generation and obfuscation."""
+
+    min_edges: int = Field(default=2, description="the question must chain at least this many facts")
+    max_tokens: int = 400
+
+
+class ChecksConfig(StrictModel):
+    """Verification and quality checks, each ``reject``, ``record`` or ``off``."""
+
+    leak: CheckMode = "reject"
+    decontam: CheckMode = "off"
+    decontam_files: list[str] = Field(
+        default_factory=list, description="benchmark question files (JSONL, CSV or one question per line)"
+    )
+    decontam_ngram: int = Field(default=8, description="n-gram size (words; characters x2 for Chinese)")
+    decontam_threshold: float = Field(default=0.3, description="fraction of shared n-grams that rejects")
+    shortcut: CheckMode = "reject"
+    shortcut_top_k: int = Field(
+        default=3, description="the answer page in the top-k search hits is a shortcut"
+    )
+    shortcut_depth: int = Field(
+        default=50, description="how deep to look for the answer page's rank (recorded)"
+    )
+    closed_book: CheckMode = "reject"
+    oracle: CheckMode = "reject"
+    uniqueness: CheckMode = "reject"
+    max_alternatives: int = Field(
+        default=3, description="how many other answers the uniqueness probe may list"
+    )
+
+
+class QASynthConfig(StrictModel):
+    """The whole QA synthesis stage.
+
+    ``n`` is the number of seeds tried; the funnel report says how many became accepted questions.
+    """
+
+    roles: RolesConfig = Field(default_factory=RolesConfig)
+    corpus: str | None = Field(default=None, description="the corpus folder (openseeker corpus build)")
+    out: str | None = Field(default=None, description="the run folder; records go to <out>/qa/")
+    n: int = Field(default=200, description="number of seeds to try")
+    k: int = Field(default=6, description="pages gathered around the seed (the difficulty knob)")
+    lang: Literal["en", "zh", "any"] = Field(default="any", description="only seeds in this language")
+    seed: int = 0
+    concurrency: int = 16
+    shard_size: int = 1000
+    judge_style: str = Field(default="binary", description="judge prompt style (see openseeker eval)")
+    cache: str | None = Field(
+        default=None, description="LLM response cache file; default <out>/cache/llm.sqlite"
+    )
+    temperature: float = Field(default=0.7, description="sampling temperature of the generator role")
+    seeds: SeedConfig = Field(default_factory=SeedConfig)
+    expand: ExpandConfig = Field(default_factory=ExpandConfig)
+    extract: ExtractConfig = Field(default_factory=ExtractConfig)
+    question: QuestionConfig = Field(default_factory=QuestionConfig)
+    checks: ChecksConfig = Field(default_factory=ChecksConfig)
+    progress: bool = True
