@@ -19,56 +19,58 @@ Example::
 
 from __future__ import annotations
 
-from openseeker.tools.base import PageFetcher, SearchBackend, fetchers, search_backends
+from openseeker.tools.base import PageFetcher, SearchBackend
+from openseeker.tools.base import fetchers as fetcher_registry
+from openseeker.tools.base import search_backends as search_registry
 from openseeker.tools.config import ToolsConfig
 from openseeker.web.wrap import WEB_FETCH, WEB_SEARCH, search_many, wrap_backends
 
 __all__ = ["WEB_FETCH", "WEB_SEARCH", "search_many", "wrap_backends"]
 
 
-@search_backends.register("serper")
+@search_registry.register("serper")
 def _serper(cfg: ToolsConfig) -> SearchBackend:
     from openseeker.web.serper import SerperSearch
 
     return SerperSearch(cfg)
 
 
-@search_backends.register("tavily")
+@search_registry.register("tavily")
 def _tavily(cfg: ToolsConfig) -> SearchBackend:
     from openseeker.web.tavily import TavilySearch
 
     return TavilySearch(cfg)
 
 
-@search_backends.register("brave")
+@search_registry.register("brave")
 def _brave(cfg: ToolsConfig) -> SearchBackend:
     from openseeker.web.brave import BraveSearch
 
     return BraveSearch(cfg)
 
 
-@search_backends.register("searxng")
+@search_registry.register("searxng")
 def _searxng(cfg: ToolsConfig) -> SearchBackend:
     from openseeker.web.searxng import SearxngSearch
 
     return SearxngSearch(cfg)
 
 
-@search_backends.register("replay")
+@search_registry.register("replay")
 def _replay_search(cfg: ToolsConfig) -> SearchBackend:
     from openseeker.web.replay import ReplaySearch
 
     return ReplaySearch(cfg)
 
 
-@fetchers.register("http")
+@fetcher_registry.register("http")
 def _http(cfg: ToolsConfig) -> PageFetcher:
     from openseeker.web.fetchers import HttpFetcher
 
     return HttpFetcher(cfg)
 
 
-@fetchers.register("jina")
+@fetcher_registry.register("jina")
 def _jina(cfg: ToolsConfig) -> PageFetcher:
     """Jina Reader, falling back to ``tools.options.jina.fallback`` (default ``http``; ``null`` for none)."""
     from openseeker.web.fetchers import FallbackFetcher, JinaFetcher
@@ -77,10 +79,10 @@ def _jina(cfg: ToolsConfig) -> PageFetcher:
     fallback = jina.settings.fallback
     if not fallback or fallback == "jina":
         return jina
-    return FallbackFetcher([jina, fetchers.create(fallback, cfg)])
+    return FallbackFetcher([jina, fetcher_registry.create(fallback, cfg)])
 
 
-@fetchers.register("replay")
+@fetcher_registry.register("replay")
 def _replay_fetch(cfg: ToolsConfig) -> PageFetcher:
     from openseeker.web.replay import ReplayFetch
 
