@@ -114,3 +114,19 @@ def test_official_xbench_judge_and_zh(tmp_path, xbench_csv):
     r = run_eval(cfg, roles=_roles(judge), agent=agent)
     assert r.summary["run"]["judge_style"] == "xbench" and r.summary["accuracy"]["wrong"] == 1
     assert "结论" in judge.requests[0].messages[-1]["content"]
+
+
+def test_with_the_real_agent_loop(tmp_path, qa_jsonl):
+    """The toolkit's own Agent (scripted model, no tools) goes through the runner unchanged."""
+    agent_mod = pytest.importorskip("openseeker.agent")
+    from openseeker.tools.base import Toolset
+
+    llm = ScriptedLLM(default="<think>\nok\n</think>\n\n<answer>Barcelona</answer>", name="scripted/agent")
+    agent = agent_mod.Agent(llm, Toolset([]), agent_mod.AgentConfig())
+    judge = ScriptedLLM(default="B", name="scripted/judge")
+    cfg = EvalConfig(benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"))
+    r = run_eval(cfg, roles=_roles(judge), agent=agent)
+    assert r.complete and r.summary["accuracy"]["correct"] == 1 and r.summary["accuracy"]["wrong"] == 2
+    assert r.summary["tokens"]["prompt"] > 0 and r.summary["finish_reasons"] == {"answer": 3}
+    rec = json.loads((tmp_path / "run" / "eval" / "00000.jsonl").read_text().splitlines()[0])
+    assert rec["trajectory"]["steps"] and rec["agent_model"] == "scripted/agent"

@@ -26,7 +26,7 @@ from pydantic import Field
 from openseeker.config import StrictModel
 from openseeker.errors import ConfigError
 from openseeker.evaluate.benchmarks import BenchmarkItem, get_benchmark, select_items
-from openseeker.evaluate.judges import get_judge
+from openseeker.evaluate.judges import get_judge, parse_confidence
 from openseeker.evaluate.metrics import summarize
 from openseeker.evaluate.verdict import Judge, Verdict
 from openseeker.llm.config import RolesConfig
@@ -252,7 +252,7 @@ async def run_eval_async(
             final_response=response,
             correct=verdict.correct,
             verdict=verdict.to_dict(),
-            confidence=verdict.confidence,
+            confidence=verdict.confidence if verdict.confidence is not None else parse_confidence(response),
             tool_calls=n_calls,
             usage=usage,
             judge_usage=judge_usage,
