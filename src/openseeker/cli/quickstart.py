@@ -1,0 +1,144 @@
+"""``openseeker quickstart``: the whole pipeline end to end on the embedded default (or your corpus/models)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+
+@click.command()
+@click.option("--out", default=None, help="Run folder (default runs/quickstart). Re-running continues it.")
+@click.option(
+    "--corpus",
+    default=None,
+    help="A corpus folder or a source to ingest, e.g. ../shared/data/wikispeedia "
+    "(default: the generated fictional world).",
+)
+@click.option(
+    "--llm",
+    default=None,
+    help="provider/model for every role, e.g. openai/gpt-4.1-mini "
+    "(default: llamacpp/default, the embedded local model).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="YAML/TOML config (see examples/quickstart.yaml).",
+)
+@click.option("--fast", is_flag=True, default=None, help="An even smaller run (smoke test).")
+@click.option("--pages", type=int, default=None, help="Pages of the generated world (total over languages).")
+@click.option("--seeds", "n_seeds", type=int, default=None, help="QA seeds to try.")
+@click.option("--no-progress", is_flag=True, default=False, help="No progress bars.")
+def quickstart(
+    out: str | None,
+    corpus: str | None,
+    llm: str | None,
+    config_file: str | None,
+    fast: bool | None,
+    pages: int | None,
+    n_seeds: int | None,
+    no_progress: bool,
+) -> None:
+    """Corpus -> QA synthesis -> trajectories -> SFT export -> evaluation, with the yield funnel.
+
+    \b
+    Examples:
+      openseeker quickstart
+      openseeker quickstart --corpus ../shared/data/wikispeedia --out runs/qs-wiki
+      openseeker quickstart --llm openai/gpt-4.1-mini --config examples/paper_scale.yaml
+    """
+    from rich.console import Console
+
+    from openseeker.quickstart import load_quickstart_config, run_quickstart
+
+    console = Console(stderr=True)
+    overrides: dict[str, Any] = {"out": out, "corpus": corpus, "fast": fast}
+    if no_progress:
+        overrides["progress"] = False
+    cfg = load_quickstart_config(config_file, overrides)
+    if llm:
+        cfg.roles.default = cfg.roles.default.model_copy(update={"model": llm})
+    if pages is not None:
+        cfg.world.n_pages = pages
+    if n_seeds is not None:
+        cfg.qa = {**cfg.qa, "n": n_seeds}
+    console.rule(f"openseeker quickstart -> {cfg.out}")
+    console.print(
+        f"models: {cfg.roles.default.model} (default role); corpus: {cfg.corpus or 'generated world'}"
+    )
+
+    def report(stage: str, message: str) -> None:
+        console.print(f"[bold cyan]{stage:>12}[/] {message}")
+
+    summary = run_quickstart(cfg, report=report)
+    print_summary(summary, console)
+
+
+def print_summary(summary: dict[str, Any], console: Any) -> None:
+    """The yield funnel, stage times and where each output lies."""
+    from rich.table import Table
+
+    st = summary.get("stages", {})
+    funnel = Table(title="Yield funnel", show_header=True)
+    funnel.add_column("step")
+    funnel.add_column("count", justify="right")
+    funnel.add_column("notes")
+
+    def row(step: str, count: Any, notes: Any = "") -> None:
+        funnel.add_row(step, "" if count is None else str(count), str(notes or ""))
+
+    c = st.get("corpus", {})
+    row(
+        "corpus pages",
+        c.get("pages"),
+        f"{c.get('links', '?')} links" if "links" in c else c.get("reused", ""),
+    )
+    q = st.get("qa", {})
+    row("QA seeds tried", q.get("seeds"))
+    row("QA accepted", q.get("accepted"), _reasons(q.get("rejected")))
+    s = st.get("split", {})
+    row("train / held-out", f"{s.get('train', 0)} / {s.get('heldout', 0)}")
+    a = st.get("audit", {})
+    if a:
+        row(
+            "audit: answerable",
+            a.get("answerable"),
+            f"unique (exact) {a.get('unique_exact')}, unique (blurred) {a.get('unique_fuzzy')}",
+        )
+    t = st.get("trajectories", {})
+    row("rollouts", t.get("rollouts"), t.get("skipped", ""))
+    row(
+        "trajectories kept",
+        t.get("kept"),
+        f"{t.get('correct', 0)} judged correct; " + _reasons(t.get("rejected")),
+    )
+    e = st.get("export", {})
+    row("SFT samples", e.get("written"), _reasons(e.get("skipped")))
+    v = st.get("eval", {})
+    row(
+        "held-out evaluated",
+        v.get("questions"),
+        f"accuracy {v.get('accuracy')}" if "accuracy" in v else v.get("skipped"),
+    )
+    console.print(funnel)
+    times = Table(title="Stage times (s)")
+    times.add_column("stage")
+    times.add_column("seconds", justify="right")
+    for name, info in st.items():
+        if isinstance(info, dict) and "seconds" in info:
+            times.add_row(name, f"{info['seconds']:.1f}")
+    times.add_row("[bold]total[/]", f"{summary.get('seconds', 0):.1f}")
+    console.print(times)
+    console.print("[bold]Outputs[/]")
+    for name, path in summary.get("paths", {}).items():
+        console.print(f"  {name:>12}: {path}")
+    console.print(f"  {'summary':>12}: {summary.get('out')}/quickstart.json")
+
+
+def _reasons(reasons: Any) -> str:
+    if not isinstance(reasons, dict) or not reasons:
+        return ""
+    return "rejected: " + ", ".join(f"{k} {v}" for k, v in reasons.items())

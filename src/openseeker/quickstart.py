@@ -1,0 +1,447 @@
+"""The whole pipeline, end to end, in one resumable call: ``openseeker quickstart``.
+
+corpus -> QA synthesis -> split (train / held-out) -> world audit -> trajectory synthesis -> SFT export
+-> evaluation of the agent on the held-out questions. Every stage writes into one run folder::
+
+    <out>/world/          the generated default corpus (pages.jsonl, facts.jsonl, entities.jsonl, world.json)
+    <out>/corpus/         the ingested web graph (store + search index)
+    <out>/qa/             accepted QA records, rejects, funnel.{json,md,png}
+    <out>/splits/         train.jsonl (for trajectories) and heldout.jsonl (for evaluation)
+    <out>/audit.json      answerability / uniqueness of the questions, measured on the world's known facts
+    <out>/trajectories/   teacher rollouts (kept and rejected, with reasons)
+    <out>/sft/            the SFT export (+ its report)
+    <out>/eval/, results.json   per-question evaluation records and the summary
+    <out>/quickstart.json the summary of all of the above (stage times, counts, paths)
+
+Each stage is resumable on its own (sharded stage runner, LLM response cache), so re-running the same
+command continues where it stopped. The stage APIs are imported lazily.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from openseeker.config import StrictModel, deep_merge, dump_config
+from openseeker.errors import ConfigError
+from openseeker.io.jsonl import write_jsonl
+from openseeker.llm.config import RolesConfig
+
+SUMMARY_NAME = "quickstart.json"
+
+# Sized so that the whole run stays under 15 minutes on 2 CPU cores with the embedded local model.
+DEFAULT_QA: dict[str, Any] = {
+    "n": 8,
+    "k": 3,
+    "lang": "any",
+    "concurrency": 2,
+    "seeds": {"min_text_chars": 120},
+    "extract": {"page_chars": 500, "total_chars": 1800, "max_tokens": 500},
+    "question": {"max_tokens": 200},
+    # A small local model rarely passes the model-judged checks; the quickstart records their outcome
+    # (and the world audit measures the truth exactly) instead of rejecting, so every stage has data.
+    "checks": {"shortcut": "record", "closed_book": "record", "oracle": "record", "uniqueness": "record"},
+}
+DEFAULT_AGENT: dict[str, Any] = {
+    "max_tool_calls": 3,
+    "max_turns": 6,
+    "max_tokens": 384,
+    "max_context_tokens": 8192,
+    "min_generation_tokens": 128,
+    "forced_min_tokens": 64,
+    "forced_answer_retries": 1,
+    "constrain_format": True,
+    "summarizer_max_tokens": 160,
+}
+DEFAULT_TOOLS: dict[str, Any] = {
+    "search": "corpus",
+    "fetch": "corpus",
+    "top_k": 5,
+    "visit_mode": "raw",
+    "max_page_chars": 2500,
+}
+DEFAULT_TRAJ: dict[str, Any] = {
+    "rollouts": 1,
+    "concurrency": 2,
+    "keep_incorrect": True,
+    "keep_forced": True,
+    "max_raw_context_tokens": None,
+}
+DEFAULT_EXPORT: dict[str, Any] = {"format": "messages", "correctness": "any", "require_answer": False}
+DEFAULT_EVAL: dict[str, Any] = {"benchmark": "synth", "judge": "openseeker", "concurrency": 2}
+FAST: dict[str, Any] = {
+    "world": {"n_pages": 120},
+    "qa": {"n": 4, "k": 2},
+    "agent": {"max_tool_calls": 2, "max_turns": 4, "max_tokens": 256},
+}
+
+
+class WorldOptions(StrictModel):
+    """The generated default corpus (used when no ``corpus`` is given)."""
+
+    seed: int = 0
+    n_pages: int = Field(default=300, ge=40, description="total pages over all languages")
+    languages: list[str] = Field(default_factory=lambda: ["en", "zh"])
+
+
+class QuickstartConfig(StrictModel):
+    """The quickstart: which corpus, which models, and overrides for each stage's own config.
+
+    The stage sections (``qa``, ``trajectories``, ``export``, ``eval``, ``agent``, ``tools``) are merged over
+    the quickstart's small defaults and validated by the stage's own config class.
+    """
+
+    out: str = Field(default="runs/quickstart", description="the run folder")
+    corpus: str | None = Field(
+        default=None,
+        description="a corpus folder (openseeker corpus ingest) or a source to ingest (e.g. a Wikispeedia "
+        "folder); default: the generated world",
+    )
+    corpus_limit: int | None = Field(default=None, description="ingest at most this many pages per source")
+    world: WorldOptions = Field(default_factory=WorldOptions)
+    roles: RolesConfig = Field(default_factory=RolesConfig)
+    tools: dict[str, Any] = Field(default_factory=dict, description="ToolsConfig overrides")
+    agent: dict[str, Any] = Field(
+        default_factory=dict, description="AgentConfig overrides (teacher and agent)"
+    )
+    qa: dict[str, Any] = Field(default_factory=dict, description="QASynthConfig overrides")
+    trajectories: dict[str, Any] = Field(default_factory=dict, description="TrajSynthConfig overrides")
+    export: dict[str, Any] = Field(default_factory=dict, description="export_sft options (format, filters)")
+    eval: dict[str, Any] = Field(default_factory=dict, description="EvalConfig overrides")
+    heldout_fraction: float = Field(default=0.34, gt=0, lt=1, description="share of questions held out")
+    split_seed: int = 0
+    fast: bool = Field(default=False, description="an even smaller run (a smoke test)")
+    progress: bool = True
+
+    def merged(self, section: str, defaults: dict[str, Any]) -> dict[str, Any]:
+        """``defaults`` <- ``--fast`` overrides <- the user's section."""
+        base = deep_merge(defaults, FAST.get(section, {})) if self.fast else dict(defaults)
+        return deep_merge(base, getattr(self, section))
+
+
+Reporter = Callable[[str, str], None]
+
+
+def _quiet(stage: str, message: str) -> None:
+    pass
+
+
+def split_questions(
+    records: list[dict[str, Any]], fraction: float, seed: int
+) -> tuple[list[dict], list[dict]]:
+    """Split QA records into (train, held-out) deterministically by a hash of ``seed`` and the record id.
+
+    The split of a record never depends on the other records, so questions accepted on a resumed run do
+    not move earlier ones between the splits. With two or more records both sides are non-empty.
+    """
+
+    def score(r: dict[str, Any]) -> float:
+        h = hashlib.sha256(f"{seed}:{r.get('id')}".encode()).digest()
+        return int.from_bytes(h[:8], "big") / 2**64
+
+    ordered = sorted(records, key=lambda r: (score(r), str(r.get("id"))))
+    held = [r for r in ordered if score(r) < fraction]
+    if len(records) >= 2 and not held:
+        held = ordered[:1]
+    if len(records) >= 2 and len(held) == len(records):
+        held = held[:-1]
+    held_ids = {id(r) for r in held}
+    return [r for r in ordered if id(r) not in held_ids], held
+
+
+class Quickstart:
+    """One quickstart run (use :func:`run_quickstart`)."""
+
+    def __init__(
+        self,
+        config: QuickstartConfig,
+        *,
+        roles: Any = None,
+        judge: Any = None,
+        toolset: Any = None,
+        report: Reporter = _quiet,
+    ):
+        self.cfg = config
+        self.out = Path(config.out)
+        self.report = report
+        self.judge = judge
+        self.toolset = toolset
+        self._roles = roles
+        self.summary: dict[str, Any] = {"out": str(self.out), "stages": {}, "paths": {}}
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _save(self) -> None:
+        self.out.mkdir(parents=True, exist_ok=True)
+        (self.out / SUMMARY_NAME).write_text(
+            json.dumps(self.summary, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+
+    def _stage(self, name: str, t0: float, **info: Any) -> None:
+        info["seconds"] = round(time.monotonic() - t0, 2)
+        self.summary["stages"][name] = info
+        self._save()
+        self.report(name, f"{info['seconds']:.1f}s")
+
+    def roles(self) -> Any:
+        if self._roles is None:
+            from openseeker.llm.registry import Roles
+
+            self._roles = Roles(self.cfg.roles, cache_path=self.out / "cache" / "llm.sqlite")
+        return self._roles
+
+    def tools_dict(self, corpus_dir: Path) -> dict[str, Any]:
+        return deep_merge(deep_merge(DEFAULT_TOOLS, {"corpus": str(corpus_dir)}), self.cfg.tools)
+
+    # -- stages ------------------------------------------------------------------------------------------
+
+    def corpus(self) -> Path:
+        """The corpus folder: the generated world ingested, a ready corpus, or a source ingested."""
+        from openseeker.corpus.ingest import ingest
+        from openseeker.corpus.schema import DB_NAME, REPORT_NAME
+
+        t0 = time.monotonic()
+        info: dict[str, Any] = {}
+        if self.cfg.corpus is None:
+            from openseeker.worldgen import write_world
+
+            w = self.cfg.world
+            paths = write_world(self.out / "world", w.seed, w.n_pages, w.languages)
+            self.summary["paths"]["world"] = str(self.out / "world")
+            self._stage("world", t0, pages=w.n_pages, languages=w.languages, facts=str(paths["facts"]))
+            t0 = time.monotonic()
+            sources: list[Path] = [paths["pages"]]
+        else:
+            src = Path(self.cfg.corpus)
+            if not src.exists():
+                raise ConfigError(f"corpus {str(src)!r} does not exist")
+            if (src / DB_NAME).exists():
+                self.summary["paths"]["corpus"] = str(src)
+                self._stage("corpus", t0, reused=str(src))
+                return src
+            sources = [src]
+        dest = self.out / "corpus"
+        if not ((dest / DB_NAME).exists() and (dest / REPORT_NAME).exists()):
+            self.report("corpus", f"ingesting {', '.join(str(s) for s in sources)}")
+            rep = ingest(
+                sources, dest, overwrite=True, limit=self.cfg.corpus_limit, progress=self.cfg.progress
+            )
+            info = {
+                "pages": rep.pages,
+                "links": rep.links,
+                "dangling_links": rep.dangling_links,
+                "languages": rep.languages,
+            }
+        else:
+            info = {
+                k: v
+                for k, v in json.loads((dest / REPORT_NAME).read_text(encoding="utf-8")).items()
+                if k in ("pages", "links", "dangling_links", "languages")
+            }
+            info["resumed"] = True
+        self.summary["paths"]["corpus"] = str(dest)
+        self._stage("corpus", t0, **info)
+        return dest
+
+    async def qa(self, corpus_dir: Path) -> list[dict[str, Any]]:
+        from openseeker.pipeline.stage import read_stage
+        from openseeker.synth.config import QASynthConfig
+        from openseeker.synth.qa import arun_qa_synthesis
+
+        t0 = time.monotonic()
+        data = deep_merge(
+            self.cfg.merged("qa", DEFAULT_QA),
+            {
+                "roles": self.cfg.roles.model_dump(),
+                "corpus": str(corpus_dir),
+                "out": str(self.out),
+                "progress": self.cfg.progress,
+            },
+        )
+        cfg = QASynthConfig.model_validate(data)
+        res = await arun_qa_synthesis(cfg, self.roles(), judge=self.judge)
+        records = list(read_stage(self.out, "qa"))
+        funnel = self.out / "qa" / "funnel.json"
+        self.summary["paths"]["qa"] = str(self.out / "qa")
+        self._stage(
+            "qa",
+            t0,
+            seeds=res.processed + res.skipped,
+            accepted=len(records),
+            rejected=res.stats.get("reject_reasons", {}),
+            errors=res.errors,
+            funnel=str(funnel) if funnel.exists() else None,
+        )
+        return records
+
+    def split(self, records: list[dict[str, Any]]) -> tuple[Path, Path, int, int]:
+        t0 = time.monotonic()
+        train, held = split_questions(records, self.cfg.heldout_fraction, self.cfg.split_seed)
+        d = self.out / "splits"
+        write_jsonl(d / "train.jsonl", train)
+        write_jsonl(d / "heldout.jsonl", held)
+        self.summary["paths"]["splits"] = str(d)
+        self._stage("split", t0, train=len(train), heldout=len(held))
+        return d / "train.jsonl", d / "heldout.jsonl", len(train), len(held)
+
+    def audit(self, records: list[dict[str, Any]]) -> None:
+        if self.cfg.corpus is not None:
+            return
+        from openseeker.worldgen.audit import audit_records
+        from openseeker.worldgen.generate import load_world
+
+        t0 = time.monotonic()
+        rep = audit_records(records, load_world(self.out / "world"))
+        (self.out / "audit.json").write_text(json.dumps(rep, indent=2, ensure_ascii=False), encoding="utf-8")
+        self.summary["paths"]["audit"] = str(self.out / "audit.json")
+        self._stage("audit", t0, **{k: v for k, v in rep["summary"].items() if k != "by_language"})
+
+    async def trajectories(self, train: Path, corpus_dir: Path) -> None:
+        from openseeker.agent import AgentConfig
+        from openseeker.synth.trajectories import TrajSynthConfig, arun_trajectory_synthesis
+
+        t0 = time.monotonic()
+        agent = deep_merge(self.cfg.merged("agent", DEFAULT_AGENT), {"context": "retrospective"})
+        data = deep_merge(
+            self.cfg.merged("trajectories", DEFAULT_TRAJ),
+            {
+                "qa": str(train),
+                "out": str(self.out),
+                "roles": self.cfg.roles.model_dump(),
+                "tools": self.tools_dict(corpus_dir),
+                "progress": self.cfg.progress,
+            },
+        )
+        data["agent"] = deep_merge(agent, data.get("agent", {}))
+        AgentConfig.model_validate(data["agent"])
+        cfg = TrajSynthConfig.model_validate(data)
+        res = await arun_trajectory_synthesis(cfg, self.roles(), toolset=self.toolset, judge=self.judge)
+        counters = res.stats.get("counters", {})
+        self.summary["paths"]["trajectories"] = str(self.out / "trajectories")
+        self._stage(
+            "trajectories",
+            t0,
+            rollouts=res.processed + res.skipped,
+            kept=res.stats.get("outputs", 0),
+            rejected=res.stats.get("reject_reasons", {}),
+            correct=counters.get("correct", 0),
+            errors=res.errors,
+        )
+
+    def export(self) -> None:
+        from openseeker.export.sft import export_sft
+
+        t0 = time.monotonic()
+        opts = self.cfg.merged("export", DEFAULT_EXPORT)
+        fmt = opts.pop("format")
+        out = self.out / "sft" / f"sft_{fmt}.jsonl"
+        rep = export_sft(self.out, out, fmt, **opts)
+        self.summary["paths"]["sft"] = str(out)
+        self._stage("export", t0, format=fmt, read=rep.read, written=rep.written, skipped=rep.skipped)
+
+    async def evaluate(self, heldout: Path, corpus_dir: Path) -> None:
+        from openseeker.evaluate.runner import EvalConfig, run_eval_async
+
+        t0 = time.monotonic()
+        data = deep_merge(
+            self.cfg.merged("eval", DEFAULT_EVAL),
+            {
+                "data": str(heldout),
+                "out": str(self.out),
+                "roles": self.cfg.roles.model_dump(),
+                "progress": self.cfg.progress,
+            },
+        )
+        data.setdefault("tools", self.tools_dict(corpus_dir))
+        data.setdefault("agent", self.cfg.merged("agent", DEFAULT_AGENT))
+        cfg = EvalConfig.model_validate(data)
+        agent = None
+        if self.toolset is not None:
+            from openseeker.agent import Agent, AgentConfig
+
+            roles = self.roles()
+            agent = Agent(
+                roles["agent"],
+                self.toolset,
+                AgentConfig.model_validate(cfg.agent),
+                summarizer=roles["summarizer"],
+            )
+        kwargs = {"judge": self.judge} if self.judge is not None else {}
+        res = await run_eval_async(cfg, self.roles(), agent, **kwargs)
+        self.summary["paths"]["eval"] = str(self.out / "results.json")
+        acc = res.summary.get("accuracy")
+        detail = acc if isinstance(acc, dict) else {"acc": acc}
+        self._stage(
+            "eval",
+            t0,
+            questions=res.summary.get("run", {}).get("records"),
+            accuracy=detail.get("acc"),
+            correct=detail.get("correct"),
+            unparsed=detail.get("unparsed"),
+            complete=res.complete,
+        )
+
+    # -- the run -----------------------------------------------------------------------------------------
+
+    async def arun(self) -> dict[str, Any]:
+        start = time.monotonic()
+        self.out.mkdir(parents=True, exist_ok=True)
+        dump_config(self.cfg, self.out / "quickstart.config.yaml")
+        try:
+            corpus_dir = await asyncio.to_thread(self.corpus)
+            records = await self.qa(corpus_dir)
+            train, heldout, n_train, n_held = self.split(records)
+            self.audit(records)
+            if n_train:
+                await self.trajectories(train, corpus_dir)
+                self.export()
+            else:
+                self.summary["stages"]["trajectories"] = {"skipped": "no accepted questions for training"}
+            if n_held:
+                await self.evaluate(heldout, corpus_dir)
+            else:
+                self.summary["stages"]["eval"] = {"skipped": "no held-out questions"}
+        finally:
+            self.summary["seconds"] = round(time.monotonic() - start, 2)
+            self._save()
+            if self._roles is not None and hasattr(self._roles, "aclose"):
+                await self._roles.aclose()
+        return self.summary
+
+
+def load_quickstart_config(
+    path: str | Path | None = None, overrides: dict[str, Any] | None = None
+) -> QuickstartConfig:
+    """The quickstart config from defaults, an optional file (``examples/quickstart.yaml``), ``OPENSEEKER_*``
+    variables and ``overrides`` (CLI flags)."""
+    from openseeker.config import load_config
+
+    return load_config(QuickstartConfig, path, overrides, section="quickstart")
+
+
+def run_quickstart(
+    config: QuickstartConfig,
+    *,
+    roles: Any = None,
+    judge: Any = None,
+    toolset: Any = None,
+    report: Reporter = _quiet,
+) -> dict[str, Any]:
+    """Run the whole pipeline; returns the summary also written to ``<out>/quickstart.json``.
+
+    Args:
+        config: the quickstart config.
+        roles: ready LLM roles (an :class:`openseeker.llm.Roles`, e.g. with scripted models in tests);
+            default: built from ``config.roles`` with a response cache in the run folder.
+        judge: a ready judge used by QA verification, trajectory rejection sampling and evaluation.
+        toolset: ready agent tools; default: built from ``config.tools`` over the run's corpus.
+        report: ``report(stage, message)`` progress callback (the CLI prints these).
+    """
+    return asyncio.run(Quickstart(config, roles=roles, judge=judge, toolset=toolset, report=report).arun())
