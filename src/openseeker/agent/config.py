@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field
 
 from openseeker.config import StrictModel
+from openseeker.llm.config import RolesConfig
+from openseeker.tools.config import ToolsConfig
 
 
 class AgentConfig(StrictModel):
@@ -76,3 +78,12 @@ class AgentConfig(StrictModel):
         default="chars", description="chars (characters/4) or tokenizer:<name-or-path> (needs transformers)"
     )
     forced_prefix: str | None = Field(default=None, description="text a forced final turn starts with")
+
+
+class AgentRunConfig(StrictModel):
+    """What ``openseeker agent ask`` needs: models, tools and loop options (one config file for all)."""
+
+    roles: RolesConfig = Field(default_factory=RolesConfig)
+    tools: ToolsConfig = Field(default_factory=ToolsConfig)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    cache: str | None = Field(default=None, description="LLM response cache file (none by default)")

@@ -1,0 +1,111 @@
+"""``openseeker agent``: run the search agent on one question with a live trace."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@click.group()
+def agent() -> None:
+    """Run the search agent (the same loop that synthesizes trajectories and is evaluated)."""
+
+
+@agent.command("ask")
+@click.argument("question")
+@click.option("--corpus", type=click.Path(), help="Local corpus folder for the search/visit tools.")
+@click.option(
+    "--llm",
+    "llm",
+    help="Agent model, provider/model (e.g. llamacpp/smollm2, completions/OpenSeeker-v1-30B-SFT).",
+)
+@click.option("--summarizer", help="Model for visit extraction and retrospective summaries (default: --llm).")
+@click.option(
+    "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="YAML/TOML config."
+)
+@click.option(
+    "--mode", type=click.Choice(["text", "native"]), help="OpenSeeker tags in text, or native tool calls."
+)
+@click.option(
+    "--context", type=click.Choice(["raw", "retrospective"]), help="What the model sees of old responses."
+)
+@click.option("--max-tool-calls", type=int, help="Tool-call limit (default 200).")
+@click.option("--max-tokens", type=int, help="Generation budget of one turn.")
+@click.option(
+    "--constrain/--no-constrain",
+    default=None,
+    help="Force the turn format with a grammar (default: on for llamacpp models).",
+)
+@click.option("--save", type=click.Path(dir_okay=False), help="Write the trajectory record (JSON) here.")
+@click.option(
+    "--max-chars", type=int, default=600, show_default=True, help="Characters shown per trace item."
+)
+def ask(
+    question: str,
+    corpus: str | None,
+    llm: str | None,
+    summarizer: str | None,
+    config_file: str | None,
+    mode: str | None,
+    context: str | None,
+    max_tool_calls: int | None,
+    max_tokens: int | None,
+    constrain: bool | None,
+    save: str | None,
+    max_chars: int,
+) -> None:
+    """Answer QUESTION with the search agent, printing each step as it happens.
+
+    \b
+    Examples:
+      openseeker agent ask "Who designed the Analytical Engine?" --corpus corpus/
+      openseeker agent ask "..." --corpus corpus/ --llm openai/gpt-4.1 --mode native
+    """
+    import orjson
+
+    from openseeker.agent import build_agent
+    from openseeker.agent.config import AgentRunConfig
+    from openseeker.agent.trace import TracePrinter
+    from openseeker.config import load_config
+    from openseeker.llm.registry import Roles
+
+    overrides: dict[str, Any] = {}
+    if llm:
+        overrides["roles"] = {"default": {"model": llm}}
+    if summarizer:
+        overrides.setdefault("roles", {})["summarizer"] = {"model": summarizer}
+    if corpus:
+        overrides["tools"] = {"corpus": corpus}
+    agent_over = {
+        "mode": mode,
+        "context": context,
+        "max_tool_calls": max_tool_calls,
+        "max_tokens": max_tokens,
+        "constrain_format": constrain,
+    }
+    agent_over = {k: v for k, v in agent_over.items() if v is not None}
+    if agent_over:
+        overrides["agent"] = agent_over
+    cfg = load_config(AgentRunConfig, config_file, overrides, section="agent_run")
+    if constrain is None and cfg.roles.for_role("agent").provider == "llamacpp" and cfg.agent.mode == "text":
+        cfg.agent = cfg.agent.model_copy(update={"constrain_format": True})
+    roles = Roles(cfg.roles, cache_path=cfg.cache)
+    printer = TracePrinter(max_chars=max_chars)
+
+    async def go() -> Any:
+        try:
+            bot = build_agent(roles, cfg.tools, cfg.agent)
+            printer.console.print(f"[bold]Question:[/bold] {question}  [dim]({bot.llm.name})[/dim]")
+            return await bot.run(question, on_step=printer)
+        finally:
+            await roles.aclose()
+
+    traj = asyncio.run(go())
+    printer.summary(traj)
+    if save:
+        Path(save).parent.mkdir(parents=True, exist_ok=True)
+        Path(save).write_bytes(orjson.dumps(traj.to_dict(), option=orjson.OPT_INDENT_2))
+        click.echo(f"Trajectory written to {save}")

@@ -1,0 +1,111 @@
+"""``openseeker synth traj``: denoised trajectory synthesis (teacher rollouts, judged against the gold)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@click.command("traj")
+@click.option(
+    "--qa", "qa", type=click.Path(exists=True), help="QA run folder (RUN/qa/) or JSONL with question/answer."
+)
+@click.option("--out", type=click.Path(), help="Run folder; records go to RUN/trajectories/.")
+@click.option("--corpus", type=click.Path(), help="Local corpus folder for the search/visit tools.")
+@click.option(
+    "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="YAML/TOML config."
+)
+@click.option("--teacher", help="Teacher model, provider/model.")
+@click.option("--summarizer", help="Summarizer model (retrospective summaries and visit extraction).")
+@click.option("--judge", help="Judge model, provider/model.")
+@click.option("--judge-style", help="binary, browsecomp, xbench, or none (keep rollouts unjudged).")
+@click.option("--rollouts", type=int, help="Rollouts per question (default 1).")
+@click.option(
+    "--context",
+    type=click.Choice(["raw", "retrospective"]),
+    help="The teacher's view (default retrospective).",
+)
+@click.option("--min-tool-calls", type=int, help="Reject rollouts with fewer tool calls.")
+@click.option("--max-tool-calls", type=int, help="Tool-call limit of a rollout (default 200).")
+@click.option(
+    "--keep-incorrect", is_flag=True, default=None, help="Keep judged-incorrect rollouts (labelled)."
+)
+@click.option("--limit", type=int, help="Only the first N questions.")
+@click.option("--concurrency", type=int, help="Rollouts in flight at once.")
+@click.option(
+    "--constrain/--no-constrain", default=None, help="Grammar-constrained turn format (small local models)."
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def traj(
+    qa: str | None,
+    out: str | None,
+    corpus: str | None,
+    config_file: str | None,
+    teacher: str | None,
+    summarizer: str | None,
+    judge: str | None,
+    judge_style: str | None,
+    rollouts: int | None,
+    context: str | None,
+    min_tool_calls: int | None,
+    max_tool_calls: int | None,
+    keep_incorrect: bool | None,
+    limit: int | None,
+    concurrency: int | None,
+    constrain: bool | None,
+    no_progress: bool,
+) -> None:
+    """Roll out the teacher on each question with a summarized history; keep the judged-correct runs.
+
+    \b
+    Examples:
+      openseeker synth traj --qa run/ --out run/ --corpus corpus/ --rollouts 4
+      openseeker synth traj --qa qa.jsonl --out run/ --teacher openai/gpt-4.1 --summarizer openai/gpt-4.1-mini
+
+    Rerunning the same command resumes: finished rollouts are skipped, failed ones retried.
+    """
+    from openseeker.config import load_config
+    from openseeker.synth.trajectories import TrajSynthConfig, run_trajectory_synthesis
+
+    overrides: dict[str, Any] = {
+        "qa": qa,
+        "out": out,
+        "judge_style": judge_style,
+        "rollouts": rollouts,
+        "context": context,
+        "min_tool_calls": min_tool_calls,
+        "keep_incorrect": keep_incorrect,
+        "limit": limit,
+        "concurrency": concurrency,
+    }
+    roles = {
+        r: {"model": m} for r, m in (("teacher", teacher), ("summarizer", summarizer), ("judge", judge)) if m
+    }
+    if roles:
+        overrides["roles"] = roles
+    if corpus:
+        overrides["tools"] = {"corpus": corpus}
+    agent_over = {
+        k: v
+        for k, v in {"max_tool_calls": max_tool_calls, "constrain_format": constrain}.items()
+        if v is not None
+    }
+    if agent_over:
+        overrides["agent"] = agent_over
+    if no_progress:
+        overrides["progress"] = False
+    cfg = load_config(TrajSynthConfig, config_file, overrides, section="traj")
+    res = run_trajectory_synthesis(cfg)
+    run = Path(cfg.out or ".")
+    reasons = res.stats.get("reject_reasons", {})
+    click.echo(
+        f"Trajectories: {res.outputs} kept, {res.rejected} rejected {reasons}, {res.errors} failed "
+        f"({res.skipped} already done). Records: {run / 'trajectories'}"
+    )
+    if res.errors:
+        click.echo(
+            f"{res.errors} rollouts failed (see {run / 'trajectories' / 'errors.jsonl'}); rerun to retry.",
+            err=True,
+        )
