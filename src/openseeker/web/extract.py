@@ -26,6 +26,17 @@ PDF_TYPES = ("application/pdf", "application/x-pdf")
 _MIN_CHARS = 20  # below this a page is treated as empty (boilerplate only)
 
 
+_warned: set[str] = set()
+
+
+def _warn_once(package: str, consequence: str) -> None:
+    if package not in _warned:
+        _warned.add(package)
+        log.warning(
+            "%s is not installed, so %s. Install it with: pip install 'openseeker[web]'", package, consequence
+        )
+
+
 @dataclass
 class Extracted:
     """Readable content of one body."""
@@ -100,26 +111,31 @@ def html_title(html: str) -> str:
     return " ".join(node.text().split()) if node is not None else ""
 
 
-def html_to_markdown(html: str, url: str) -> Extracted:
-    """Main content of an HTML page as Markdown (links kept), with its title and out-links."""
-    import trafilatura
-
-    text = ""
+def _trafilatura_markdown(html: str, url: str) -> str:
     try:
-        text = (
-            trafilatura.extract(
-                html,
-                url=url,
-                output_format="markdown",
-                include_links=True,
-                include_tables=True,
-                include_comments=False,
-                favor_recall=True,
-            )
-            or ""
+        import trafilatura
+    except ImportError:  # the 'web' extra is missing: resiliparse (a core dependency) does the work
+        _warn_once("trafilatura", "HTML pages are extracted as plain text without Markdown links")
+        return ""
+    try:
+        text = trafilatura.extract(
+            html,
+            url=url,
+            output_format="markdown",
+            include_links=True,
+            include_tables=True,
+            include_comments=False,
+            favor_recall=True,
         )
     except Exception as e:  # trafilatura raises assorted lxml errors on broken markup
         log.debug("trafilatura failed on %s: %s", url, e)
+        return ""
+    return text or ""
+
+
+def html_to_markdown(html: str, url: str) -> Extracted:
+    """Main content of an HTML page as Markdown (links kept), with its title and out-links."""
+    text = _trafilatura_markdown(html, url)
     if len(text.strip()) < _MIN_CHARS:
         from resiliparse.extract.html2text import extract_plain_text
 
@@ -132,8 +148,15 @@ def html_to_markdown(html: str, url: str) -> Extracted:
 
 def pdf_to_text(body: bytes, url: str, max_pages: int = 200) -> Extracted:
     """Text of a PDF (page by page) with its document title."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ImportError:
+        _warn_once("pypdf", "PDF pages cannot be read")
+        raise ToolError(
+            f"The page {url} is a PDF, which this installation cannot read "
+            "(install it with: pip install 'openseeker[web]')."
+        ) from None
 
     try:
         reader = PdfReader(io.BytesIO(body))
