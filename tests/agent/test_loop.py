@@ -206,3 +206,14 @@ def test_user_tool_role(toolset: Toolset) -> None:
     last = llm.requests[1].messages[-1]
     assert last["role"] == "user" and last["content"].count("<tool_response>") == 2
     assert traj.steps[0].calls[1].arguments == {"query": ["b"]}
+
+
+def test_prefill_not_doubled_when_provider_returns_whole_turn(toolset: Toolset) -> None:
+    def fn(messages, tools, config):  # type: ignore[no-untyped-def]
+        if config.prefill:  # like the completions provider: "<think>\n" + prefill + generated
+            return "<think>\n" + config.prefill + " so the answer is clear.\n</think>\n\n<answer>B</answer>"
+        return "a</think>" + call("search", query=["a"])
+
+    traj = run(Agent(ScriptedLLM(fn=fn), toolset, AgentConfig(max_tool_calls=1)))
+    last = traj.steps[-1]
+    assert last.reasoning.count(last.prefill or "") == 1 and traj.final_answer == "B"

@@ -259,8 +259,9 @@ class Agent:
 
     def _make_step(self, index: int, out: LLMOutput, prefill: str | None) -> Step:
         text = out.text
-        if prefill:
-            # The provider appended the prefill to the prompt; the turn as a whole starts with it.
+        if prefill and prefill not in text[: len(prefill) + 32]:
+            # The provider appended the prefill to the prompt but returned only the continuation (the
+            # completions provider returns the whole turn, prefill included): the turn starts with it.
             text = prefill + ("" if text.startswith((" ", "\n")) else " ") + text
             if "</think>" not in text and out.reasoning is None and "<answer>" in text:
                 head, _, tail = text.partition("<answer>")
