@@ -183,3 +183,22 @@ def test_real_xbench_2505(bench_dir):
     items = get_benchmark("xbench-deepsearch").load(folder)
     assert len(items) == 100 and [i.id for i in items] == [str(n) for n in range(1, 101)]
     assert all(i.question and i.answer for i in items)
+
+
+@pytest.mark.shared
+def test_real_answers_pass_the_exact_path(bench_dir):
+    """Every real Chinese gold answer, written back as an agent would, is recognised without an LLM."""
+    import asyncio
+
+    from openseeker.evaluate.judges import get_judge
+
+    async def check(items, style, wrap):
+        judge = get_judge(style, None, lang="zh")
+        return [await judge.judge(i.question, i.answer, wrap(i.answer)) for i in items]
+
+    zh = get_benchmark("browsecomp-zh").load(bench_dir / "browsecomp-zh")
+    vs = asyncio.run(check(zh, "browsecomp", lambda a: f"<think>…</think>\n<answer>{a}</answer>"))
+    assert all(v.correct and v.method == "exact" for v in vs)
+    xb = get_benchmark("xbench-deepsearch").load(bench_dir / "xbench-deepsearch")
+    vs = asyncio.run(check(xb, "xbench", lambda a: f"推理过程……\n最终答案：{a}"))
+    assert all(v.correct and v.method == "exact" for v in vs)

@@ -190,7 +190,8 @@ class LLMJudge:
                 **base,
             )
         # The judge sees the gold answer plus its aliases, so an alias match is not missed.
-        gold_text = gold if not aliases else f"{gold} (also accepted: {'; '.join(aliases)})"
+        also = "也接受" if self.lang == "zh" else "also accepted"
+        gold_text = gold if not aliases else f"{gold} ({also}: {'; '.join(aliases)})"
         messages = prompts.render(self.style, self.lang, question=question, gold=gold_text, response=response)
         parser = PARSERS[self.style]
         raws: list[str] = []

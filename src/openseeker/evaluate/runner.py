@@ -26,7 +26,7 @@ from pydantic import Field
 from openseeker.config import StrictModel
 from openseeker.errors import ConfigError
 from openseeker.evaluate.benchmarks import BenchmarkItem, get_benchmark, select_items
-from openseeker.evaluate.judges import get_judge, parse_confidence
+from openseeker.evaluate.judges import STYLES, get_judge, parse_confidence
 from openseeker.evaluate.metrics import summarize
 from openseeker.evaluate.verdict import Judge, Verdict
 from openseeker.llm.config import RolesConfig
@@ -188,6 +188,8 @@ async def run_eval_async(
     roles = roles or Roles(config.roles, cache_path=Path(config.out) / "llm_cache.sqlite")
     agent = agent or build_eval_agent(config, roles)
     style = judge_style(config)
+    if style not in ("table", *STYLES):
+        raise ConfigError(f"Unknown judge {config.judge!r}: use openseeker, official, {', '.join(STYLES)}.")
     judges: dict[str, Judge] = {}
     table_llm = roles["judge"] if config.roles.judge is not None else None
 
