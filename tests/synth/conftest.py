@@ -282,3 +282,18 @@ def make_roles():
         return roles, llm
 
     return make
+
+
+# --- a module-level model for config files (``scripted/<this module>:cli_script``) ------------------
+
+CLI_SCRIPT = Script()
+
+
+def cli_script(messages: list[dict[str, Any]], tools: Any, config: Any) -> str | LLMOutput:
+    """The scripted model as a plain function, reachable from a config file."""
+    return CLI_SCRIPT(messages, tools, config)
+
+
+def en_records() -> list[dict[str, Any]]:
+    """The English test corpus as JSONL-ready page records."""
+    return _records(_EN, "en")
