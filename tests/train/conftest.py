@@ -35,7 +35,20 @@ SYSTEM = (
     '{"name": "search", "description": "web search", "parameters": {"type": "object"}}\n</tools>\n'
     "Wrap calls in <tool_calls_begin> ... </tool_calls_end>."
 )
-CITIES = ["Paris", "Lyon", "Nice", "Rome", "Milan", "Turin", "Oslo", "Bergen", "Lima", "Cusco", "Quito", "Cairo"]
+CITIES = [
+    "Paris",
+    "Lyon",
+    "Nice",
+    "Rome",
+    "Milan",
+    "Turin",
+    "Oslo",
+    "Bergen",
+    "Lima",
+    "Cusco",
+    "Quito",
+    "Cairo",
+]
 
 
 def conversation(i: int) -> dict[str, Any]:
@@ -83,7 +96,10 @@ def build_tokenizer(texts: list[str]) -> Any:
     )
     tok.train_from_iterator(texts, trainer)
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>", additional_special_tokens=SPECIAL[1:]
+        tokenizer_object=tok,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        additional_special_tokens=SPECIAL[1:],
     )
 
 

@@ -66,7 +66,9 @@ def test_trainable_tokens_are_exactly_the_assistant_turns(tiny_tokenizer) -> Non
     decoded = [tiny_tokenizer.decode(r) for r in runs]
     assert decoded == [m["content"] + "<|im_end|>" for m in msgs if m["role"] == "assistant"]
     # and everything masked decodes to the system, user, tool and header text
-    masked = tiny_tokenizer.decode([t for t, lab in zip(sample.input_ids, sample.labels, strict=True) if lab == IGNORE_INDEX])
+    masked = tiny_tokenizer.decode(
+        [t for t, lab in zip(sample.input_ids, sample.labels, strict=True) if lab == IGNORE_INDEX]
+    )
     assert SYSTEM in masked and "<tool_response>" in masked and "<answer>" not in masked
 
 
@@ -81,7 +83,10 @@ def test_overlong_truncate_keeps_question_and_cuts_at_a_turn_boundary(tiny_token
     assert tiny_tokenizer.decode(cut.input_ids) == render_text(msgs[:3])
     assert tokenize_conversation(msgs, tiny_tokenizer, limit, "drop").status == "dropped_overlong"
     # when even the first assistant turn does not fit, truncation cannot help
-    assert tokenize_conversation(msgs, tiny_tokenizer, first_turn_end - 1, "truncate").status == "dropped_overlong"
+    assert (
+        tokenize_conversation(msgs, tiny_tokenizer, first_turn_end - 1, "truncate").status
+        == "dropped_overlong"
+    )
 
 
 def test_segments_flag_only_assistant_content() -> None:
@@ -98,7 +103,9 @@ def test_openai_style_reasoning_and_tool_calls_are_rendered() -> None:
                 "role": "assistant",
                 "content": "",
                 "reasoning_content": "look it up",
-                "tool_calls": [{"type": "function", "function": {"name": "search", "arguments": '{"query": ["x"]}'}}],
+                "tool_calls": [
+                    {"type": "function", "function": {"name": "search", "arguments": '{"query": ["x"]}'}}
+                ],
             },
         ]
     }

@@ -43,7 +43,9 @@ def _falls(losses: list[float]) -> bool:
 
 def test_prepare_reports_filters_and_overlong(tmp_path: Path, tiny_tokenizer) -> None:
     export = write_export(tmp_path / "export.jsonl", n=10)
-    prepared = prepare_sft_data(export, tiny_tokenizer, _cfg(only_correct=True, max_seq_length=60, overlong="truncate"))
+    prepared = prepare_sft_data(
+        export, tiny_tokenizer, _cfg(only_correct=True, max_seq_length=60, overlong="truncate")
+    )
     rep = prepared.report
     assert rep.rows_read == 10 and rep.formats == {"messages": 10}
     # conv-4 and conv-9 are labelled incorrect; the rest are all longer than 60 tokens
@@ -65,7 +67,11 @@ def test_full_and_lora_training_lower_the_loss(tmp_path: Path, tiny_model_dir: P
     assert report["kept"] == 12 and report["dropped"] == {}
     assert (tmp_path / "full" / "train_log.jsonl").exists() and (tmp_path / "full" / "config.yaml").exists()
 
-    lora_cfg = _cfg(mode="lora", learning_rate=2e-2, lora={"r": 8, "alpha": 16, "target_modules": "all-linear", "merge_on_save": True})
+    lora_cfg = _cfg(
+        mode="lora",
+        learning_rate=2e-2,
+        lora={"r": 8, "alpha": 16, "target_modules": "all-linear", "merge_on_save": True},
+    )
     lora = run_sft(export, tiny_model_dir, tmp_path / "lora", lora_cfg)
     assert _falls(lora.losses), lora.losses
     assert (lora.model_dir / "adapter_model.safetensors").exists()
@@ -78,8 +84,20 @@ def test_cli_dry_run_writes_the_data_report(tmp_path: Path, tiny_model_dir: Path
     export = write_export(tmp_path / "export.jsonl", n=4)
     res = CliRunner().invoke(
         train,
-        ["sft", "--data", str(export), "--model", str(tiny_model_dir), "--out", str(tmp_path / "run"),
-         "--max-seq-length", "40", "--overlong", "drop", "--dry-run"],
+        [
+            "sft",
+            "--data",
+            str(export),
+            "--model",
+            str(tiny_model_dir),
+            "--out",
+            str(tmp_path / "run"),
+            "--max-seq-length",
+            "40",
+            "--overlong",
+            "drop",
+            "--dry-run",
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "dropped: overlong=4" in res.output

@@ -5,8 +5,11 @@ from __future__ import annotations
 import dataclasses
 import statistics
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from openseeker.io.jsonl import write_jsonl
 from openseeker.train.config import SFTTrainConfig
@@ -66,23 +69,28 @@ class DataReport:
 
 @dataclasses.dataclass
 class PreparedData:
-    """Tokenized rows (``input_ids``/``labels``/``id``) and the report."""
+    """Tokenized rows (``id``/``input_ids``/``labels``, in memory unless streamed to a file) and the report."""
 
     rows: list[dict[str, Any]]
     report: DataReport
     rejects: list[dict[str, Any]]
+    arrow_path: Path | None = None
 
 
-def prepare_sft_data(path: str | Path, tokenizer: TokenizerLike, cfg: SFTTrainConfig) -> PreparedData:
-    """Read an export and tokenize it under ``cfg`` (over-long policy, correctness filter, sample cap).
+def iter_prepared(
+    path: str | Path,
+    tokenizer: TokenizerLike,
+    cfg: SFTTrainConfig,
+    report: DataReport,
+    rejects: list[dict[str, Any]],
+) -> Iterator[dict[str, Any]]:
+    """Yield tokenized rows of an export, filling ``report`` and ``rejects`` as it goes.
 
-    Every row that does not become a sample is listed in ``rejects`` with its source and reason.
+    Every row that does not become a sample is appended to ``rejects`` with its source and reason.
     """
-    rep = DataReport(max_seq_length=cfg.max_seq_length, overlong_policy=cfg.overlong)
-    formats: Counter[str] = Counter()
-    dropped: Counter[str] = Counter()
-    rows: list[dict[str, Any]] = []
-    rejects: list[dict[str, Any]] = []
+    report.max_seq_length, report.overlong_policy = cfg.max_seq_length, cfg.overlong
+    formats: Counter[str] = Counter(report.formats)
+    dropped: Counter[str] = Counter(report.dropped)
     lengths: list[int] = []
 
     def reject(conv_id: str, source: str, reason: str, **extra: Any) -> None:
@@ -90,21 +98,21 @@ def prepare_sft_data(path: str | Path, tokenizer: TokenizerLike, cfg: SFTTrainCo
         rejects.append({"id": conv_id, "source": source, "reason": reason, **extra})
 
     for conv in iter_conversations(path):
-        rep.rows_read += 1
+        report.rows_read += 1
         formats[conv.fmt] += 1
         if conv.correct is None:
-            rep.unlabeled += 1
+            report.unlabeled += 1
         if cfg.only_correct and conv.correct is False:
             reject(conv.id, conv.source, "incorrect")
             continue
-        if cfg.max_samples is not None and len(rows) >= cfg.max_samples:
+        if cfg.max_samples is not None and len(lengths) >= cfg.max_samples:
             reject(conv.id, conv.source, "max_samples")
             continue
         asst = [m for m in conv.messages if m["role"] == "assistant"]
-        rep.assistant_turns += len(asst)
-        rep.assistant_turns_without_think += sum(1 for m in asst if "<think>" not in m["content"])
+        report.assistant_turns += len(asst)
+        report.assistant_turns_without_think += sum(1 for m in asst if "<think>" not in m["content"])
         sample = tokenize_conversation(conv.messages, tokenizer, cfg.max_seq_length, cfg.overlong)
-        rep.full_length_max = max(rep.full_length_max, sample.full_length)
+        report.full_length_max = max(report.full_length_max, sample.full_length)
         if sample.status == "no_trainable_tokens":
             reject(conv.id, conv.source, "no_assistant_turn")
             continue
@@ -112,27 +120,67 @@ def prepare_sft_data(path: str | Path, tokenizer: TokenizerLike, cfg: SFTTrainCo
             reject(conv.id, conv.source, "overlong", tokens=sample.full_length)
             continue
         if sample.status == "truncated":
-            rep.truncated += 1
-        rows.append({"id": conv.id, "input_ids": sample.input_ids, "labels": sample.labels})
+            report.truncated += 1
         lengths.append(len(sample.input_ids))
-        rep.tokens_total += len(sample.input_ids)
-        rep.tokens_trainable += sample.trainable_tokens
-    rep.kept = len(rows)
-    rep.formats = dict(formats)
-    rep.dropped = dict(dropped)
+        report.tokens_total += len(sample.input_ids)
+        report.tokens_trainable += sample.trainable_tokens
+        report.kept, report.formats, report.dropped = len(lengths), dict(formats), dict(dropped)
+        yield {"id": conv.id, "input_ids": sample.input_ids, "labels": sample.labels}
+    report.kept, report.formats, report.dropped = len(lengths), dict(formats), dict(dropped)
     if lengths:
-        rep.length_max = max(lengths)
-        rep.length_mean = round(statistics.fmean(lengths), 1)
-        rep.length_p50 = float(statistics.median(lengths))
-    return PreparedData(rows, rep, rejects)
+        report.length_max = max(lengths)
+        report.length_mean = round(statistics.fmean(lengths), 1)
+        report.length_p50 = float(statistics.median(lengths))
+
+
+def prepare_sft_data(path: str | Path, tokenizer: TokenizerLike, cfg: SFTTrainConfig) -> PreparedData:
+    """Read and tokenize a whole export in memory (small exports, inspection, tests)."""
+    report = DataReport()
+    rejects: list[dict[str, Any]] = []
+    rows = list(iter_prepared(path, tokenizer, cfg, report, rejects))
+    return PreparedData(rows, report, rejects)
+
+
+def prepare_sft_data_to_file(
+    path: str | Path, tokenizer: TokenizerLike, cfg: SFTTrainConfig, arrow_path: Path, batch_rows: int = 64
+) -> PreparedData:
+    """Tokenize an export straight into an Arrow stream file, so memory stays flat at any export size.
+
+    The paper-scale export (11.7k samples of ~70k tokens) is about 0.8 billion token ids: far too many for
+    Python lists, but a few GB as int32 Arrow columns that :meth:`datasets.Dataset.from_file` memory-maps.
+    The file is written under a temporary name and renamed when complete.
+    """
+    import pyarrow as pa
+
+    schema = pa.schema(
+        [("id", pa.string()), ("input_ids", pa.list_(pa.int32())), ("labels", pa.list_(pa.int32()))]
+    )
+    report = DataReport()
+    rejects: list[dict[str, Any]] = []
+    arrow_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = arrow_path.with_name(arrow_path.name + ".tmp")
+    batch: list[dict[str, Any]] = []
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_stream(sink, schema) as writer:
+        for row in iter_prepared(path, tokenizer, cfg, report, rejects):
+            batch.append(row)
+            if len(batch) >= batch_rows:
+                writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+                batch = []
+        if batch:
+            writer.write_batch(pa.RecordBatch.from_pylist(batch, schema=schema))
+    tmp.replace(arrow_path)
+    return PreparedData([], report, rejects, arrow_path)
 
 
 def write_data_report(out_dir: Path, prepared: PreparedData) -> Path:
     """Write ``data_report.json`` and ``data_rejects.jsonl`` into the run folder; return the report path."""
-    import orjson
-
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "data_report.json"
     path.write_bytes(orjson.dumps(prepared.report.to_dict(), option=orjson.OPT_INDENT_2))
     write_jsonl(out_dir / "data_rejects.jsonl", prepared.rejects)
     return path
+
+
+def read_data_report(out_dir: Path) -> DataReport:
+    """Load ``data_report.json`` back (other ranks read what rank 0 wrote)."""
+    return DataReport(**orjson.loads((out_dir / "data_report.json").read_bytes()))

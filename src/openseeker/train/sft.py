@@ -29,7 +29,7 @@ from openseeker.config import dump_config
 from openseeker.errors import ConfigError, DataError, missing_extra
 from openseeker.io.jsonl import write_jsonl
 from openseeker.train.config import SFTTrainConfig
-from openseeker.train.dataset import PreparedData, prepare_sft_data, write_data_report
+from openseeker.train.dataset import DataReport, prepare_sft_data_to_file, read_data_report, write_data_report
 from openseeker.train.render import IM_END, IM_START
 
 log = logging.getLogger(__name__)
@@ -97,10 +97,24 @@ def load_tokenizer(model_path: str | Path) -> Any:
     return tok
 
 
+def deepspeed_config(path: Path) -> str | dict[str, Any]:
+    """A DeepSpeed config for transformers: JSON files go by path, YAML files are read into a dict.
+
+    transformers only parses JSON; accepting YAML lets the examples stay in one format and carry comments.
+    """
+    if path.suffix in (".yaml", ".yml"):
+        from openseeker.config import read_config_file
+
+        return read_config_file(path)
+    if not path.exists():
+        raise ConfigError(f"DeepSpeed config {str(path)!r} does not exist")
+    return str(path)
+
+
 def _arg_names(cls: type) -> set[str]:
     import inspect
 
-    return set(inspect.signature(cls.__init__).parameters)
+    return set(inspect.signature(cls).parameters)
 
 
 def build_sft_args(cfg: SFTTrainConfig, out_dir: Path, has_eval: bool) -> Any:
@@ -142,12 +156,16 @@ def build_sft_args(cfg: SFTTrainConfig, out_dir: Path, has_eval: bool) -> Any:
         "remove_unused_columns": True,
     }
     # transformers 5 renamed gradient_checkpointing to activation_checkpointing (the old name warns)
-    ckpt = "activation_checkpointing" if "activation_checkpointing" in _arg_names(SFTConfig) else "gradient_checkpointing"
+    ckpt = (
+        "activation_checkpointing"
+        if "activation_checkpointing" in _arg_names(SFTConfig)
+        else "gradient_checkpointing"
+    )
     kwargs[ckpt] = cfg.gradient_checkpointing
     if cfg.gradient_checkpointing:
         kwargs[f"{ckpt}_kwargs"] = {"use_reentrant": False}
     if cfg.deepspeed is not None:
-        kwargs["deepspeed"] = str(cfg.deepspeed)
+        kwargs["deepspeed"] = deepspeed_config(cfg.deepspeed)
     if cfg.fsdp:
         kwargs["fsdp"] = cfg.fsdp
         if cfg.fsdp_config is not None:
@@ -188,14 +206,33 @@ def load_model(model_path: str | Path, cfg: SFTTrainConfig) -> Any:
     return model
 
 
-def _to_datasets(prepared: PreparedData, cfg: SFTTrainConfig) -> tuple[Any, Any]:
+_FLASH = ("flash_attention_2", "flash_attention_3", "kernels-community/vllm-flash-attn3")
+
+
+def _prepare_datasets(
+    data: str | Path, tokenizer: Any, cfg: SFTTrainConfig, args: Any, out_dir: Path, main: bool
+) -> tuple[Any, Any, DataReport]:
+    """Tokenize once on the main process into ``out/tokenized/train.arrow``; every rank memory-maps it."""
     from datasets import Dataset
 
-    data = Dataset.from_list([{"input_ids": r["input_ids"], "labels": r["labels"]} for r in prepared.rows])
-    if cfg.eval_fraction > 0 and len(data) >= 2:
-        split = data.train_test_split(test_size=cfg.eval_fraction, seed=cfg.seed)
-        return split["train"], split["test"]
-    return data, None
+    arrow = out_dir / "tokenized" / "train.arrow"
+    with args.main_process_first(desc="tokenize the export"):
+        if main:
+            prepared = prepare_sft_data_to_file(data, tokenizer, cfg, arrow)
+            write_data_report(out_dir, prepared)
+        report = read_data_report(out_dir)
+    if report.kept == 0:
+        raise DataError(
+            f"no trainable sample left ({report.summary()}); see {out_dir / 'data_rejects.jsonl'}",
+            path=str(data),
+        )
+    ds = Dataset.from_file(str(arrow)).select_columns(["input_ids", "labels"])
+    if cfg.eval_fraction > 0:
+        if len(ds) < 2:
+            raise ConfigError(f"eval_fraction={cfg.eval_fraction} needs at least 2 samples, got {len(ds)}")
+        split = ds.train_test_split(test_size=cfg.eval_fraction, seed=cfg.seed)
+        return split["train"], split["test"], report
+    return ds, None, report
 
 
 def run_sft(
@@ -235,26 +272,14 @@ def run_sft(
         )
 
     tokenizer = load_tokenizer(model)
-    prepared = prepare_sft_data(data, tokenizer, cfg)
-    if main:
-        write_data_report(out_dir, prepared)
-    say(f"data: {prepared.report.summary()}")
-    if not prepared.rows:
-        raise DataError(
-            f"no trainable sample left ({prepared.report.summary()}); see {out_dir / 'data_rejects.jsonl'}",
-            path=str(data),
-        )
-    if cfg.packing and cfg.attn_implementation not in (
-        "flash_attention_2",
-        "flash_attention_3",
-        "kernels-community/vllm-flash-attn3",
-    ):
+    args = build_sft_args(cfg, out_dir, has_eval=cfg.eval_fraction > 0)
+    train_ds, eval_ds, report = _prepare_datasets(data, tokenizer, cfg, args, out_dir, main)
+    say(f"data: {report.summary()}")
+    if cfg.packing and cfg.attn_implementation not in _FLASH:
         say(
             "warning: packing without a flash-attention implementation lets packed samples attend to each other"
         )
 
-    train_ds, eval_ds = _to_datasets(prepared, cfg)
-    args = build_sft_args(cfg, out_dir, has_eval=eval_ds is not None)
     try:
         base = load_model(model, cfg)
     except OSError as e:
@@ -290,4 +315,4 @@ def run_sft(
             "model_dir": str(model_dir),
         }
         (out_dir / "train_result.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
-    return SFTResult(out_dir, model_dir, trainer.state.global_step, losses, prepared.report.to_dict())
+    return SFTResult(out_dir, model_dir, trainer.state.global_step, losses, report.to_dict())
