@@ -83,3 +83,14 @@ def test_errors_are_readable(server: LocalServer, tmp_path: Path) -> None:
     assert out.exit_code != 0 and "only http and https" in str(out.exception)
     out = runner.invoke(web, ["search", "q"])
     assert "No web search backend chosen" in str(out.exception)
+
+
+def test_environment_overrides_reach_the_web_commands(server: LocalServer, monkeypatch) -> None:
+    server.route(
+        "/search",
+        Resp(200, {"organic": [{"title": "From env", "link": "https://e.example/", "snippet": ""}]}),
+    )
+    monkeypatch.setenv("OPENSEEKER_TOOLS__OPTIONS__SERPER__BASE_URL", server.url)
+    out = CliRunner().invoke(web, ["search", "q", "--backend", "serper"])
+    assert out.exit_code == 0, out.output
+    assert "From env" in out.output

@@ -42,6 +42,7 @@ def test_serper_request_and_result_format(server: LocalServer) -> None:
         and hits[0].date == "Mar 1, 2026"
         and hits[0].snippet == "Deep search agents."
     )
+    assert "secret" not in repr(build("serper", server))
     req = server.hits("/search")[0]
     assert req.method == "POST" and req.headers["x-api-key"] == "sk-serper_api_key-secret"
     assert req.json() == {"q": "OpenSeeker agent", "location": "United States", "gl": "us", "hl": "en"}

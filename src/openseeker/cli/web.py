@@ -9,7 +9,7 @@ from typing import Any
 import click
 import orjson
 
-from openseeker.config import load_config
+from openseeker.config import deep_merge, env_overrides, load_config
 from openseeker.errors import ConfigError
 from openseeker.tools.config import ToolsConfig
 
@@ -23,7 +23,11 @@ _config_option = click.option(
 
 
 def _tools_config(config_path: str | None, **overrides: Any) -> ToolsConfig:
-    return load_config(ToolsConfig, config_path, overrides, section="tools")
+    # OPENSEEKER_TOOLS__* variables configure the tools of every stage; honour them here too
+    env_tools = env_overrides().get("tools")
+    flags = {k: v for k, v in overrides.items() if v is not None}
+    merged = deep_merge(env_tools, flags) if isinstance(env_tools, dict) else flags
+    return load_config(ToolsConfig, config_path, merged, section="tools")
 
 
 def _echo_json(value: Any) -> None:
