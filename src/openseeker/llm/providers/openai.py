@@ -1,0 +1,306 @@
+"""The ``openai`` provider: any OpenAI-compatible ``/v1/chat/completions`` endpoint.
+
+OpenAI, vLLM, SGLang, DeepSeek, OpenRouter and llama.cpp's server all speak this format. Native tool
+calls (``tools`` / ``tool_calls``), separate reasoning (``reasoning_content``) and JSON-schema structured
+output are supported. Options (``LLMConfig.options``):
+
+* ``structured_output``: how ``GenerateConfig.json_schema`` is sent. ``json_schema`` (default; OpenAI,
+  vLLM, SGLang), ``json_object_schema`` (llama.cpp server: ``{"type": "json_object", "schema": ...}``),
+  ``json_object`` (JSON mode, schema only in the prompt) or ``prompt`` (nothing sent; schema in the prompt).
+* ``http_client``: ``auto`` (default), ``fast`` or ``httpx`` (see :mod:`._http`).
+* ``api_key_required``: set ``false`` for a remote endpoint without authentication.
+* ``keep_reasoning_in_messages``: send ``reasoning_content`` of earlier assistant turns back (default false;
+  DeepSeek rejects it).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import orjson
+
+from openseeker.errors import ConfigError, LLMResponseError
+from openseeker.llm.base import LLM
+from openseeker.llm.config import LLMConfig
+from openseeker.llm.providers._http import (
+    Transport,
+    decode_json,
+    is_local_url,
+    make_transport,
+    raise_for_status,
+)
+from openseeker.llm.types import GenerateConfig, LLMOutput, Message, ToolCall, ToolSpec, Usage
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+STRUCTURED_MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
+_MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id")
+
+
+def resolve_api_key(cfg: LLMConfig, base_url: str) -> str | None:
+    """The API key from ``cfg.api_key`` or the environment variable ``cfg.api_key_env``.
+
+    Raises:
+        ConfigError: no key for a remote endpoint (a local one needs none).
+    """
+    if cfg.api_key is not None:
+        return cfg.api_key.get_secret_value()
+    env = cfg.api_key_env or DEFAULT_KEY_ENV
+    key = os.environ.get(env)
+    if key:
+        return key
+    if is_local_url(base_url) or cfg.options.get("api_key_required") is False:
+        return None
+    raise ConfigError(
+        f"No API key for {base_url} (model {cfg.model!r}): set the environment variable {env}, or name another "
+        f"variable with 'api_key_env' in the role's config. Local endpoints (localhost) need no key."
+    )
+
+
+def wire_messages(messages: list[Message], *, keep_reasoning: bool = False) -> list[dict[str, Any]]:
+    """Messages in the strict OpenAI wire form: known keys only, tool-call arguments as JSON strings."""
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        w = {k: m[k] for k in _MESSAGE_KEYS if k in m and m[k] is not None}
+        if keep_reasoning and m.get("reasoning_content"):
+            w["reasoning_content"] = m["reasoning_content"]
+        if "tool_calls" in w:
+            calls = []
+            for i, c in enumerate(w["tool_calls"]):
+                if "function" in c:
+                    calls.append(c)
+                    continue
+                args = c.get("arguments", {})
+                calls.append(
+                    {
+                        "id": c.get("id") or f"call_{i}",
+                        "type": "function",
+                        "function": {
+                            "name": c["name"],
+                            "arguments": args if isinstance(args, str) else orjson.dumps(args).decode(),
+                        },
+                    }
+                )
+            w["tool_calls"] = calls
+        if "content" not in w and m.get("role") != "assistant":
+            w["content"] = ""
+        out.append(w)
+    return out
+
+
+def parse_tool_calls(raw: list[dict[str, Any]] | None) -> list[ToolCall]:
+    """``message.tool_calls`` -> :class:`ToolCall` with decoded arguments.
+
+    Arguments that are not a JSON object (even after repair) are kept as ``{"_unparsed": <text>}`` so the
+    agent can show the model its mistake instead of silently calling the tool without arguments.
+    """
+    from openseeker.llm.structured import parse_json_lenient
+
+    calls: list[ToolCall] = []
+    for i, c in enumerate(raw or []):
+        fn = c.get("function") or {}
+        name = fn.get("name") or c.get("name")
+        if not name:
+            raise LLMResponseError(f"tool call #{i} has no function name: {str(c)[:200]}")
+        args_raw = fn.get("arguments", c.get("arguments", {}))
+        args: Any = args_raw
+        if isinstance(args_raw, str):
+            try:
+                args = orjson.loads(args_raw) if args_raw.strip() else {}
+            except orjson.JSONDecodeError:
+                try:
+                    args = parse_json_lenient(args_raw)
+                except ValueError:
+                    args = None
+        if not isinstance(args, dict):
+            args = {"_unparsed": args_raw}
+        calls.append(ToolCall(name=name, arguments=args, id=c.get("id") or f"call_{i}"))
+    return calls
+
+
+def schema_instruction(schema: dict[str, Any]) -> str:
+    """The prompt-side instruction used when the schema is not enforced by the server."""
+    return (
+        "Reply with only a JSON object that matches this JSON schema, with no other text:\n"
+        + orjson.dumps(schema).decode()
+    )
+
+
+def sampling_fields(config: GenerateConfig) -> dict[str, Any]:
+    """The OpenAI request fields for the sampling options that are set."""
+    body: dict[str, Any] = {}
+    for k in ("temperature", "top_p", "top_k", "max_tokens", "stop", "seed"):
+        v = getattr(config, k)
+        if v is not None:
+            body[k] = v
+    if config.grammar is not None:
+        body["grammar"] = config.grammar  # llama.cpp servers accept a GBNF grammar
+    return body
+
+
+class OpenAIChatLLM(LLM):
+    """A chat model behind an OpenAI-compatible endpoint.
+
+    Args:
+        name: the ``openai/<model>`` id.
+        model: the model name sent to the server.
+        base_url: the endpoint, ending in ``/v1``.
+        api_key: the key (kept only inside the transport's headers; never in reprs or errors).
+        timeout: default per-request timeout in seconds.
+        structured_output: see the module docstring.
+        http_client: ``auto``, ``fast`` or ``httpx``.
+        max_connections: the connection-pool size.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        model: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        api_key: str | None = None,
+        timeout: float = 600.0,
+        structured_output: str = "json_schema",
+        http_client: str = "auto",
+        max_connections: int = 256,
+        keep_reasoning: bool = False,
+        defaults: GenerateConfig | None = None,
+    ):
+        super().__init__(name, defaults)
+        if structured_output not in STRUCTURED_MODES:
+            raise ConfigError(
+                f"structured_output must be one of {', '.join(STRUCTURED_MODES)}, not {structured_output!r}"
+            )
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.structured_output = structured_output
+        self.keep_reasoning = keep_reasoning
+        self._secret = api_key
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._transport: Transport = make_transport(
+            self.base_url, headers, kind=http_client, max_connections=max_connections
+        )
+
+    @classmethod
+    def from_config(cls, model: str, cfg: LLMConfig) -> OpenAIChatLLM:
+        """Build from a role config (``openai/<model>``)."""
+        base_url = cfg.base_url or DEFAULT_BASE_URL
+        opts = dict(cfg.options)
+        unknown = set(opts) - {
+            "structured_output",
+            "http_client",
+            "api_key_required",
+            "keep_reasoning_in_messages",
+        }
+        if unknown:
+            raise ConfigError(f"unknown option(s) for the openai provider: {', '.join(sorted(unknown))}")
+        return cls(
+            f"openai/{model}",
+            model,
+            base_url=base_url,
+            api_key=resolve_api_key(cfg, base_url),
+            timeout=cfg.timeout,
+            structured_output=opts.get("structured_output", "json_schema"),
+            http_client=opts.get("http_client", "auto"),
+            max_connections=max(cfg.max_concurrency, 1),
+            keep_reasoning=bool(opts.get("keep_reasoning_in_messages", False)),
+            defaults=cfg.generation,
+        )
+
+    def __repr__(self) -> str:
+        return f"<OpenAIChatLLM {self.name} at {self.base_url}>"
+
+    def request_body(
+        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+    ) -> dict[str, Any]:
+        """The JSON body of one chat request."""
+        msgs = wire_messages(messages, keep_reasoning=self.keep_reasoning)
+        body: dict[str, Any] = {"model": self.model, "messages": msgs}
+        if tools:
+            body["tools"] = [t.openai() for t in tools]
+        body.update(sampling_fields(config))
+        schema = config.json_schema
+        if schema is not None:
+            mode = self.structured_output
+            if mode == "json_schema":
+                body["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {
+                        "name": str(schema.get("title") or "output")[:64],
+                        "schema": schema,
+                        "strict": False,
+                    },
+                }
+            elif mode == "json_object_schema":
+                body["response_format"] = {"type": "json_object", "schema": schema}
+            else:
+                if mode == "json_object":
+                    body["response_format"] = {"type": "json_object"}
+                body["messages"] = with_instruction(msgs, schema_instruction(schema))
+        if config.extra_body:
+            body.update(config.extra_body)
+        return body
+
+    async def _generate(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec] | None,
+        config: GenerateConfig,
+        *,
+        scope: str | None,
+    ) -> LLMOutput:
+        if config.prefill:
+            raise ConfigError(
+                f"{self.name}: 'prefill' needs the completions or llamacpp provider "
+                "(a chat endpoint cannot continue a partial assistant turn portably)"
+            )
+        payload = orjson.dumps(self.request_body(messages, tools, config))
+        where = f"{self.base_url}/chat/completions"
+        resp = await self._transport.request(
+            "POST", "/chat/completions", payload, config.timeout or self.timeout
+        )
+        raise_for_status(resp, where, secret=self._secret)
+        data = decode_json(resp, where)
+        return self.parse_response(data)
+
+    def parse_response(self, data: dict[str, Any]) -> LLMOutput:
+        """An :class:`LLMOutput` from a chat-completion response body."""
+        choice = data["choices"][0]
+        msg = choice.get("message")
+        if not isinstance(msg, dict):
+            raise LLMResponseError(f"{self.base_url}: the choice has no 'message': {str(choice)[:200]}")
+        u = data.get("usage") or {}
+        reasoning = msg.get("reasoning_content") or msg.get("reasoning")
+        return LLMOutput(
+            text=msg.get("content") or "",
+            reasoning=reasoning if isinstance(reasoning, str) else None,
+            tool_calls=parse_tool_calls(msg.get("tool_calls")),
+            finish_reason=choice.get("finish_reason") or "stop",
+            usage=Usage(int(u.get("prompt_tokens") or 0), int(u.get("completion_tokens") or 0), 1, 0),
+            model=self.name,
+        )
+
+    async def list_models(self) -> list[str]:
+        """The model ids the endpoint serves (``GET /models``)."""
+        resp = await self._transport.request("GET", "/models", None, min(self.timeout, 30.0))
+        raise_for_status(resp, f"{self.base_url}/models", secret=self._secret)
+        data = orjson.loads(resp.body)
+        return [m.get("id", "") for m in data.get("data", [])]
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+def with_instruction(msgs: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """``msgs`` with ``text`` appended to the last user message (or as a new user message)."""
+    out = [dict(m) for m in msgs]
+    if out and out[-1].get("role") == "user" and isinstance(out[-1].get("content"), str):
+        out[-1]["content"] = f"{out[-1]['content']}\n\n{text}"
+    else:
+        out.append({"role": "user", "content": text})
+    return out
+
+
+__all__ = ["OpenAIChatLLM", "parse_tool_calls", "resolve_api_key", "wire_messages"]
