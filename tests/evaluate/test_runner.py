@@ -130,3 +130,28 @@ def test_with_the_real_agent_loop(tmp_path, qa_jsonl):
     assert r.summary["tokens"]["prompt"] > 0 and r.summary["finish_reasons"] == {"answer": 3}
     rec = json.loads((tmp_path / "run" / "eval" / "00000.jsonl").read_text().splitlines()[0])
     assert rec["trajectory"]["steps"] and rec["agent_model"] == "scripted/agent"
+
+
+def test_refuses_to_mix_configurations(tmp_path, qa_jsonl):
+    from openseeker.errors import ConfigError
+
+    cfg = EvalConfig(benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"), limit=1)
+    run_eval(cfg, roles=_roles(ScriptedLLM(default="B")), agent=FakeAgent({}))
+    # the identical command resumes; more samples or another subset need a new folder
+    assert run_eval(cfg, roles=_roles(ScriptedLLM(default="B")), agent=FakeAgent({})).complete
+    with pytest.raises(ConfigError, match="samples"):
+        run_eval(
+            cfg.model_copy(update={"samples": 2}), roles=_roles(ScriptedLLM(default="B")), agent=FakeAgent({})
+        )
+    with pytest.raises(ConfigError, match="judge_style"):
+        run_eval(
+            cfg.model_copy(update={"judge": "browsecomp"}),
+            roles=_roles(ScriptedLLM(default="B")),
+            agent=FakeAgent({}),
+        )
+    with pytest.raises(ConfigError, match="Unknown judge"):
+        run_eval(
+            cfg.model_copy(update={"judge": "nope", "out": str(tmp_path / "r2")}),
+            roles=_roles(ScriptedLLM(default="B")),
+            agent=FakeAgent({}),
+        )

@@ -161,6 +161,25 @@ def _as_dict(obj: Any) -> dict[str, Any]:
     return out if isinstance(out, dict) else {"value": out}
 
 
+def _check_fingerprint(out: Path, fp: dict[str, Any]) -> None:
+    """Refuse to resume a run folder made with different settings: records would silently mix two
+    configurations, and finished shards are skipped by position, so a changed subset or sample count
+    could leave new items unrun. Resuming the identical command is always fine."""
+    path = out / STAGE / "fingerprint.json"
+    fp = orjson.loads(orjson.dumps(to_jsonable(fp), option=orjson.OPT_SORT_KEYS))
+    if path.exists():
+        old = orjson.loads(path.read_bytes())
+        diff = sorted(k for k in set(old) | set(fp) if old.get(k) != fp.get(k))
+        if diff:
+            raise ConfigError(
+                f"Run folder {str(out)!r} was made with different settings ({', '.join(diff)}); "
+                f"use a new --out, or delete the folder to start over."
+            )
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(fp, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+
+
 def build_eval_agent(config: EvalConfig, roles: Roles) -> AgentLike:
     """The agent of the ``agent`` issue, built from the config (imported lazily)."""
     from openseeker.agent import AgentConfig, build_agent
@@ -201,6 +220,22 @@ async def run_eval_async(
             judges[lang] = get_judge(style, roles["judge"], lang=lang, max_attempts=config.judge_max_attempts)
         return judges[lang]
 
+    _check_fingerprint(
+        Path(config.out),
+        {
+            "benchmark": config.benchmark,
+            "judge_style": style,
+            "judge_lang": config.judge_lang,
+            "judge_model": roles.model_id("judge")
+            if judge is None
+            else getattr(judge, "model_id", type(judge).__name__),
+            "agent_model": roles.model_id("agent"),
+            "tools": config.tools,
+            "agent": config.agent,
+            "samples": config.samples,
+            "selected_ids": [it.id for it in chosen],
+        },
+    )
     work = [(it, s) for it in chosen for s in range(config.samples)]
 
     async def one(pair: tuple[BenchmarkItem, int], ctx: StageContext) -> EvalRecord:
@@ -280,7 +315,12 @@ async def run_eval_async(
         total=len(work),
         description=f"eval {config.benchmark}",
     )
-    records = [r for r in read_stage(config.out, STAGE) if r["question_id"] in {it.id for it in chosen}]
+    chosen_ids = {it.id for it in chosen}
+    records = [
+        r
+        for r in read_stage(config.out, STAGE)
+        if r["question_id"] in chosen_ids and r["sample"] < config.samples
+    ]
     summary = summarize(records, prices=config.prices, include_last_bin=config.include_last_bin)
     any_judge = next(iter(judges.values()), judge)
     summary["run"] = {
