@@ -29,17 +29,34 @@ def corpus() -> None:
 
 @corpus.command("ingest")
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Corpus directory.")
-@click.option("--kind", type=click.Choice(["wikispeedia", "mediawiki", "html", "warc", "jsonl"]), default=None,
-              help="Force the source format for every SOURCE.")
+@click.option(
+    "--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Corpus directory."
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["wikispeedia", "mediawiki", "html", "warc", "jsonl"]),
+    default=None,
+    help="Force the source format for every SOURCE.",
+)
 @click.option("--limit", type=int, default=None, help="At most this many pages per source (quick runs).")
-@click.option("--base-url", default=None, help="URL prefix for an HTML folder or a dump without <siteinfo><base>.")
+@click.option(
+    "--base-url", default=None, help="URL prefix for an HTML folder or a dump without <siteinfo><base>."
+)
 @click.option("--language", type=click.Choice(["en", "zh"]), default=None, help="Force the page language.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing corpus in --out.")
 @click.option("--no-index", is_flag=True, help="Skip building the BM25 index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
-def ingest_cmd(sources: tuple[str, ...], out_dir: str, kind: str | None, limit: int | None, base_url: str | None,
-               language: str | None, overwrite: bool, no_index: bool, as_json: bool) -> None:
+def ingest_cmd(
+    sources: tuple[str, ...],
+    out_dir: str,
+    kind: str | None,
+    limit: int | None,
+    base_url: str | None,
+    language: str | None,
+    overwrite: bool,
+    no_index: bool,
+    as_json: bool,
+) -> None:
     """Read SOURCE... into the corpus directory --out (store, link graph, search index)."""
     from openseeker.corpus.ingest import ingest
 
@@ -48,8 +65,16 @@ def ingest_cmd(sources: tuple[str, ...], out_dir: str, kind: str | None, limit: 
         opts["base_url"] = base_url
     if language:
         opts["language"] = language
-    report = ingest(list(sources), out_dir, kind=kind, limit=limit, overwrite=overwrite,
-                    build_search_index=not no_index, progress=not as_json, **opts)
+    report = ingest(
+        list(sources),
+        out_dir,
+        kind=kind,
+        limit=limit,
+        overwrite=overwrite,
+        build_search_index=not no_index,
+        progress=not as_json,
+        **opts,
+    )
     if as_json:
         _echo_json(report.to_dict())
         return
@@ -57,7 +82,9 @@ def ingest_cmd(sources: tuple[str, ...], out_dir: str, kind: str | None, limit: 
 
     t = Table(title=f"Ingested into {out_dir}", show_header=False)
     t.add_row("pages", f"{report.pages:,}")
-    t.add_row("links", f"{report.links:,} ({report.resolved_links:,} resolved, {report.dangling_links:,} dangling)")
+    t.add_row(
+        "links", f"{report.links:,} ({report.resolved_links:,} resolved, {report.dangling_links:,} dangling)"
+    )
     t.add_row("redirects", f"{report.redirects:,}")
     t.add_row("languages", ", ".join(f"{k}: {v:,}" for k, v in report.languages.items()) or "-")
     t.add_row("rejected", ", ".join(f"{k}: {v:,}" for k, v in report.rejected.items()) or "none")
@@ -89,8 +116,11 @@ def info_cmd(corpus_dir: str, as_json: bool) -> None:
     t.add_row("languages", ", ".join(f"{k}: {v:,}" for k, v in info["languages"].items()))
     for key in ("out_degree", "in_degree"):
         d = info[key]
-        t.add_row(key.replace("_", "-"), f"median {d['median']}, p90 {d['p90']}, p99 {d['p99']}, max {d['max']}, "
-                                          f"mean {d['mean']}, zero {d['zero']:,} pages")
+        t.add_row(
+            key.replace("_", "-"),
+            f"median {d['median']}, p90 {d['p90']}, p99 {d['p99']}, max {d['max']}, "
+            f"mean {d['mean']}, zero {d['zero']:,} pages",
+        )
     idx = info.get("index")
     t.add_row("BM25 index", f"{idx['vocab']:,} terms, {idx['postings']:,} postings" if idx else "not built")
     t.add_row("created", str(info.get("created")))
@@ -114,16 +144,25 @@ def page_cmd(corpus_dir: str, key: str, chars: int, n_links: int, as_json: bool)
     out_links = store.out_links(page.id)
     in_links = store.in_links(page.id)
     if as_json:
-        _echo_json({"page": page.to_dict(), "out_links": [ln.to_dict() for ln in out_links],
-                    "in_links": len(in_links)})
+        _echo_json(
+            {
+                "page": page.to_dict(),
+                "out_links": [ln.to_dict() for ln in out_links],
+                "in_links": len(in_links),
+            }
+        )
         return
     from rich.markup import escape
 
     con = _console()
-    con.print(f"[bold]{escape(page.title)}[/bold]  (id {page.id}, {page.language})\n[cyan]{escape(page.url)}[/cyan]")
+    con.print(
+        f"[bold]{escape(page.title)}[/bold]  (id {page.id}, {page.language})\n[cyan]{escape(page.url)}[/cyan]"
+    )
     con.print(escape(page.text[:chars]) + (" [dim]...[/dim]" if len(page.text) > chars else ""))
-    con.print(f"\n[bold]Out-links[/bold] ({len(out_links)}; {sum(ln.target is None for ln in out_links)} dangling), "
-              f"[bold]in-links[/bold] {len(in_links)}")
+    con.print(
+        f"\n[bold]Out-links[/bold] ({len(out_links)}; {sum(ln.target is None for ln in out_links)} dangling), "
+        f"[bold]in-links[/bold] {len(in_links)}"
+    )
     for ln in out_links[:n_links]:
         mark = "" if ln.target is not None else " [dim](dangling)[/dim]"
         con.print(f"  - {escape(ln.anchor or '')} -> {escape(ln.target_url)}{mark}")
@@ -148,14 +187,21 @@ def search_cmd(corpus_dir: str, query: str, top_k: int, as_json: bool) -> None:
     if not hits:
         con.print(f"No results for {query!r}.")
     for i, h in enumerate(hits, 1):
-        con.print(f"[bold]{i}. {escape(h.title)}[/bold]  [dim]{h.score:.2f}[/dim]\n   [cyan]{escape(h.url)}[/cyan]\n"
-                  f"   {escape(h.snippet)}")
+        con.print(
+            f"[bold]{i}. {escape(h.title)}[/bold]  [dim]{h.score:.2f}[/dim]\n   [cyan]{escape(h.url)}[/cyan]\n"
+            f"   {escape(h.snippet)}"
+        )
 
 
 @corpus.command("export")
 @click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--parquet", "parquet_dir", required=True, type=click.Path(file_okay=False),
-              help="Output folder for pages/links/redirects .parquet.")
+@click.option(
+    "--parquet",
+    "parquet_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output folder for pages/links/redirects .parquet.",
+)
 def export_cmd(corpus_dir: str, parquet_dir: str) -> None:
     """Export CORPUS_DIR to Parquet (zstd)."""
     from openseeker.corpus.parquet import export_parquet
@@ -166,11 +212,15 @@ def export_cmd(corpus_dir: str, parquet_dir: str) -> None:
 
 @corpus.command("import")
 @click.argument("parquet_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Corpus directory.")
+@click.option(
+    "--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False), help="Corpus directory."
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing corpus in --out.")
 def import_cmd(parquet_dir: str, out_dir: str, overwrite: bool) -> None:
     """Rebuild a corpus directory from a Parquet export (same page ids)."""
     from openseeker.corpus.parquet import import_parquet
 
     s = import_parquet(parquet_dir, out_dir, overwrite=overwrite)
-    _console().print(f"Imported {s['pages']:,} pages and {s['links']:,} links into {out_dir} ({s['seconds']:.1f} s)")
+    _console().print(
+        f"Imported {s['pages']:,} pages and {s['links']:,} links into {out_dir} ({s['seconds']:.1f} s)"
+    )

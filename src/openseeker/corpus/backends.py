@@ -66,10 +66,16 @@ class CorpusFetcher:
         if page is None and key.startswith(("http://", "https://")) and key.endswith("/"):
             page = self.corpus.get(key.rstrip("/"))
         if page is None:
-            raise ToolError(f"the page {url!r} is not in the local corpus (check the URL, or search for it first)")
+            raise ToolError(
+                f"the page {url!r} is not in the local corpus (check the URL, or search for it first)"
+            )
         links = self.corpus.out_links(page.id)
         return FetchedPage(
-            url=page.url, content=page.text, title=page.title, content_type="text/plain", status=200,
+            url=page.url,
+            content=page.text,
+            title=page.title,
+            content_type="text/plain",
+            status=200,
             links=[ln.target_url for ln in links],
             metadata={"page_id": page.id, "language": page.language, "anchors": [ln.anchor for ln in links]},
         )
@@ -80,8 +86,10 @@ class CorpusFetcher:
 
 def _corpus_dir(cfg: ToolsConfig) -> str:
     if not cfg.corpus:
-        raise ConfigError("the corpus search/visit backends need tools.corpus (the corpus directory); set it in "
-                          "the config file, OPENSEEKER_TOOLS__CORPUS, or --corpus")
+        raise ConfigError(
+            "the corpus search/visit backends need tools.corpus (the corpus directory); set it in "
+            "the config file, OPENSEEKER_TOOLS__CORPUS, or --corpus"
+        )
     return cfg.corpus
 
 

@@ -111,7 +111,10 @@ class MemoryCorpus:
         """Build from dicts with ``url``, ``title``, ``text``, optional ``language`` and ``links``
         (a list of ``{"url", "anchor"}`` or URL strings); link targets are resolved by URL or title."""
         rows = list(pages)
-        plist = [Page(i, r["url"], r["title"], r.get("text", ""), r.get("language", "en")) for i, r in enumerate(rows)]
+        plist = [
+            Page(i, r["url"], r["title"], r.get("text", ""), r.get("language", "en"))
+            for i, r in enumerate(rows)
+        ]
         by_url = {p.url: p.id for p in plist}
         by_title = {p.title.lower(): p.id for p in plist}
         links: list[Link] = []

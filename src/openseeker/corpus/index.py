@@ -102,8 +102,12 @@ def build_bm25(
     idf = np.log(1.0 + (n_docs - df_arr + 0.5) / (df_arr + 0.5)).astype(np.float32)
     indptr = np.zeros(len(df) + 1, dtype=np.int64)
     np.cumsum(df_arr, out=indptr[1:])
-    data = np.lib.format.open_memmap(out / "data.csc.index.npy", mode="w+", dtype=np.float32, shape=(postings,))
-    indices = np.lib.format.open_memmap(out / "indices.csc.index.npy", mode="w+", dtype=np.int32, shape=(postings,))
+    data = np.lib.format.open_memmap(
+        out / "data.csc.index.npy", mode="w+", dtype=np.float32, shape=(postings,)
+    )
+    indices = np.lib.format.open_memmap(
+        out / "indices.csc.index.npy", mode="w+", dtype=np.int32, shape=(postings,)
+    )
     cursor = indptr[:-1].copy()
     norm = (k1 * ((1 - b) + b * doc_len / avg)).astype(np.float32)
     trips = np.memmap(trip_path, dtype=_TRIPLET, mode="r") if postings else np.empty(0, dtype=_TRIPLET)
@@ -125,11 +129,26 @@ def build_bm25(
     del data, indices, trips
     np.save(out / "indptr.csc.index.npy", indptr)
     (out / "vocab.index.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
-    params = {"k1": k1, "b": b, "delta": 0.5, "method": "lucene", "idf_method": "lucene", "dtype": "float32",
-              "int_dtype": "int32", "num_docs": num_docs, "version": _bm25s_version(), "backend": "numpy"}
+    params = {
+        "k1": k1,
+        "b": b,
+        "delta": 0.5,
+        "method": "lucene",
+        "idf_method": "lucene",
+        "dtype": "float32",
+        "int_dtype": "int32",
+        "num_docs": num_docs,
+        "version": _bm25s_version(),
+        "backend": "numpy",
+    }
     (out / "params.index.json").write_text(json.dumps(params, indent=2), encoding="utf-8")
-    summary = {"num_docs": num_docs, "vocab": len(vocab), "postings": postings, "avg_doc_len": avg,
-               "tokenizer": tok.config()}
+    summary = {
+        "num_docs": num_docs,
+        "vocab": len(vocab),
+        "postings": postings,
+        "avg_doc_len": avg,
+        "tokenizer": tok.config(),
+    }
     (out / "openseeker.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     shutil.rmtree(scratch, ignore_errors=True)
     return summary
@@ -150,8 +169,10 @@ class BM25Index:
     def __init__(self, path: str | Path):
         path = Path(path)
         if not (path / "params.index.json").exists():
-            raise PrerequisiteError(f"no BM25 index in {path}; build it with `openseeker corpus ingest` "
-                                    "(or `openseeker corpus reindex`)")
+            raise PrerequisiteError(
+                f"no BM25 index in {path}; build it with `openseeker corpus ingest` "
+                "(or `openseeker corpus reindex`)"
+            )
         import bm25s
 
         self.path = path

@@ -63,8 +63,13 @@ class _Progress:
         if self.enabled:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                               TimeElapsedColumn(), transient=False)
+            self._p = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=False,
+            )
             self._p.start()
         return self
 
@@ -90,8 +95,10 @@ class StoreWriter:
     def __init__(self, out_dir: Path, rejects: IO[bytes], batch_size: int = 2000):
         self.out_dir = out_dir
         self.con = connect_writer(out_dir / DB_NAME)
-        self.con.execute("CREATE TABLE IF NOT EXISTS raw_links (source INTEGER, target_url TEXT, anchor TEXT, "
-                         "context TEXT)")
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS raw_links (source INTEGER, target_url TEXT, anchor TEXT, "
+            "context TEXT)"
+        )
         self.rejects = rejects
         self.batch_size = batch_size
         self.next_id = 0
@@ -186,8 +193,10 @@ class StoreWriter:
 
     def set_meta(self, values: dict[str, Any]) -> None:
         self.con.execute("BEGIN")
-        self.con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                             [(k, json.dumps(v, ensure_ascii=False)) for k, v in values.items()])
+        self.con.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+            [(k, json.dumps(v, ensure_ascii=False)) for k, v in values.items()],
+        )
         self.con.execute("COMMIT")
 
     def close(self) -> None:
@@ -200,7 +209,9 @@ def prepare_out_dir(out_dir: str | Path, overwrite: bool) -> Path:
     out = Path(out_dir)
     if (out / DB_NAME).exists():
         if not overwrite:
-            raise ConfigError(f"{out} already holds a corpus; pass overwrite=True (--overwrite) to replace it")
+            raise ConfigError(
+                f"{out} already holds a corpus; pass overwrite=True (--overwrite) to replace it"
+            )
         for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", REJECTS_NAME, REPORT_NAME):
             (out / name).unlink(missing_ok=True)
         shutil.rmtree(out / "bm25", ignore_errors=True)
@@ -258,7 +269,11 @@ def ingest(
         writer = StoreWriter(out, rej, batch_size)
         try:
             for spec in sources:
-                src = open_source(spec, kind, limit=limit, **source_options) if not isinstance(spec, Source) else spec
+                src = (
+                    open_source(spec, kind, limit=limit, **source_options)
+                    if not isinstance(spec, Source)
+                    else spec
+                )
                 task = bar.task(f"{src.kind}: {src.path.name}", total=None)
                 for item in src:
                     if isinstance(item, SourcePage):
@@ -277,11 +292,21 @@ def ingest(
             report.rejected = dict(writer.rejected)
             report.languages = dict(writer.languages)
             report.links, report.resolved_links, report.dangling_links = (
-                links["links"], links["resolved_links"], links["dangling_links"])
-            writer.set_meta({"schema_version": SCHEMA_VERSION, "pages": report.pages, "links": report.links,
-                             "dangling_links": report.dangling_links, "languages": report.languages,
-                             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                             "sources": list(report.source_stats)})
+                links["links"],
+                links["resolved_links"],
+                links["dangling_links"],
+            )
+            writer.set_meta(
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "pages": report.pages,
+                    "links": report.links,
+                    "dangling_links": report.dangling_links,
+                    "languages": report.languages,
+                    "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "sources": list(report.source_stats),
+                }
+            )
             if build_search_index:
                 t0 = time.monotonic()
                 report.index = build_index(out, writer.con, report.pages, bar)
@@ -289,5 +314,7 @@ def ingest(
         finally:
             writer.close()
     report.seconds = time.monotonic() - start
-    (out / REPORT_NAME).write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / REPORT_NAME).write_text(
+        json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
     return report

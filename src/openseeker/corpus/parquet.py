@@ -21,10 +21,25 @@ def _schemas() -> dict[str, Any]:
     import pyarrow as pa
 
     return {
-        "pages": pa.schema([("id", pa.int64()), ("url", pa.string()), ("title", pa.string()),
-                            ("text", pa.string()), ("language", pa.string()), ("metadata", pa.string())]),
-        "links": pa.schema([("source", pa.int64()), ("target", pa.int64()), ("target_url", pa.string()),
-                            ("anchor", pa.string()), ("context", pa.string())]),
+        "pages": pa.schema(
+            [
+                ("id", pa.int64()),
+                ("url", pa.string()),
+                ("title", pa.string()),
+                ("text", pa.string()),
+                ("language", pa.string()),
+                ("metadata", pa.string()),
+            ]
+        ),
+        "links": pa.schema(
+            [
+                ("source", pa.int64()),
+                ("target", pa.int64()),
+                ("target_url", pa.string()),
+                ("anchor", pa.string()),
+                ("context", pa.string()),
+            ]
+        ),
         "redirects": pa.schema([("url", pa.string()), ("target_url", pa.string())]),
     }
 
@@ -51,16 +66,20 @@ def export_parquet(corpus_dir: str | Path, out_dir: str | Path, compression: str
         with pq.ParquetWriter(out / f"{name}.parquet", schema, compression=compression) as w:
             while rows := cur.fetchmany(BATCH):
                 cols = list(zip(*rows, strict=True))
-                w.write_table(pa.table([pa.array(c, type=f.type) for c, f in zip(cols, schema, strict=True)],
-                                       schema=schema))
+                w.write_table(
+                    pa.table(
+                        [pa.array(c, type=f.type) for c, f in zip(cols, schema, strict=True)], schema=schema
+                    )
+                )
                 n += len(rows)
         counts[name] = n
     con.close()
     return counts
 
 
-def import_parquet(parquet_dir: str | Path, out_dir: str | Path, *, overwrite: bool = False,
-                   build_search_index: bool = True) -> dict[str, Any]:
+def import_parquet(
+    parquet_dir: str | Path, out_dir: str | Path, *, overwrite: bool = False, build_search_index: bool = True
+) -> dict[str, Any]:
     """Rebuild a corpus directory from an export made by :func:`export_parquet` (ids are kept)."""
     import pyarrow.parquet as pq
 
@@ -82,24 +101,42 @@ def import_parquet(parquet_dir: str | Path, out_dir: str | Path, *, overwrite: b
             rows = batch.to_pylist()
             for r in rows:
                 if r["id"] != expected:
-                    raise DataError(f"page ids must be dense and ordered; expected {expected}, found {r['id']}",
-                                    path=str(src / "pages.parquet"))
+                    raise DataError(
+                        f"page ids must be dense and ordered; expected {expected}, found {r['id']}",
+                        path=str(src / "pages.parquet"),
+                    )
                 expected += 1
                 langs[r["language"]] = langs.get(r["language"], 0) + 1
             con.execute("BEGIN")
-            con.executemany("INSERT INTO pages VALUES (?,?,?,?,?,?,?)", [
-                (r["id"], r["url"], r["title"], title_key(r["title"]), r["text"], r["language"], r["metadata"])
-                for r in rows])
+            con.executemany(
+                "INSERT INTO pages VALUES (?,?,?,?,?,?,?)",
+                [
+                    (
+                        r["id"],
+                        r["url"],
+                        r["title"],
+                        title_key(r["title"]),
+                        r["text"],
+                        r["language"],
+                        r["metadata"],
+                    )
+                    for r in rows
+                ],
+            )
             con.execute("COMMIT")
         for batch in pq.ParquetFile(src / "links.parquet").iter_batches(BATCH):
             con.execute("BEGIN")
-            con.executemany("INSERT INTO links VALUES (?,?,?,?,?)", [tuple(r.values()) for r in batch.to_pylist()])
+            con.executemany(
+                "INSERT INTO links VALUES (?,?,?,?,?)", [tuple(r.values()) for r in batch.to_pylist()]
+            )
             con.execute("COMMIT")
         if (src / "redirects.parquet").exists():
             for batch in pq.ParquetFile(src / "redirects.parquet").iter_batches(BATCH):
                 con.execute("BEGIN")
-                con.executemany("INSERT OR IGNORE INTO redirects VALUES (?,?)",
-                                [(r["url"], r["target_url"]) for r in batch.to_pylist()])
+                con.executemany(
+                    "INSERT OR IGNORE INTO redirects VALUES (?,?)",
+                    [(r["url"], r["target_url"]) for r in batch.to_pylist()],
+                )
                 con.execute("COMMIT")
         con.execute("DROP TABLE raw_links")
         from openseeker.corpus.schema import FINAL_INDEXES
@@ -107,12 +144,25 @@ def import_parquet(parquet_dir: str | Path, out_dir: str | Path, *, overwrite: b
         con.executescript(FINAL_INDEXES)
         links = con.execute("SELECT COUNT(*) FROM links").fetchone()[0]
         dangling = con.execute("SELECT COUNT(*) FROM links WHERE target IS NULL").fetchone()[0]
-        w.set_meta({"schema_version": SCHEMA_VERSION, "pages": expected, "links": links, "dangling_links": dangling,
-                    "languages": langs, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                    "sources": [f"parquet:{src}"]})
+        w.set_meta(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "pages": expected,
+                "links": links,
+                "dangling_links": dangling,
+                "languages": langs,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "sources": [f"parquet:{src}"],
+            }
+        )
         index = build_index(out, con, expected, _Progress(False)) if build_search_index else {}
         w.close()
-    summary = {"pages": expected, "links": links, "dangling_links": dangling, "index": index,
-               "seconds": time.monotonic() - start}
+    summary = {
+        "pages": expected,
+        "links": links,
+        "dangling_links": dangling,
+        "index": index,
+        "seconds": time.monotonic() - start,
+    }
     (out / "import_report.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return summary

@@ -32,15 +32,19 @@ class CorpusStore:
         self.path = Path(path)
         self.db_path = self.path / DB_NAME
         if not self.db_path.exists():
-            raise PrerequisiteError(f"{self.path} is not a corpus directory (no {DB_NAME}); create one with "
-                                    "`openseeker corpus ingest SOURCE --out DIR`")
+            raise PrerequisiteError(
+                f"{self.path} is not a corpus directory (no {DB_NAME}); create one with "
+                "`openseeker corpus ingest SOURCE --out DIR`"
+            )
         self._local = threading.local()
         self._index: Any = None
         self._index_lock = threading.Lock()
         self._dense: Any = None
         meta = dict(self._con().execute("SELECT key, value FROM meta").fetchall())
         self.meta: dict[str, Any] = {k: json.loads(v) for k, v in meta.items()}
-        self._len = int(self.meta.get("pages") or self._con().execute("SELECT COUNT(*) FROM pages").fetchone()[0])
+        self._len = int(
+            self.meta.get("pages") or self._con().execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+        )
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
@@ -71,22 +75,26 @@ class CorpusStore:
         if row is None:
             row = con.execute(
                 f"SELECT {_PAGE_COLS} FROM pages WHERE url = (SELECT target_url FROM redirects WHERE url = ?)",
-                (key,)).fetchone()
+                (key,),
+            ).fetchone()
         if row is None:
-            row = con.execute(f"SELECT {_PAGE_COLS} FROM pages WHERE title_key = ? ORDER BY id LIMIT 1",
-                              (title_key(key),)).fetchone()
+            row = con.execute(
+                f"SELECT {_PAGE_COLS} FROM pages WHERE title_key = ? ORDER BY id LIMIT 1", (title_key(key),)
+            ).fetchone()
         return _page(row) if row else None
 
     def out_links(self, page_id: int) -> list[Link]:
         rows = self._con().execute(
             "SELECT source, target, target_url, anchor, context FROM links WHERE source = ? ORDER BY rowid",
-            (page_id,))
+            (page_id,),
+        )
         return [Link(*r) for r in rows]
 
     def in_links(self, page_id: int) -> list[Link]:
         rows = self._con().execute(
             "SELECT source, target, target_url, anchor, context FROM links WHERE target = ? ORDER BY source",
-            (page_id,))
+            (page_id,),
+        )
         return [Link(*r) for r in rows]
 
     def search(self, query: str, top_k: int = 10) -> list[CorpusHit]:
@@ -101,8 +109,12 @@ class CorpusStore:
         words = index.tokenizer.words(query) + tokens
         con = self._con()
         ids = [d for d, _ in ranked]
-        rows = {r[0]: r for r in con.execute(
-            f"SELECT id, url, title, text FROM pages WHERE id IN ({','.join('?' * len(ids))})", ids)}
+        rows = {
+            r[0]: r
+            for r in con.execute(
+                f"SELECT id, url, title, text FROM pages WHERE id IN ({','.join('?' * len(ids))})", ids
+            )
+        }
         hits = []
         for d, score in ranked:
             r = rows.get(d)
@@ -129,7 +141,9 @@ class CorpusStore:
             return []
         rows = self._con().execute(
             f"SELECT source, target FROM links WHERE source IN ({','.join('?' * len(page_ids))}) "
-            "AND target IS NOT NULL ORDER BY source, rowid", page_ids)
+            "AND target IS NOT NULL ORDER BY source, rowid",
+            page_ids,
+        )
         return [(int(s), int(t)) for s, t in rows]
 
     def neighbourhood(self, page_id: int, hops: int = 2, limit: int = 1000) -> dict[int, int]:
@@ -155,8 +169,11 @@ class CorpusStore:
         """Every page in id order (streamed)."""
         last = -1
         while True:
-            rows = self._con().execute(f"SELECT {_PAGE_COLS} FROM pages WHERE id > ? ORDER BY id LIMIT ?",
-                                       (last, batch)).fetchall()
+            rows = (
+                self._con()
+                .execute(f"SELECT {_PAGE_COLS} FROM pages WHERE id > ? ORDER BY id LIMIT ?", (last, batch))
+                .fetchall()
+            )
             if not rows:
                 return
             for r in rows:
@@ -175,15 +192,25 @@ class CorpusStore:
             "resolved_links": links - dangling,
             "dangling_links": dangling,
             "redirects": con.execute("SELECT COUNT(*) FROM redirects").fetchone()[0],
-            "languages": dict(con.execute("SELECT language, COUNT(*) FROM pages GROUP BY language").fetchall()),
+            "languages": dict(
+                con.execute("SELECT language, COUNT(*) FROM pages GROUP BY language").fetchall()
+            ),
             "created": self.meta.get("created"),
             "sources": self.meta.get("sources", []),
         }
         if degree_stats:
-            outd = [r[0] for r in con.execute(
-                "SELECT COUNT(l.target) FROM pages p LEFT JOIN links l ON l.source = p.id GROUP BY p.id")]
-            ind = [r[0] for r in con.execute(
-                "SELECT COUNT(l.source) FROM pages p LEFT JOIN links l ON l.target = p.id GROUP BY p.id")]
+            outd = [
+                r[0]
+                for r in con.execute(
+                    "SELECT COUNT(l.target) FROM pages p LEFT JOIN links l ON l.source = p.id GROUP BY p.id"
+                )
+            ]
+            ind = [
+                r[0]
+                for r in con.execute(
+                    "SELECT COUNT(l.source) FROM pages p LEFT JOIN links l ON l.target = p.id GROUP BY p.id"
+                )
+            ]
             out["out_degree"] = degree_summary(outd)
             out["in_degree"] = degree_summary(ind)
         idx = self.path / "bm25" / "openseeker.json"
@@ -210,5 +237,12 @@ def degree_summary(degrees: list[int]) -> dict[str, float]:
     def q(p: float) -> int:
         return d[min(n - 1, int(p * (n - 1) + 0.5))]
 
-    return {"min": d[0], "median": q(0.5), "p90": q(0.9), "p99": q(0.99), "max": d[-1],
-            "mean": round(sum(d) / n, 2), "zero": sum(1 for x in d if x == 0)}
+    return {
+        "min": d[0],
+        "median": q(0.5),
+        "p90": q(0.9),
+        "p99": q(0.99),
+        "max": d[-1],
+        "mean": round(sum(d) / n, 2),
+        "zero": sum(1 for x in d if x == 0),
+    }

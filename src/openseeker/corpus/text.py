@@ -73,9 +73,14 @@ def find_anchor(text: str, phrase: str, start: int = 0) -> tuple[int, int] | Non
     """
     if not phrase.strip():
         return None
+    # Exact case first (anchors are usually copied from the text), then case-insensitive.
     if has_cjk(phrase):
-        pat = re.compile(re.escape(phrase))
+        pats = [re.compile(re.escape(phrase))]
     else:
-        pat = re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", re.IGNORECASE)
-    m = pat.search(text, start) or (pat.search(text) if start else None)
-    return (m.start(), m.end()) if m else None
+        body = r"(?<!\w)" + re.escape(phrase) + r"(?!\w)"
+        pats = [re.compile(body), re.compile(body, re.IGNORECASE)]
+    for pat in pats:
+        m = pat.search(text, start) or (pat.search(text) if start else None)
+        if m:
+            return m.start(), m.end()
+    return None

@@ -1,6 +1,8 @@
 """Tokenization for the BM25 index: English words stemmed (PyStemmer) minus stopwords, Chinese segmented
-with jieba. Text is split into script runs first, so mixed pages and mixed queries tokenize each part
-with the right tool, and one index serves an English, Chinese or mixed corpus."""
+with jieba's search mode (compounds and their parts, so 首都北京 also matches 北京).
+
+Text is split into script runs first, so mixed pages and mixed queries tokenize each part with the right
+tool, and one index serves an English, Chinese or mixed corpus."""
 
 from __future__ import annotations
 
@@ -59,7 +61,7 @@ class Tokenizer:
         out: list[str] = []
         for run in _RUNS.findall(text.lower()):
             if _CJK_START.match(run):
-                out.extend(w for w in _get_jieba().lcut(run) if w.strip())
+                out.extend(w for w in _get_jieba().lcut_for_search(run) if w.strip())
             else:
                 out.append(run)
         return [w for w in out if w not in self._stopwords]
@@ -69,7 +71,9 @@ class Tokenizer:
         tokens: list[str] = []
         for run in _RUNS.findall(text.lower()):
             if _CJK_START.match(run):
-                tokens.extend(w for w in _get_jieba().lcut(run) if w.strip() and w not in self._stopwords)
+                tokens.extend(
+                    w for w in _get_jieba().lcut_for_search(run) if w.strip() and w not in self._stopwords
+                )
             elif run not in self._stopwords:
                 latin.append(run)
         if latin:

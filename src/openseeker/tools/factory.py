@@ -46,8 +46,15 @@ def build_toolset(cfg: ToolsConfig, summarizer: LLM | None = None) -> Toolset:
             raw when it is ``None``.
     """
     search, fetch = build_backends(cfg)
-    return Toolset([
-        SearchTool(search, top_k=cfg.top_k),
-        VisitTool(fetch, summarizer, mode=cfg.visit_mode, max_page_chars=cfg.max_page_chars,
-                  chunk_chars=cfg.chunk_chars),
-    ])
+    return Toolset(
+        [
+            SearchTool(search, top_k=cfg.top_k),
+            VisitTool(
+                fetch,
+                summarizer,
+                mode=cfg.visit_mode,
+                max_page_chars=cfg.max_page_chars,
+                chunk_chars=cfg.chunk_chars,
+            ),
+        ]
+    )

@@ -40,8 +40,10 @@ SEPARATOR = "\n---\n"
 def format_results(query: str, hits: list[SearchHit]) -> str:
     """One query's results in the trained layout."""
     if not hits:
-        return (f"No results were found for '{query}'. Try fewer or more general words, another spelling, or a "
-                "query in another language.")
+        return (
+            f"No results were found for '{query}'. Try fewer or more general words, another spelling, or a "
+            "query in another language."
+        )
     entries = []
     for i, h in enumerate(hits, 1):
         lines = [f"{i}. [{h.title}]({h.url})"]

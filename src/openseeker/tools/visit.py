@@ -114,8 +114,10 @@ def truncate(text: str, max_chars: int) -> str:
     """``text`` cut to ``max_chars`` with a visible marker saying how much was left out."""
     if len(text) <= max_chars:
         return text
-    return (text[:max_chars] + f"\n\n[... page truncated: showing the first {max_chars:,} of {len(text):,} "
-            "characters ...]")
+    return (
+        text[:max_chars] + f"\n\n[... page truncated: showing the first {max_chars:,} of {len(text):,} "
+        "characters ...]"
+    )
 
 
 def parse_urls(arguments: dict[str, Any]) -> list[str]:
@@ -155,12 +157,15 @@ class VisitTool(Tool):
         max_urls: int = 5,
     ):
         if mode == "extract" and summarizer is None:
-            raise ConfigError("visit mode 'extract' needs a summarizer LLM (roles.summarizer); use mode 'raw' or "
-                              "'auto' to read pages without one")
+            raise ConfigError(
+                "visit mode 'extract' needs a summarizer LLM (roles.summarizer); use mode 'raw' or "
+                "'auto' to read pages without one"
+            )
         self.fetcher = fetcher
         self.summarizer = summarizer
-        self.mode: Literal["raw", "extract"] = "extract" if (mode == "extract" or (
-            mode == "auto" and summarizer is not None)) else "raw"
+        self.mode: Literal["raw", "extract"] = (
+            "extract" if (mode == "extract" or (mode == "auto" and summarizer is not None)) else "raw"
+        )
         self.max_page_chars = max_page_chars
         self.chunk_chars = max(1000, chunk_chars)
         self.max_urls = max_urls
@@ -218,7 +223,9 @@ class VisitTool(Tool):
 
         async def run(chunk: str) -> PageExtraction | str:
             try:
-                obj, _ = await generate_structured(summarizer, self._messages(page, chunk, goal), PageExtraction)
+                obj, _ = await generate_structured(
+                    summarizer, self._messages(page, chunk, goal), PageExtraction
+                )
                 return obj
             except LLMError as e:
                 return f"{type(e).__name__}: {e}"
@@ -228,8 +235,10 @@ class VisitTool(Tool):
         failed = [r for r in results if isinstance(r, str)]
         if not done:
             excerpt = self.render_raw(page, FALLBACK_EXCERPT_CHARS)
-            return (f"The extractor could not process {page.url} ({failed[0][:300]}); here is the beginning of the "
-                    f"raw page instead.\n\n{excerpt}")
+            return (
+                f"The extractor could not process {page.url} ({failed[0][:300]}); here is the beginning of the "
+                f"raw page instead.\n\n{excerpt}"
+            )
         relevant = [r for r in done if r.evidence.strip()]
         evidence = "\n\n".join(r.evidence.strip() for r in relevant)
         summaries = [r.summary.strip() for r in (relevant or done[:1]) if r.summary.strip()]
@@ -237,7 +246,11 @@ class VisitTool(Tool):
         if not evidence:
             evidence = "The page contains no passage relevant to the goal."
         if failed:
-            summary += (f" (Note: {len(failed)} of {len(chunks)} parts of this long page could not be processed "
-                        "and are not covered.)")
-        return (f'The useful information in {page.url} for the goal "{goal}":\n\n'
-                f"Evidence in page:\n{evidence}\n\nSummary:\n{summary.strip()}")
+            summary += (
+                f" (Note: {len(failed)} of {len(chunks)} parts of this long page could not be processed "
+                "and are not covered.)"
+            )
+        return (
+            f'The useful information in {page.url} for the goal "{goal}":\n\n'
+            f"Evidence in page:\n{evidence}\n\nSummary:\n{summary.strip()}"
+        )

@@ -75,7 +75,8 @@ def detect_kind(path: str | Path) -> str:
         return "jsonl"
     raise DataError(
         "cannot tell the source format from the name (expected a Wikispeedia or HTML folder, .warc[.gz], "
-        ".xml[.bz2] or .jsonl[.gz]); force one with KIND:PATH, e.g. jsonl:pages.txt", path=str(p)
+        ".xml[.bz2] or .jsonl[.gz]); force one with KIND:PATH, e.g. jsonl:pages.txt",
+        path=str(p),
     )
 
 

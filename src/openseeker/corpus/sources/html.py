@@ -51,8 +51,9 @@ def decode_html(data: bytes, declared: str | None = None) -> str | DecodeFailure
             return data.decode(cs)
         except (LookupError, UnicodeDecodeError):
             continue
-    return DecodeFailure(first.start, f"not valid UTF-8 and no usable declared charset ({first.reason} at byte "
-                                      f"{first.start})")
+    return DecodeFailure(
+        first.start, f"not valid UTF-8 and no usable declared charset ({first.reason} at byte {first.start})"
+    )
 
 
 def charset_from_content_type(value: str | None) -> str | None:
@@ -100,8 +101,9 @@ def parse_html(html: str, url: str) -> SourcePage:
             ctx = sentence_around(text, *span)
             pos = span[1]
         links.append(SourceLink(target, anchor, ctx))
-    return SourcePage(url, title or url.rstrip("/").rsplit("/", 1)[-1], text, detect_language(title + " " + text),
-                      links)
+    return SourcePage(
+        url, title or url.rstrip("/").rsplit("/", 1)[-1], text, detect_language(title + " " + text), links
+    )
 
 
 class HtmlFolderSource(Source):

@@ -85,5 +85,8 @@ class JsonlSource(Source):
                     if self.limit is not None and emitted >= self.limit:
                         return
         except (EOFError, gzip.BadGzipFile, zlib.error, OSError) as e:
-            raise DataError(f"corrupt or truncated compressed file ({type(e).__name__}: {e})", path=path,
-                            position=f"line {lineno + 1}") from e
+            raise DataError(
+                f"corrupt or truncated compressed file ({type(e).__name__}: {e})",
+                path=path,
+                position=f"line {lineno + 1}",
+            ) from e

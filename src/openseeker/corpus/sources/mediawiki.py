@@ -32,10 +32,44 @@ _INTERWIKI = re.compile(r"^[a-z]{2,3}(-[a-z]{2,})*$")
 # Namespace names and aliases that never hold articles, in English and Chinese, on top of those the dump
 # lists in <siteinfo><namespaces>.
 _NON_ARTICLE = {
-    "file", "image", "media", "category", "template", "wikipedia", "wp", "help", "portal", "special", "user",
-    "talk", "module", "draft", "mediawiki", "文件", "檔案", "档案", "图像", "圖像", "分类", "分類", "模板", "维基百科",
-    "維基百科", "帮助", "幫助", "主题", "主題", "用户", "用戶", "特殊", "媒体", "媒體",
+    "file",
+    "image",
+    "media",
+    "category",
+    "template",
+    "wikipedia",
+    "wp",
+    "help",
+    "portal",
+    "special",
+    "user",
+    "talk",
+    "module",
+    "draft",
+    "mediawiki",
+    "文件",
+    "檔案",
+    "档案",
+    "图像",
+    "圖像",
+    "分类",
+    "分類",
+    "模板",
+    "维基百科",
+    "維基百科",
+    "帮助",
+    "幫助",
+    "主题",
+    "主題",
+    "用户",
+    "用戶",
+    "特殊",
+    "媒体",
+    "媒體",
 }
+
+# Tags whose content is not article prose.
+_DROP_TAGS = {"ref", "references", "gallery", "math", "score", "timeline", "syntaxhighlight", "templatedata"}
 
 
 def _local(tag: str) -> str:
@@ -50,8 +84,10 @@ def title_url(prefix: str, title: str) -> str:
     return prefix + quote(t.replace(" ", "_"), safe="/:_(),'!-.~")
 
 
-def _open(path: str) -> IO[bytes]:
-    return bz2.open(path, "rb") if path.endswith(".bz2") else open(path, "rb")
+def _open(path: str) -> tuple[IO[bytes], IO[bytes]]:
+    """``(stream to parse, underlying file)``; the file's offset locates errors in compressed input."""
+    raw = open(path, "rb")
+    return (bz2.open(raw, "rb") if path.endswith(".bz2") else raw), raw  # type: ignore[return-value]
 
 
 class MediaWikiSource(Source):
@@ -74,8 +110,8 @@ class MediaWikiSource(Source):
         language: str | None = self.options.get("language")
         namespaces = set(_NON_ARTICLE)
         pages = 0
-        last = "start of file"
-        fh = _open(path)
+        last = "the first page"
+        fh, raw = _open(path)
         try:
             root: ET.Element | None = None
             for event, elem in ET.iterparse(fh, events=("start", "end")):
@@ -95,8 +131,10 @@ class MediaWikiSource(Source):
                     root.clear() if root is not None else None
                 elif tag == "page":
                     title = (elem.findtext("{*}title") or "").strip()
-                    last = f"page {pages + 1} ({title!r})"
-                    item = self._page(elem, title, prefix or "https://en.wikipedia.org/wiki/", language, namespaces)
+                    last = f"the page after {title!r}"
+                    item = self._page(
+                        elem, title, prefix or "https://en.wikipedia.org/wiki/", language, namespaces
+                    )
                     # Free the parsed page: without this the tree of the whole dump would pile up in memory.
                     elem.clear()
                     if root is not None:
@@ -110,15 +148,24 @@ class MediaWikiSource(Source):
                             return
         except ET.ParseError as e:
             line, col = e.position
-            raise DataError(f"malformed XML ({e.msg if hasattr(e, 'msg') else e})", path=path,
-                            position=f"line {line}, column {col} (after {last})") from e
+            raise DataError(
+                f"malformed XML ({e})", path=path, position=f"line {line}, column {col} (reading {last})"
+            ) from e
         except EOFError as e:
-            raise DataError(f"compressed stream ended early, the file is truncated ({e})", path=path,
-                            position=f"after {last}") from e
+            raise DataError(
+                f"compressed stream ended early, the file is truncated ({e})",
+                path=path,
+                position=f"byte {raw.tell()} (reading {last})",
+            ) from e
         except OSError as e:
-            raise DataError(f"cannot read the compressed stream ({e})", path=path, position=f"after {last}") from e
+            raise DataError(
+                f"cannot read the compressed stream ({e})",
+                path=path,
+                position=f"byte {raw.tell()} (reading {last})",
+            ) from e
         finally:
             fh.close()
+            raw.close()
 
     def _page(
         self, elem: ET.Element, title: str, prefix: str, language: str | None, namespaces: set[str]
@@ -144,6 +191,12 @@ class MediaWikiSource(Source):
         except Exception as e:
             self.stats["rejected"] += 1
             return SourceReject(str(self.path), f"page {title!r}", "wikitext_parse_error", repr(e))
+        for tag in code.filter_tags(recursive=True):
+            if str(tag.tag).strip().lower() in _DROP_TAGS:
+                try:
+                    code.remove(tag)
+                except ValueError:
+                    pass  # inside a node already removed
         raw_links: list[tuple[str, str]] = []
         for wl in code.filter_wikilinks(recursive=True):
             target = str(wl.title).strip().lstrip(":")
@@ -157,7 +210,9 @@ class MediaWikiSource(Source):
             target = target.split("#", 1)[0].strip()
             if not target:
                 continue
-            anchor = mwparserfromhell.parse(str(wl.text)).strip_code().strip() if wl.text is not None else target
+            anchor = (
+                mwparserfromhell.parse(str(wl.text)).strip_code().strip() if wl.text is not None else target
+            )
             raw_links.append((target, anchor or target))
         text = clean_whitespace(code.strip_code(normalize=True, collapse=True))
         links: list[SourceLink] = []

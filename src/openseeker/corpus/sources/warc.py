@@ -75,8 +75,12 @@ class WarcSource(Source):
                     offset = rec.stream_pos
                     block = rec.reader.read()
                     if rec.content_length <= 0 or len(block) < rec.content_length:
-                        raise DataError(f"record is cut off ({len(block)} of {rec.content_length} bytes); the file "
-                                        "is truncated", path=path, position=f"record at byte {offset}")
+                        raise DataError(
+                            f"record is cut off ({len(block)} of {rec.content_length} bytes); the file "
+                            "is truncated",
+                            path=path,
+                            position=f"record at byte {offset}",
+                        )
                     rtype = rec.headers.get("WARC-Type", "") or ""
                     if rtype != "response":
                         self.stats[f"skipped_{rtype or 'untyped'}"] += 1
@@ -98,7 +102,9 @@ class WarcSource(Source):
                     html = decode_html(body, charset_from_content_type(ctype))
                     if isinstance(html, DecodeFailure):
                         self.stats["rejected"] += 1
-                        yield SourceReject(path, f"record at byte {offset}", "undecodable", f"{url}: {html.detail}")
+                        yield SourceReject(
+                            path, f"record at byte {offset}", "undecodable", f"{url}: {html.detail}"
+                        )
                         continue
                     page = parse_html(html, url)
                     if not page.text:
@@ -111,5 +117,6 @@ class WarcSource(Source):
                     if self.limit is not None and emitted >= self.limit:
                         return
         except OSError as e:
-            raise DataError(f"cannot read the WARC stream ({e})", path=path,
-                            position=f"after the record at byte {offset}") from e
+            raise DataError(
+                f"cannot read the WARC stream ({e})", path=path, position=f"after the record at byte {offset}"
+            ) from e

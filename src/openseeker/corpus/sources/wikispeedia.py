@@ -74,7 +74,9 @@ class WikispeediaSource(Source):
         # links.tsv is a side table of the dataset (~120k lines), small enough to hold per page name.
         for n, cols in _read_tsv(root / "links.tsv"):
             if len(cols) != 2:
-                raise DataError("expected 'source<TAB>target'", path=str(root / "links.tsv"), position=f"line {n}")
+                raise DataError(
+                    "expected 'source<TAB>target'", path=str(root / "links.tsv"), position=f"line {n}"
+                )
             out[cols[0]].append(cols[1])
         tar_path = root / "plaintext_articles.tar.gz"
         seen: set[str] = set()
@@ -95,7 +97,9 @@ class WikispeediaSource(Source):
                         raw = raw_bytes.decode("utf-8")
                     except UnicodeDecodeError as e:
                         self.stats["rejected"] += 1
-                        yield SourceReject(str(tar_path), f"{member.name} byte {e.start}", "not_utf8", e.reason)
+                        yield SourceReject(
+                            str(tar_path), f"{member.name} byte {e.start}", "not_utf8", e.reason
+                        )
                         continue
                     seen.add(name)
                     yield self._page(name, raw, out.get(name, []))
@@ -103,12 +107,17 @@ class WikispeediaSource(Source):
                     if self.limit is not None and emitted >= self.limit:
                         return
         except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as e:
-            raise DataError(f"corrupt or truncated archive ({type(e).__name__}: {e})", path=str(tar_path),
-                            position=f"after {emitted} articles") from e
+            raise DataError(
+                f"corrupt or truncated archive ({type(e).__name__}: {e})",
+                path=str(tar_path),
+                position=f"after {emitted} articles",
+            ) from e
         for name in names:
             if name not in seen:
                 self.stats["missing_plaintext"] += 1
-                yield SourceReject(str(tar_path), name, "missing_plaintext", "listed in articles.tsv, no text file")
+                yield SourceReject(
+                    str(tar_path), name, "missing_plaintext", "listed in articles.tsv, no text file"
+                )
 
     def _page(self, name: str, raw: str, targets: list[str]) -> SourcePage:
         text, subjects = strip_header(raw)
@@ -120,6 +129,8 @@ class WikispeediaSource(Source):
                 links.append(SourceLink(WIKI_PREFIX + tgt, title, ""))
                 self.stats["anchor_not_found"] += 1
             else:
-                links.append(SourceLink(WIKI_PREFIX + tgt, text[span[0] : span[1]], sentence_around(text, *span)))
+                links.append(
+                    SourceLink(WIKI_PREFIX + tgt, text[span[0] : span[1]], sentence_around(text, *span))
+                )
         meta = {"subjects": subjects} if subjects else {}
         return SourcePage(WIKI_PREFIX + name, name_to_title(name), text, "en", links, meta)
