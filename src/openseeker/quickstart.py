@@ -94,7 +94,7 @@ class WorldOptions(StrictModel):
 class QuickstartConfig(StrictModel):
     """The quickstart: which corpus, which models, and overrides for each stage's own config.
 
-    The stage sections (``qa``, ``trajectories``, ``export``, ``eval``, ``agent``, ``tools``) are merged over
+    The stage sections (``qa``, ``traj``, ``export``, ``eval``, ``agent``, ``tools``) are merged over
     the quickstart's small defaults and validated by the stage's own config class.
     """
 
@@ -112,7 +112,7 @@ class QuickstartConfig(StrictModel):
         default_factory=dict, description="AgentConfig overrides (teacher and agent)"
     )
     qa: dict[str, Any] = Field(default_factory=dict, description="QASynthConfig overrides")
-    trajectories: dict[str, Any] = Field(default_factory=dict, description="TrajSynthConfig overrides")
+    traj: dict[str, Any] = Field(default_factory=dict, description="TrajSynthConfig overrides")
     export: dict[str, Any] = Field(default_factory=dict, description="export_sft options (format, filters)")
     eval: dict[str, Any] = Field(default_factory=dict, description="EvalConfig overrides")
     heldout_fraction: float = Field(default=0.34, gt=0, lt=1, description="share of questions held out")
@@ -310,7 +310,7 @@ class Quickstart:
         t0 = time.monotonic()
         agent = deep_merge(self.cfg.merged("agent", DEFAULT_AGENT), {"context": "retrospective"})
         data = deep_merge(
-            self.cfg.merged("trajectories", DEFAULT_TRAJ),
+            self.cfg.merged("traj", DEFAULT_TRAJ),
             {
                 "qa": str(train),
                 "out": str(self.out),
