@@ -51,7 +51,10 @@ def test_search_fetch_cache_and_budget_commands(server: LocalServer, tmp_path: P
     assert out.exit_code == 0, out.output
     assert "1. Hit for first query" in out.output and "Hit for 第二个 查询" in out.output
     assert "secret" not in out.output
-    assert server.hits("/search")[1].json()["gl"] == "cn"
+    assert {r.json()["q"]: r.json()["gl"] for r in server.hits("/search")} == {
+        "first query": "us",
+        "第二个 查询": "cn",
+    }
 
     out = runner.invoke(web, ["search", "first query", "--config", config, "--json"])
     assert orjson.loads(out.output)[0]["hits"][0]["url"] == "https://a.example/1"

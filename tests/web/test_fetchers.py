@@ -186,3 +186,28 @@ def test_jina_reporting_a_blocked_final_url_is_refused(server: LocalServer) -> N
     f = fetchers.create("jina", make_cfg(server, options={"jina": {"fallback": None}}))
     with pytest.raises(ToolError, match="benchmark answers"):
         fetch(f, "https://short.example/abc")
+
+
+def test_plain_http_is_pinned_to_the_checked_address(
+    server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the first lookup says 127.0.0.1 (allowed here), later ones a private address."""
+    import socket
+
+    calls: list[str] = []
+
+    def rebinding_getaddrinfo(host: str, port: object, *args: object, **kw: object) -> list[tuple]:
+        calls.append(host)
+        ip = "127.0.0.1" if len(calls) == 1 else "10.66.66.66"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, int(port)))]  # type: ignore[call-overload]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_getaddrinfo)
+    server.route(
+        "/pinned", lambda req: Resp(200, f"host={req.headers['host']}", {"Content-Type": "text/plain"})
+    )
+    port = server.url.rsplit(":", 1)[1]
+    page = fetch(http(server, timeout=1.0, retries=0), f"http://rebind.example:{port}/pinned")
+    assert (
+        page.content == f"host=rebind.example:{port}" and page.url == f"http://rebind.example:{port}/pinned"
+    )
+    assert calls == ["rebind.example"]

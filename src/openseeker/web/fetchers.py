@@ -94,9 +94,17 @@ class HttpFetcher:
         client = self.clients.get()
         current = url
         for _hop in range(s.max_redirects + 1):
-            await self.policy.check_target(current)
+            pinned = await self.policy.check_target(current)
+            target: str | httpx.URL = current
+            headers = {"Accept": _ACCEPT}
+            if pinned is not None and current.lower().startswith("http://"):
+                # connect to the address just checked: a second DNS lookup could be rebound to a private
+                # one. (HTTPS needs no pin: a rebound target cannot present a certificate for the host.)
+                parsed = httpx.URL(current)
+                headers["Host"] = parsed.netloc.decode("ascii")
+                target = parsed.copy_with(host=pinned)
             try:
-                req = client.build_request("GET", current, headers={"Accept": _ACCEPT})
+                req = client.build_request("GET", target, headers=headers)
                 resp = await client.send(req, stream=True)
             except httpx.TimeoutException:
                 raise _Retry(f"the request timed out after {s.timeout:g} s") from None

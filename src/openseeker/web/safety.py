@@ -202,14 +202,19 @@ class SafetyPolicy:
             raise ToolError(f"Cannot visit {url!r}: {ip} is not a public address.")
         return host
 
-    async def check_target(self, url: str) -> None:
-        """Static checks plus DNS: every address the host resolves to must be public."""
+    async def check_target(self, url: str) -> str | None:
+        """Static checks plus DNS: every address the host resolves to must be public.
+
+        Returns:
+            The address to connect to when a host name was resolved (callers pin plain-HTTP connections
+            to it, so that a second lookup cannot be rebound to a private address), else ``None``.
+        """
         host = self.check_url(url)
         if not self.enabled or self._host_allowed(host):
-            return
+            return None
         try:
             ipaddress.ip_address(host)
-            return  # a literal address was checked by check_url
+            return None  # a literal address was checked by check_url
         except ValueError:
             pass
         port = urlsplit(url).port or 443
@@ -218,12 +223,16 @@ class SafetyPolicy:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as e:
             raise ToolError(f"Cannot visit {url!r}: the host name {host!r} does not resolve ({e}).") from None
-        for info in infos:
-            ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        addresses = [str(info[4][0]).split("%", 1)[0] for info in infos]
+        for addr in addresses:
+            ip = ipaddress.ip_address(addr)
             if not self._ip_allowed(ip):
                 raise ToolError(
                     f"Cannot visit {url!r}: {host} resolves to {ip}, which is not a public address."
                 )
+        if not addresses:
+            raise ToolError(f"Cannot visit {url!r}: the host name {host!r} has no address.")
+        return addresses[0]
 
     def _host_allowed(self, host: str) -> bool:
         return self._allow_all or host in self._allow_hosts
