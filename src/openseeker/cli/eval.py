@@ -60,7 +60,10 @@ def run_cmd(
     judge_lang: str | None,
     concurrency: int | None,
 ) -> None:
-    """Run the agent on a benchmark, judge every answer and write per-item records and results.json."""
+    """Run the agent on a benchmark, judge every answer and write per-item records and results.json.
+
+    Exits with status 1 when some items failed (re-run the same command to retry them).
+    """
     from openseeker.config import load_config
     from openseeker.evaluate.runner import EvalConfig, run_eval
 
@@ -83,7 +86,12 @@ def run_cmd(
     _print_summary(res.summary)
     click.echo(f"Results: {Path(cfg.out) / 'results.json'}")
     if not res.complete:
-        click.secho(f"{res.stage.errors} item(s) failed; re-run the same command to retry them.", fg="yellow")
+        click.secho(
+            f"{res.stage.errors} item(s) failed (see {Path(cfg.out) / 'eval' / 'errors.jsonl'}); "
+            "re-run the same command to retry them.",
+            fg="yellow",
+        )
+        click.get_current_context().exit(1)
 
 
 def _print_summary(s: dict[str, Any]) -> None:
