@@ -77,7 +77,8 @@ class HttpFetcher:
                     )
         else:
             raise ToolError(f"Failed to visit {url}: {last} ({s.retries + 1} attempts).")
-        out = extract(body, ctype, final_url)
+        # extraction is CPU work (tens of ms per page): keep the event loop free for the other agents
+        out = await asyncio.to_thread(extract, body, ctype, final_url)
         return FetchedPage(
             url=final_url,
             content=out.content,

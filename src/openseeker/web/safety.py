@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import ipaddress
+import re
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,27 +83,40 @@ class Blocklist:
             [e.strip().lower().removeprefix("https://").removeprefix("http://") for e in entries if e.strip()]
         )
 
+    def __post_init__(self) -> None:
+        # compiled once: search results and out-links are checked by the hundred per page
+        self._globs = [
+            (e, re.compile(fnmatch.translate(e))) for e in self.entries if any(c in e for c in "*?[")
+        ]
+        self._any_glob = (
+            re.compile("|".join(f"(?:{rx.pattern})" for _, rx in self._globs)) if self._globs else None
+        )
+        self._hosts: dict[str, list[tuple[str, str]]] = {}
+        for e in self.entries:
+            if not any(c in e for c in "*?["):
+                e_host, _, e_path = e.partition("/")
+                self._hosts.setdefault(e_host, []).append((e, e_path))
+
     def match(self, url: str) -> str | None:
         """The entry that blocks ``url``, or ``None`` when it is allowed."""
         try:
             parts = urlsplit(url.strip())
+            host = _norm_host(parts.hostname or "")
         except ValueError:
             return None
-        host = _norm_host(parts.hostname or "")
         if not host:
             return None
-        target = host + (parts.path or "/").lower()
-        for entry in self.entries:
-            if any(ch in entry for ch in "*?["):
-                if fnmatch.fnmatchcase(target, entry) or fnmatch.fnmatchcase(
-                    target.removeprefix("www."), entry
-                ):
+        path = (parts.path or "/").lower()
+        labels = host.split(".")
+        for i in range(len(labels)):  # the host and each parent domain
+            for entry, e_path in self._hosts.get(".".join(labels[i:]), ()):
+                if not e_path or path.startswith("/" + e_path):
                     return entry
-                continue
-            e_host, _, e_path = entry.partition("/")
-            if host == e_host or host.endswith("." + e_host):
-                if not e_path or target[len(host) :].startswith("/" + e_path):
-                    return entry
+        if self._any_glob is not None:
+            target = host + path
+            for t in (target, target.removeprefix("www.")):
+                if self._any_glob.match(t):
+                    return next(e for e, rx in self._globs if rx.match(t))
         return None
 
 
