@@ -207,3 +207,14 @@ def test_corpus_backends_are_left_alone(tmp_path: Path) -> None:
     s, f = wrap_backends(corpus, corpus, cfg)
     assert s is corpus and f is corpus
     assert run(f.fetch("Ada")).content == "local page"
+
+
+def test_budget_without_a_file_is_shared_in_the_process(server: LocalServer, tmp_path: Path) -> None:
+    server.route("/search", serper_route)
+    run_name = f"mem-{tmp_path.name}"
+    cfg = make_cfg(server, search="serper", options={"budget": {"run": run_name, "max_calls": 1}})
+    s1, _ = wrap_backends(search_backends.create("serper", cfg), _Corpus(), cfg)
+    s2, _ = wrap_backends(search_backends.create("serper", cfg), _Corpus(), cfg)
+    run(s1.search("a"))
+    with pytest.raises(BudgetExceededError):
+        run(s2.search("b"))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,8 +136,17 @@ class Budget:
     max_spend: float | None = None
 
     @classmethod
-    def from_options(cls, options: dict[str, Any], default_path: str | None) -> Budget | None:
-        """Build from ``tools.options.budget``; ``None`` when no budget is configured."""
+    def from_options(
+        cls,
+        options: dict[str, Any],
+        default_path: str | None,
+        store_factory: Callable[[str], BudgetStore] = BudgetStore,
+    ) -> Budget | None:
+        """Build from ``tools.options.budget``; ``None`` when no budget is configured.
+
+        The counters go to ``budget.path``, else ``default_path`` (the tool cache), else a process-wide
+        in-memory store (not persisted: a resumed run starts counting from zero).
+        """
         opts = options.get("budget")
         if not opts:
             return None
@@ -151,7 +161,7 @@ class Budget:
             max_spend = None if opts.get("max_spend") is None else float(opts["max_spend"])
         except (TypeError, ValueError) as e:
             raise ConfigError(f"Invalid tools.options.budget: {e}") from None
-        return cls(BudgetStore(path), str(opts.get("run") or "default"), max_calls, max_spend)
+        return cls(store_factory(str(path)), str(opts.get("run") or "default"), max_calls, max_spend)
 
     def charge(self, backend: str, cost: float, calls: int = 1) -> None:
         """Count ``calls`` calls costing ``cost`` each, or raise :class:`BudgetExceededError`."""

@@ -15,17 +15,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 from openseeker.errors import ToolError
 from openseeker.tools.base import FetchedPage, PageFetcher, SearchBackend, SearchHit
 from openseeker.tools.config import ToolsConfig
-from openseeker.web.budget import Budget, BudgetedFetch, BudgetedSearch
+from openseeker.web.budget import Budget, BudgetedFetch, BudgetedSearch, BudgetStore
 from openseeker.web.cache import CachedFetch, CachedSearch, ToolCache
 from openseeker.web.replay import Cassette, RecordingFetch, RecordingSearch
 from openseeker.web.safety import SafetyPolicy
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WEB_SEARCH = frozenset({"serper", "tavily", "brave", "searxng", "replay"})
 WEB_FETCH = frozenset({"jina", "http", "replay"})
@@ -82,6 +86,20 @@ class SafeFetch:
         return page
 
 
+_SHARED: dict[tuple[Any, ...], Any] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def _shared(cls: Callable[..., T], path: str, **kw: Any) -> T:
+    """One instance per (class, file, settings) and process: every toolset built in a process (one per
+    stage, benchmark or worker thread) shares the same SQLite connection and cassette writer."""
+    key = (cls, str(Path(path).resolve()) if path != ":memory:" else path, *sorted(kw.items()))
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = cls(path, **kw)
+        return _SHARED[key]  # type: ignore[no-any-return]
+
+
 def _check_options(options: dict[str, Any]) -> None:
     unknown = sorted(set(options) - _TOP_LEVEL_OPTIONS)
     if unknown:
@@ -103,12 +121,12 @@ def wrap_backends(
     """
     _check_options(cfg.options)
     policy = SafetyPolicy.from_options(cfg.blocklist, cfg.options)
-    cache = ToolCache(cfg.cache, ttl_days=cfg.options.get("cache_ttl_days")) if cfg.cache else None
-    budget = Budget.from_options(cfg.options, cfg.cache)
+    cache = _shared(ToolCache, cfg.cache, ttl_days=cfg.options.get("cache_ttl_days")) if cfg.cache else None
+    budget = Budget.from_options(cfg.options, cfg.cache, store_factory=lambda p: _shared(BudgetStore, p))
     record = cfg.options.get("record")
     if isinstance(record, dict):
         record = record.get("cassette")
-    cassette = Cassette(record) if record else None
+    cassette = _shared(Cassette, record) if record else None
 
     if search.name in WEB_SEARCH:
         s: Any = search
