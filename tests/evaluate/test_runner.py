@@ -146,12 +146,34 @@ def test_refuses_to_mix_configurations(tmp_path, qa_jsonl):
     with pytest.raises(ConfigError, match="judge_style"):
         run_eval(
             cfg.model_copy(update={"judge": "browsecomp"}),
-            roles=_roles(ScriptedLLM(default="B")),
+            roles=_roles(ScriptedLLM(default="B", name="scripted/judge")),
             agent=FakeAgent({}),
         )
     with pytest.raises(ConfigError, match="Unknown judge"):
         run_eval(
             cfg.model_copy(update={"judge": "nope", "out": str(tmp_path / "r2")}),
-            roles=_roles(ScriptedLLM(default="B")),
+            roles=_roles(ScriptedLLM(default="B", name="scripted/judge")),
             agent=FakeAgent({}),
         )
+
+
+def test_unparsed_verdicts_are_judged_again_on_rerun(tmp_path, qa_jsonl):
+    cfg = EvalConfig(
+        benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"), limit=2, judge_max_attempts=1
+    )
+    r1 = run_eval(cfg, roles=_roles(ScriptedLLM(default="hmm", name="scripted/judge")), agent=FakeAgent({}))
+    assert r1.summary["accuracy"]["unparsed"] == 2
+    # next run: the judge now answers; the agent is not run again, only the judge
+    agent = FakeAgent({})
+    judge = ScriptedLLM(["A", "still unsure"], name="scripted/judge")
+    r2 = run_eval(cfg, roles=_roles(judge), agent=agent)
+    assert agent.calls == [] and len(judge.requests) == 2
+    acc = r2.summary["accuracy"]
+    assert (acc["correct"], acc["unparsed"]) == (1, 1)
+    # the overlay persists: a third run with rejudging off keeps the re-judged verdict
+    r3 = run_eval(
+        cfg.model_copy(update={"rejudge_unparsed": False}),
+        roles=_roles(ScriptedLLM(default="B", name="scripted/judge")),
+        agent=agent,
+    )
+    assert r3.summary["accuracy"]["correct"] == 1

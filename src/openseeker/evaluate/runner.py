@@ -29,8 +29,10 @@ from openseeker.evaluate.benchmarks import BenchmarkItem, get_benchmark, select_
 from openseeker.evaluate.judges import STYLES, get_judge, parse_confidence
 from openseeker.evaluate.metrics import summarize
 from openseeker.evaluate.verdict import Judge, Verdict
+from openseeker.io.jsonl import append_jsonl, iter_jsonl
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
+from openseeker.pipeline.concurrency import bounded_map
 from openseeker.pipeline.stage import StageContext, StageResult, read_stage, run_stage
 from openseeker.records import Record, to_jsonable
 
@@ -76,6 +78,9 @@ class EvalConfig(StrictModel):
     )
     include_last_bin: bool = Field(
         default=False, description="HLE calib_err: score the last bin (upstream skips it)"
+    )
+    rejudge_unparsed: bool = Field(
+        default=True, description="on every run, judge unparsed verdicts again (as OpenSeeker's eval does)"
     )
     progress: bool = False
 
@@ -180,6 +185,66 @@ def _check_fingerprint(out: Path, fp: dict[str, Any]) -> None:
     path.write_bytes(orjson.dumps(fp, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
 
 
+REJUDGED = "rejudged.jsonl"
+
+
+async def _rejudge(
+    records: list[dict[str, Any]],
+    by_id: dict[str, BenchmarkItem],
+    judge_for: Any,
+    out: Path,
+    config: EvalConfig,
+    skip: set[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Apply earlier re-judgements (``eval/rejudged.jsonl``, last one wins), then judge the still-unparsed
+    LLM verdicts once more and append the new verdicts there. The stage records stay as first written."""
+    path = out / STAGE / REJUDGED
+    overlay: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        overlay = {row["key"]: row for row in iter_jsonl(path)}
+    merged = [{**r, **overlay[r["key"]]} if r["key"] in overlay else r for r in records]
+    if not config.rejudge_unparsed:
+        return merged
+    todo = [
+        r
+        for r in merged
+        if r.get("correct") is None
+        and r.get("verdict", {}).get("method") == "llm"
+        and r["question_id"] in by_id
+        and r["key"] not in (skip or set())
+    ]
+    if not todo:
+        return merged
+
+    async def again(rec: dict[str, Any]) -> dict[str, Any]:
+        item = by_id[rec["question_id"]]
+        v = await judge_for(item.lang).judge(
+            item.question,
+            item.answer,
+            rec.get("final_response") or rec.get("final_answer") or "",
+            aliases=item.aliases or None,
+        )
+        conf = v.confidence if v.confidence is not None else rec.get("confidence")
+        rejudges = int(rec.get("rejudges", 0)) + 1
+        return {
+            "key": rec["key"],
+            "correct": v.correct,
+            "verdict": v.to_dict(),
+            "confidence": conf,
+            "rejudges": rejudges,
+        }
+
+    updates: dict[str, dict[str, Any]] = {}
+    async for _rec, res in bounded_map(again, todo, config.concurrency):
+        if isinstance(res, BaseException):
+            if not isinstance(res, Exception):
+                raise res
+            continue  # a judge call that failed outright stays unparsed; the next run tries again
+        append_jsonl(path, [res])
+        updates[res["key"]] = res
+    return [{**r, **updates[r["key"]]} if r["key"] in updates else r for r in merged]
+
+
 def build_eval_agent(config: EvalConfig, roles: Roles) -> AgentLike:
     """The agent of the ``agent`` issue, built from the config (imported lazily)."""
     from openseeker.agent import AgentConfig, build_agent
@@ -237,6 +302,7 @@ async def run_eval_async(
         },
     )
     work = [(it, s) for it in chosen for s in range(config.samples)]
+    fresh: set[str] = set()  # keys judged in this run
 
     async def one(pair: tuple[BenchmarkItem, int], ctx: StageContext) -> EvalRecord:
         item, s = pair
@@ -278,6 +344,7 @@ async def run_eval_async(
                 for k, v in (verdict.details.get("usage") or {}).items()
                 if k in ("prompt_tokens", "completion_tokens", "calls")
             }
+        fresh.add(key)
         ctx.count(f"verdict_{verdict.correct}")
         return EvalRecord(
             key=key,
@@ -321,6 +388,10 @@ async def run_eval_async(
         for r in read_stage(config.out, STAGE)
         if r["question_id"] in chosen_ids and r["sample"] < config.samples
     ]
+    by_id = {it.id: it for it in chosen}
+    if style != "table":
+        # only verdicts from earlier runs: this run's items already had their bounded attempts
+        records = await _rejudge(records, by_id, judge_for, Path(config.out), config, skip=fresh)
     summary = summarize(records, prices=config.prices, include_last_bin=config.include_last_bin)
     any_judge = next(iter(judges.values()), judge)
     summary["run"] = {
