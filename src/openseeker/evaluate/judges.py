@@ -157,7 +157,7 @@ class LLMJudge:
         self.style = style
         self.name = style
         self.llm = llm
-        self.lang = lang
+        self.lang = lang if lang in ("en", "zh") else "en"  # the two prompt languages
         self.max_attempts = max(1, max_attempts)
         self.generation = generation or GenerateConfig(temperature=0.0)
         self.prompt_version = f"{style}-{lang}/{prompts.PROMPT_VERSION}"
