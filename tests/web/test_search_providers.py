@@ -198,3 +198,27 @@ def test_batched_queries_keep_order_and_isolate_failures(server: LocalServer) ->
     out = asyncio.run(search_many(build("serper", server), ["one", "fail", "three"], 3))
     assert [h[0].title for h in out if isinstance(h, list)] == ["one", "three"]
     assert isinstance(out[1], ToolError)
+
+
+@pytest.mark.timeout(20)
+def test_a_rate_limited_key_is_held_back_while_the_other_serves(
+    monkeypatch: pytest.MonkeyPatch, server: LocalServer
+) -> None:
+    monkeypatch.setenv("SERPER_API_KEY", "key-one,key-two")
+
+    def route(req: Request) -> Resp:
+        if req.headers["x-api-key"] == "key-one":
+            return Resp(429, "quota", {"Retry-After": "30"})
+        return Resp(200, SERPER_REPLY)
+
+    server.route("/search", route)
+    backend = build("serper", server)
+    for q in ("a", "b", "c"):
+        assert asyncio.run(backend.search(q))
+    # key one was tried once, then held back for its 30 s; nothing waited for it
+    assert [r.headers["x-api-key"] for r in server.hits("/search")] == [
+        "key-one",
+        "key-two",
+        "key-two",
+        "key-two",
+    ]

@@ -129,6 +129,7 @@ class ApiCaller:
             for attempt in range(s.retries + 1):
                 key = await self.keys.acquire()
                 client = self.clients.get()
+                waited = False  # whether this attempt already waited (Retry-After, key cool-down)
                 try:
                     resp = await client.send(build(client, key), stream=True)
                 except httpx.TimeoutException:
@@ -137,15 +138,13 @@ class ApiCaller:
                     last = f"the connection failed ({type(e).__name__})"
                 else:
                     try:
-                        done, last = await self._handle(resp, key, attempt)
+                        done, last, waited = await self._handle(resp, key, attempt)
                     finally:
                         await resp.aclose()
                     if done is not None:
                         return done
-                    if resp.status_code == 429 and self.keys.active > 1:
-                        continue  # another key may be free right now; the pool waits if not
                 log.debug("%s attempt %d failed: %s", self.name, attempt + 1, last)
-                if attempt < s.retries:
+                if not waited and attempt < s.retries:
                     await asyncio.sleep(backoff_delay(s, attempt))
         raise ToolError(
             f"The {self.name} service is unavailable: {last} ({s.retries + 1} attempts). Try again later."
@@ -153,32 +152,32 @@ class ApiCaller:
 
     async def _handle(
         self, resp: httpx.Response, key: ApiKey | None, attempt: int
-    ) -> tuple[ApiResponse | None, str]:
-        """A final response, or ``None`` plus why it should be retried."""
+    ) -> tuple[ApiResponse | None, str, bool]:
+        """A final response, or ``None`` plus why to retry and whether the wait before it is done."""
         s = self.settings
         status = resp.status_code
         if status in (401, 403) and key is not None:
             self.keys.disable(key, f"HTTP {status}")
             if self.keys.active:
-                return None, f"key {key.label} rejected (HTTP {status})"
+                return None, f"key {key.label} rejected (HTTP {status})", True  # next key, no wait
         if status in RETRY_STATUS:
             wait = retry_after_seconds(resp)
-            if status == 429:
-                self.keys.cool_down(
-                    key, min(wait if wait is not None else backoff_delay(s, attempt), s.max_retry_after)
-                )
-            elif wait is not None and attempt < s.retries:
-                await asyncio.sleep(min(wait, s.max_retry_after))
-            return None, f"HTTP {status}"
+            delay = min(wait if wait is not None else backoff_delay(s, attempt), s.max_retry_after)
+            if status == 429 and key is not None:
+                # the pool holds this key back; another key, if any, is used at once
+                self.keys.cool_down(key, delay)
+            elif attempt < s.retries:
+                await asyncio.sleep(delay)
+            return None, f"HTTP {status}", True
         try:
             body = await read_limited(resp, s.max_bytes)
         except BodyTooLarge:
             raise ToolError(f"The {self.name} reply is larger than {s.max_bytes} bytes; not read.") from None
         except httpx.HTTPError as e:
-            return None, f"the connection dropped while reading ({type(e).__name__})"
+            return None, f"the connection dropped while reading ({type(e).__name__})", False
         if status >= 400:
             detail = self.keys.redact(body.decode("utf-8", errors="replace").strip())[:300]
             raise ToolError(
                 f"The {self.name} service refused the request (HTTP {status}): {detail or 'no detail'}"
             )
-        return ApiResponse(status, resp.headers, body, str(resp.url)), ""
+        return ApiResponse(status, resp.headers, body, str(resp.url)), "", True
