@@ -98,7 +98,7 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     )
     q = st.get("qa", {})
     row("QA seeds tried", q.get("seeds"))
-    row("QA accepted", q.get("accepted"), _reasons(q.get("rejected")))
+    row("QA accepted", q.get("accepted"), _reasons(q.get("rejected")) + _errors(q, "qa"))
     s = st.get("split", {})
     row("train / held-out", f"{s.get('train', 0)} / {s.get('heldout', 0)}")
     a = st.get("audit", {})
@@ -113,7 +113,7 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     row(
         "trajectories kept",
         t.get("kept"),
-        f"{t.get('correct', 0)} judged correct; " + _reasons(t.get("rejected")),
+        f"{t.get('correct', 0)} judged correct; " + _reasons(t.get("rejected")) + _errors(t, "trajectories"),
     )
     e = st.get("export", {})
     row("SFT samples", e.get("written"), _reasons(e.get("skipped")))
@@ -136,6 +136,11 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     for name, path in summary.get("paths", {}).items():
         console.print(f"  {name:>12}: {path}")
     console.print(f"  {'summary':>12}: {summary.get('out')}/quickstart.json")
+
+
+def _errors(info: dict[str, Any], stage: str) -> str:
+    n = info.get("errors") or 0
+    return f" [red]{n} failed (see {stage}/errors.jsonl; re-run to retry)[/]" if n else ""
 
 
 def _reasons(reasons: Any) -> str:
