@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -24,3 +25,7 @@ def server() -> Iterator[LocalServer]:
 def _keys(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("SERPER_API_KEY", "TAVILY_API_KEY", "BRAVE_API_KEY", "JINA_API_KEY"):
         monkeypatch.setenv(name, f"sk-{name.lower()}-secret")
+    for name in ("SERPER_KEY_ID", "JINA_API_KEYS"):  # a developer's real keys must not join the rotation
+        monkeypatch.delenv(name, raising=False)
+    for name in [k for k in os.environ if k.startswith("OPENSEEKER_")]:
+        monkeypatch.delenv(name)

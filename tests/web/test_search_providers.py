@@ -119,8 +119,13 @@ def test_searxng_needs_a_base_url() -> None:
 
 def test_missing_key_fails_at_build_time(monkeypatch: pytest.MonkeyPatch, server: LocalServer) -> None:
     monkeypatch.delenv("SERPER_API_KEY")
-    with pytest.raises(ConfigError, match="SERPER_API_KEY"):
+    monkeypatch.delenv("SERPER_KEY_ID", raising=False)
+    with pytest.raises(ConfigError, match="SERPER_API_KEY or SERPER_KEY_ID"):
         build("serper", server)
+    monkeypatch.setenv("SERPER_KEY_ID", "official-name-key")  # the official tool's variable works too
+    server.route("/search", Resp(200, SERPER_REPLY))
+    asyncio.run(build("serper", server).search("q"))
+    assert server.hits("/search")[0].headers["x-api-key"] == "official-name-key"
 
 
 def test_429_and_5xx_are_retried(server: LocalServer) -> None:

@@ -164,7 +164,7 @@ class JinaFetcher:
             cfg,
             "jina",
             base_url="https://r.jina.ai",
-            key_env="JINA_API_KEY",
+            key_env=["JINA_API_KEY", "JINA_API_KEYS"],  # the second is the official tool's name
             timeout=50.0,
             retries=2,
             fallback="http",

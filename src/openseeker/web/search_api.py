@@ -40,7 +40,7 @@ class ApiSearch(ABC):
 
     name: str
     default_base_url: ClassVar[str] = ""
-    default_key_env: ClassVar[str | None] = None
+    default_key_env: ClassVar[str | list[str] | None] = None
     key_required: ClassVar[bool] = True
     default_cost: ClassVar[float] = 0.0
     max_top_k: ClassVar[int] = 100

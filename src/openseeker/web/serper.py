@@ -27,7 +27,7 @@ class SerperSearch(ApiSearch):
 
     name = "serper"
     default_base_url = "https://google.serper.dev"
-    default_key_env = "SERPER_API_KEY"
+    default_key_env = ["SERPER_API_KEY", "SERPER_KEY_ID"]  # the second is the official tool's name
     default_cost = 0.001  # list price of the smallest plan, per query; set tools.options.serper.cost_per_call
     max_top_k = 100
 
