@@ -200,7 +200,7 @@ class Script:
         if self.extract == "one_fact":
             facts = facts[:1]
         return orjson.dumps(
-            {"aliases": [f"{name} Town"] if lang == "en" else [], "entities": [name], "facts": facts}
+            {"facts": facts, "aliases": [f"{name} Town"] if lang == "en" else []}
         ).decode()
 
     def _question(self, user: str, lang: str) -> str:

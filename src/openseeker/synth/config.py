@@ -60,6 +60,7 @@ class ExtractConfig(StrictModel):
     grounding_threshold: float = Field(
         default=0.85, description="fuzzy containment score an evidence sentence needs to count as found"
     )
+    min_evidence_chars: int = Field(default=20, description="shorter evidence is dropped (half for Chinese)")
     max_tokens: int = 900
 
 
@@ -115,6 +116,7 @@ class QASynthConfig(StrictModel):
         default=None, description="LLM response cache file; default <out>/cache/llm.sqlite"
     )
     temperature: float = Field(default=0.7, description="sampling temperature of the generator role")
+    max_reasks: int = Field(default=2, description="re-asks after an invalid structured reply, per call")
     seeds: SeedConfig = Field(default_factory=SeedConfig)
     expand: ExpandConfig = Field(default_factory=ExpandConfig)
     extract: ExtractConfig = Field(default_factory=ExtractConfig)

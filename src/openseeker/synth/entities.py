@@ -20,7 +20,7 @@ from openseeker.llm.types import GenerateConfig
 from openseeker.synth.config import ExtractConfig
 from openseeker.synth.prompts import Prompt
 from openseeker.synth.records import EntitySubgraph, Fact, WebSubgraph
-from openseeker.synth.text import containment, sentences
+from openseeker.synth.text import compact, containment, is_cjk, normalize, sentences
 
 
 class FactOut(BaseModel):
@@ -36,9 +36,10 @@ class FactOut(BaseModel):
 class ExtractionOut(BaseModel):
     """The generator's whole extraction reply."""
 
+    # Required fields with a minimum: under constrained decoding a small model must then write them
+    # (optional fields are simply skipped by a 135M model).
+    facts: list[FactOut] = Field(min_length=1, max_length=20)
     aliases: list[str] = Field(default_factory=list, max_length=5)
-    entities: list[str] = Field(default_factory=list, max_length=30)
-    facts: list[FactOut] = Field(default_factory=list, max_length=20)
 
 
 @dataclass
@@ -109,7 +110,11 @@ def render_excerpts(excerpts: list[Excerpt]) -> str:
 
 
 def ground_facts(
-    corpus: Corpus, excerpts: list[Excerpt], facts: list[FactOut], threshold: float
+    corpus: Corpus,
+    excerpts: list[Excerpt],
+    facts: list[FactOut],
+    threshold: float,
+    min_evidence_chars: int = 20,
 ) -> tuple[list[Fact], list[dict[str, object]]]:
     """Keep the facts whose evidence is found in their source page; return ``(kept, dropped)``.
 
@@ -127,6 +132,14 @@ def ground_facts(
         seen.add(key)
         if not f.subject.strip() or not f.object.strip() or not f.evidence.strip():
             dropped.append({"fact": f.model_dump(), "why": "empty_field"})
+            continue
+        if normalize(f.subject) == normalize(f.object):
+            dropped.append({"fact": f.model_dump(), "why": "self_loop"})
+            continue
+        # A one-word "evidence" is trivially contained in its page: ask for a real sentence.
+        need = min_evidence_chars // 2 if is_cjk(f.evidence) else min_evidence_chars
+        if len(compact(f.evidence)) < need:
+            dropped.append({"fact": f.model_dump(), "why": "evidence_too_short"})
             continue
         label = f.page.strip().strip("[]").upper()
         order = [by_label[label]] if label in by_label else []
@@ -167,6 +180,7 @@ async def extract_entity_subgraph(
     *,
     temperature: float,
     scope: str,
+    max_reasks: int = 2,
 ) -> tuple[EntitySubgraph, list[str], list[dict[str, object]], str]:
     """Run the extraction and grounding; return ``(subgraph, aliases, dropped facts, raw reply)``.
 
@@ -180,10 +194,14 @@ async def extract_entity_subgraph(
     )
     gen = GenerateConfig(temperature=temperature, max_tokens=cfg.max_tokens)
     try:
-        obj, out = await generate_structured(llm, msgs, ExtractionOut, gen, scope=scope)
+        obj, out = await generate_structured(
+            llm, msgs, ExtractionOut, gen, scope=scope, max_reasks=max_reasks
+        )
     except StructuredOutputError as e:
         raise StepRejected(f"extract:{e.reason}", {"raw": (e.raw or "")[:2000]}) from None
-    facts, dropped = ground_facts(corpus, excerpts, obj.facts, cfg.grounding_threshold)
+    facts, dropped = ground_facts(
+        corpus, excerpts, obj.facts, cfg.grounding_threshold, cfg.min_evidence_chars
+    )
     entities = sorted({x for f in facts for x in (f.subject, f.object)} | {theme})
     sub = EntitySubgraph(theme, entities, facts, dropped_facts=len(dropped))
     if not facts:

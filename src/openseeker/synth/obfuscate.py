@@ -90,7 +90,7 @@ class Description(BaseModel):
 class ObfuscationOut(BaseModel):
     """The generator's descriptions for every chain entity."""
 
-    descriptions: list[Description] = Field(default_factory=list, max_length=30)
+    descriptions: list[Description] = Field(min_length=1, max_length=30)
 
 
 class RewriteOut(BaseModel):
@@ -133,6 +133,7 @@ async def obfuscate_question(
     max_tokens: int,
     temperature: float,
     scope: str,
+    max_reasks: int = 2,
 ) -> Obfuscation:
     """Blur every chain entity, then rewrite the question with the blurred descriptions.
 
@@ -151,7 +152,9 @@ async def obfuscate_question(
             entities="; ".join(entities), facts=render_facts(facts), hints=hint_text
         )
         try:
-            obj, out = await generate_structured(llm, msgs, ObfuscationOut, gen, scope=f"{scope}|map")
+            obj, out = await generate_structured(
+                llm, msgs, ObfuscationOut, gen, scope=f"{scope}|map", max_reasks=max_reasks
+            )
         except StructuredOutputError as e:
             raise StepRejected(f"obfuscate:{e.reason}", {"raw": (e.raw or "")[:2000]}) from None
         raw_map = out.text
@@ -166,7 +169,9 @@ async def obfuscate_question(
     lines = "\n".join(f"- {e} -> {d}" for e, d in mapping.items()) or "-"
     msgs = prompts["rewrite"].messages(question=question, mapping=lines, answer=answer)
     try:
-        obj2, out2 = await generate_structured(llm, msgs, RewriteOut, gen, scope=f"{scope}|rewrite")
+        obj2, out2 = await generate_structured(
+            llm, msgs, RewriteOut, gen, scope=f"{scope}|rewrite", max_reasks=max_reasks
+        )
     except StructuredOutputError as e:
         raise StepRejected(f"rewrite:{e.reason}", {"raw": (e.raw or "")[:2000]}) from None
     text = obj2.question.strip()

@@ -162,6 +162,7 @@ class QASynthesizer:
             cfg.extract,
             temperature=cfg.temperature,
             scope=f"{scope}|extract",
+            max_reasks=cfg.max_reasks,
         )
         ctx.count("extract:facts_grounded", len(sub.facts))
         ctx.count("extract:facts_dropped", len(dropped))
@@ -179,6 +180,7 @@ class QASynthesizer:
             max_tokens=cfg.question.max_tokens,
             temperature=cfg.temperature,
             scope=f"{scope}|question",
+            max_reasks=cfg.max_reasks,
         )
         ctx.count("funnel:generated")
         state.update(initial_question=draft.text, edges_used=draft.edges)
@@ -196,6 +198,7 @@ class QASynthesizer:
             max_tokens=cfg.question.max_tokens,
             temperature=cfg.temperature,
             scope=scope,
+            max_reasks=cfg.max_reasks,
         )
         ctx.count("funnel:obfuscated")
         state.update(question=ob.question, obfuscation_map=ob.mapping)
@@ -242,6 +245,7 @@ class QASynthesizer:
                 aliases,
                 mode=ck.closed_book,
                 scope=scope,
+                max_reasks=cfg.max_reasks,
             )
         self._gate(ctx, outcomes, state, o if ck.closed_book != "off" else None, "closed_book")
         if ck.oracle != "off":
@@ -255,6 +259,7 @@ class QASynthesizer:
                 sub.facts,
                 mode=ck.oracle,
                 scope=scope,
+                max_reasks=cfg.max_reasks,
             )
         self._gate(ctx, outcomes, state, o if ck.oracle != "off" else None, "oracle")
         if ck.uniqueness != "off":
@@ -268,6 +273,7 @@ class QASynthesizer:
                 max_alternatives=ck.max_alternatives,
                 mode=ck.uniqueness,
                 scope=scope,
+                max_reasks=cfg.max_reasks,
             )
         self._gate(ctx, outcomes, state, o if ck.uniqueness != "off" else None, "uniqueness")
         ctx.count("funnel:accepted")

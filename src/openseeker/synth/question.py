@@ -24,7 +24,7 @@ class QuestionOut(BaseModel):
     """The generator's question and the ids of the facts it chains."""
 
     question: str = Field(max_length=1500)
-    fact_ids: list[str] = Field(default_factory=list, max_length=20)
+    fact_ids: list[str] = Field(min_length=1, max_length=20)
 
 
 @dataclass
@@ -62,6 +62,7 @@ async def generate_question(
     max_tokens: int,
     temperature: float,
     scope: str,
+    max_reasks: int = 2,
 ) -> DraftQuestion:
     """Write the initial question.
 
@@ -73,7 +74,7 @@ async def generate_question(
     msgs = prompt.messages(answer=answer, facts=render_facts(sub.facts), min_edges=need)
     gen = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
     try:
-        obj, out = await generate_structured(llm, msgs, QuestionOut, gen, scope=scope)
+        obj, out = await generate_structured(llm, msgs, QuestionOut, gen, scope=scope, max_reasks=max_reasks)
     except StructuredOutputError as e:
         raise StepRejected(f"question:{e.reason}", {"raw": (e.raw or "")[:2000]}) from None
     text = obj.question.strip()

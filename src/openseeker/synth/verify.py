@@ -34,7 +34,7 @@ class AnswerOut(BaseModel):
 class AlternativesOut(BaseModel):
     """Other answers the verifier finds consistent with the question."""
 
-    alternatives: list[str] = Field(default_factory=list, max_length=10)
+    alternatives: list[str] = Field(max_length=10)
 
 
 def _verdict_detail(v: Verdict) -> dict[str, object]:
@@ -47,10 +47,14 @@ def _verdict_detail(v: Verdict) -> dict[str, object]:
     }
 
 
-async def _answer(llm: LLM, prompt: Prompt, scope: str, **values: object) -> tuple[str | None, str]:
+async def _answer(
+    llm: LLM, prompt: Prompt, scope: str, max_reasks: int, **values: object
+) -> tuple[str | None, str]:
     gen = GenerateConfig(temperature=0.0, max_tokens=120)
     try:
-        obj, out = await generate_structured(llm, prompt.messages(**values), AnswerOut, gen, scope=scope)
+        obj, out = await generate_structured(
+            llm, prompt.messages(**values), AnswerOut, gen, scope=scope, max_reasks=max_reasks
+        )
     except StructuredOutputError as e:
         return None, e.raw or ""
     return obj.answer.strip(), out.text
@@ -66,13 +70,14 @@ async def closed_book(
     *,
     mode: str,
     scope: str,
+    max_reasks: int = 2,
 ) -> CheckOutcome:
     """Passes when the verifier, with no context, does NOT answer correctly (the question needs search).
 
     A verifier reply that is not valid JSON counts as "not answered" (the model could not produce an
     answer), which passes; the raw reply is kept.
     """
-    pred, raw = await _answer(llm, prompt, f"{scope}|closed", question=question)
+    pred, raw = await _answer(llm, prompt, f"{scope}|closed", max_reasks, question=question)
     if pred is None or not pred:
         return CheckOutcome("closed_book", True, mode, {"prediction": pred, "note": "no answer"}, raw)
     v = await judge.judge(question, answer, pred, aliases=aliases)
@@ -93,10 +98,16 @@ async def oracle(
     *,
     mode: str,
     scope: str,
+    max_reasks: int = 2,
 ) -> CheckOutcome:
     """Passes when the verifier, given the entity subgraph's facts, answers correctly (the question is solvable)."""
     pred, raw = await _answer(
-        llm, prompt, f"{scope}|oracle", question=question, facts=render_facts(facts, evidence=True)
+        llm,
+        prompt,
+        f"{scope}|oracle",
+        max_reasks,
+        question=question,
+        facts=render_facts(facts, evidence=True),
     )
     if pred is None or not pred:
         return CheckOutcome("oracle", False, mode, {"prediction": pred, "note": "no answer"}, raw)
@@ -123,6 +134,7 @@ async def uniqueness(
     max_alternatives: int,
     mode: str,
     scope: str,
+    max_reasks: int = 2,
 ) -> CheckOutcome:
     """Passes when the verifier finds no other entity consistent with every clue."""
     gen = GenerateConfig(temperature=0.0, max_tokens=200)
@@ -133,7 +145,9 @@ async def uniqueness(
         max_alternatives=max_alternatives,
     )
     try:
-        obj, out = await generate_structured(llm, msgs, AlternativesOut, gen, scope=f"{scope}|unique")
+        obj, out = await generate_structured(
+            llm, msgs, AlternativesOut, gen, scope=f"{scope}|unique", max_reasks=max_reasks
+        )
     except StructuredOutputError as e:
         return CheckOutcome("uniqueness", None, mode, {"note": f"verifier_{e.reason}"}, e.raw or "")
     others = [a.strip() for a in obj.alternatives if a.strip() and not _same(a, [answer, *aliases])]
