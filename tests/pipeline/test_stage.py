@@ -123,3 +123,13 @@ def test_named_limiter_is_shared() -> None:
         return limiter("endpoint-a", 3) is limiter("endpoint-a", 99)
 
     assert asyncio.run(main())
+
+
+def test_grown_inputs_reopen_a_finished_shard(tmp_path: Path) -> None:
+    async def fn(x: Num, ctx: StageContext) -> Num:
+        return x
+
+    asyncio.run(run_stage(tmp_path, "s", _items(7), fn, key=lambda x: x.id, shard_size=10))
+    res = asyncio.run(run_stage(tmp_path, "s", _items(12), fn, key=lambda x: x.id, shard_size=10))
+    assert (res.processed, res.skipped) == (5, 7)
+    assert sorted(r.id for r in read_stage(tmp_path, "s", Num)) == sorted(x.id for x in _items(12))

@@ -11,7 +11,8 @@ A stage maps input records to output records with an async function. Its run fol
     <run>/logs/<stage>.log             the stage's log
 
 Inputs are assigned to shards by position (``index // shard_size``), so the same inputs always land in
-the same shard. Re-running a stage skips completed shards; inside an unfinished shard it skips inputs
+the same shard (append new inputs at the end). Re-running a stage skips completed shards (a shard's
+marker holds a fingerprint of its input keys, so a shard whose inputs changed is reopened); inside an unfinished shard it skips inputs
 already in the checkpoint. Each finished input is committed by (1) appending its output lines, then
 (2) appending a checkpoint line that records the new end offsets of the output and rejects files. On
 restart the files are truncated back to the last committed offsets, so a crash at any instant (even
@@ -21,6 +22,7 @@ restart the files are truncated back to the last committed offsets, so a crash a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import time
@@ -273,6 +275,12 @@ async def run_stage(
                 if k in seen:
                     raise StageError(f"Stage {stage!r}: duplicate input key {k!r}; keys must be unique.")
                 seen.add(k)
+            fingerprint = hashlib.sha256("\n".join(keys).encode()).hexdigest()
+            if done_marker.exists() and done_marker.read_text().strip() not in (fingerprint, ""):
+                # The shard's inputs changed (more samples, another subset): reopen it; the checkpoint
+                # still keeps finished inputs from being redone.
+                log.info("stage %s: shard %s inputs changed; resuming it", stage, _shard_name(shard))
+                done_marker.unlink()
             if done_marker.exists():
                 skipped += len(chunk)
                 if bar is not None:
@@ -320,7 +328,7 @@ async def run_stage(
             finally:
                 writer.close()
             if shard_errors == 0:
-                done_marker.touch()
+                done_marker.write_text(fingerprint)
             shard += 1
     finally:
         if bar is not None:
