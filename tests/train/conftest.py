@@ -103,6 +103,21 @@ def build_tokenizer(texts: list[str]) -> Any:
     )
 
 
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """One intra-op thread: the tiny model gains nothing from more, and on a shared 2-core box
+    oversubscribed threads make each step many times slower."""
+    try:
+        import torch
+    except ImportError:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A saved tiny Qwen2 model + tokenizer (random weights), built once per session."""

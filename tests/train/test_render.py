@@ -111,7 +111,7 @@ def test_openai_style_reasoning_and_tool_calls_are_rendered() -> None:
     }
     content = row_to_conversation(row, "f:1").messages[1]["content"]
     assert content.startswith("<think>\nlook it up\n</think>\n\n<tool_calls_begin>\n<tool_call>\n")
-    assert '{"name":"search","arguments":{"query":["x"]}}' in content
+    assert '{"name": "search", "arguments": {"query": ["x"]}}' in content
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ pytest.importorskip("peft")
 def _cfg(**kw) -> SFTTrainConfig:
     base = {
         "max_seq_length": 512,
-        "max_steps": 16,
+        "max_steps": 12,
         "per_device_batch_size": 4,
         "gradient_accumulation_steps": 1,
         "learning_rate": 3e-3,
@@ -61,7 +61,7 @@ def test_full_and_lora_training_lower_the_loss(tmp_path: Path, tiny_model_dir: P
 
     export = write_export(tmp_path / "export.jsonl")
     full = run_sft(export, tiny_model_dir, tmp_path / "full", _cfg())
-    assert full.steps == 16 and _falls(full.losses), full.losses
+    assert full.steps == 12 and _falls(full.losses), full.losses
     assert (full.model_dir / "model.safetensors").exists()
     report = json.loads((tmp_path / "full" / "data_report.json").read_text())
     assert report["kept"] == 12 and report["dropped"] == {}

@@ -16,6 +16,7 @@ A line that is neither shape, or a message with an unknown role or non-text cont
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -104,7 +105,8 @@ def _render_tool_calls(calls: Any, where: str) -> str:
                 args = orjson.loads(args)
             except orjson.JSONDecodeError:
                 pass  # keep the model's own (invalid) string: the text is what gets trained on
-        call = orjson.dumps({"name": fn["name"], "arguments": args}).decode()
+        # the agent's own serialisation (openseeker.agent.format.format_calls): json.dumps defaults
+        call = json.dumps({"name": fn["name"], "arguments": args}, ensure_ascii=False)
         parts.append(f"<tool_call>\n{call}\n</tool_call>")
     return "<tool_calls_begin>\n" + "\n".join(parts) + "\n</tool_calls_end>"
 

@@ -57,6 +57,21 @@ class Segment:
     role: str
 
 
+def canonical_turn(content: str) -> str:
+    """An assistant turn as the inference template re-renders it: ``<think>\\n{r}\\n</think>\\n\\n{rest}``.
+
+    The agent appends its own completions to the history and the client-side template normalises the
+    newlines around the reasoning (``openseeker.llm.templates.render_openseeker``); training on the same
+    normal form means the model learns on exactly the prefixes it will see. Turns without a ``</think>``
+    are kept verbatim.
+    """
+    if "</think>" not in content:
+        return content
+    before, _, after = content.partition("</think>")
+    reasoning = before.split("<think>")[-1].strip("\n")
+    return f"<think>\n{reasoning}\n</think>\n\n{after.lstrip(chr(10))}"
+
+
 def render_segments(messages: list[dict[str, str]]) -> list[Segment]:
     """Render messages into segments following the OpenSeeker template (see module docstring)."""
     segs: list[Segment] = []
@@ -75,7 +90,7 @@ def render_segments(messages: list[dict[str, str]]) -> list[Segment]:
             turn += 1
             if role == "assistant":
                 segs.append(Segment(f"{IM_START}assistant\n", False, turn, role))
-                segs.append(Segment(content + IM_END, True, turn, role))
+                segs.append(Segment(canonical_turn(content) + IM_END, True, turn, role))
                 segs.append(Segment("\n", False, turn, role))
             else:
                 segs.append(Segment(f"{IM_START}{role}\n{content}{IM_END}\n", False, turn, role))
