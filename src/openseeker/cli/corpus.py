@@ -172,12 +172,18 @@ def page_cmd(corpus_dir: str, key: str, chars: int, n_links: int, as_json: bool)
 @click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("query")
 @click.option("--top-k", "-k", type=int, default=10, help="Results.")
+@click.option(
+    "--mode",
+    type=click.Choice(["bm25", "dense", "hybrid"]),
+    default="bm25",
+    help="dense/hybrid need `corpus embed` first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
-def search_cmd(corpus_dir: str, query: str, top_k: int, as_json: bool) -> None:
-    """BM25 search of CORPUS_DIR for QUERY."""
+def search_cmd(corpus_dir: str, query: str, top_k: int, mode: str, as_json: bool) -> None:
+    """Search CORPUS_DIR for QUERY (BM25 by default)."""
     from openseeker.corpus import open_corpus
 
-    hits = open_corpus(corpus_dir).search(query, top_k)
+    hits = open_corpus(corpus_dir).search(query, top_k, mode=mode)
     if as_json:
         _echo_json([h.to_dict() for h in hits])
         return
@@ -191,6 +197,27 @@ def search_cmd(corpus_dir: str, query: str, top_k: int, as_json: bool) -> None:
             f"[bold]{i}. {escape(h.title)}[/bold]  [dim]{h.score:.2f}[/dim]\n   [cyan]{escape(h.url)}[/cyan]\n"
             f"   {escape(h.snippet)}"
         )
+
+
+@corpus.command("embed")
+@click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="A local model2vec model folder (nothing is downloaded).",
+)
+def embed_cmd(corpus_dir: str, model_path: str) -> None:
+    """Build the optional dense index of CORPUS_DIR (enables --mode dense/hybrid)."""
+    from openseeker.corpus import open_corpus
+    from openseeker.corpus.dense import build_dense
+    from openseeker.corpus.ingest import _Progress
+
+    with _Progress(True) as bar:
+        task = bar.task("embedding pages", total=len(open_corpus(corpus_dir)))
+        info = build_dense(corpus_dir, model_path, on_progress=lambda n: bar.advance(task, n))
+    _console().print(f"Embedded {info['pages']:,} pages ({info['dim']} dimensions) with {info['model']}")
 
 
 @corpus.command("export")

@@ -15,11 +15,16 @@ if TYPE_CHECKING:
     from openseeker.corpus.store import CorpusStore
 
 
-def open_corpus(path: str | Path) -> CorpusStore:
-    """Open the corpus directory ``path`` for reading."""
+def open_corpus(path: str | Path, search_mode: str = "bm25") -> CorpusStore:
+    """Open the corpus directory ``path`` for reading.
+
+    Args:
+        path: a directory made by ``openseeker corpus ingest``.
+        search_mode: ``bm25`` (default), ``dense`` or ``hybrid`` (the last two need ``corpus embed``).
+    """
     from openseeker.corpus.store import CorpusStore
 
-    return CorpusStore(path)
+    return CorpusStore(path, search_mode)
 
 
 __all__ = ["Corpus", "CorpusHit", "Link", "MemoryCorpus", "Page", "open_corpus"]

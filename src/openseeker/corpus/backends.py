@@ -28,14 +28,14 @@ _open_lock = threading.Lock()
 _open_stores: dict[str, Any] = {}
 
 
-def shared_corpus(path: str | Path) -> Corpus:
-    """One :class:`~openseeker.corpus.store.CorpusStore` per resolved directory, shared by all backends."""
+def shared_corpus(path: str | Path, search_mode: str = "bm25") -> Corpus:
+    """One :class:`~openseeker.corpus.store.CorpusStore` per directory and search mode, shared by backends."""
     from openseeker.corpus import open_corpus
 
-    key = str(Path(path).resolve())
+    key = f"{Path(path).resolve()}|{search_mode}"
     with _open_lock:
         if key not in _open_stores:
-            _open_stores[key] = open_corpus(key)
+            _open_stores[key] = open_corpus(Path(path).resolve(), search_mode)
         return _open_stores[key]  # type: ignore[no-any-return]
 
 
@@ -95,8 +95,9 @@ def _corpus_dir(cfg: ToolsConfig) -> str:
 
 @search_backends.register("corpus")
 def corpus_search_backend(cfg: ToolsConfig) -> SearchBackend:
-    """Factory: BM25 search over ``cfg.corpus``."""
-    return CorpusSearch(shared_corpus(_corpus_dir(cfg)))
+    """Factory: search over ``cfg.corpus``; ``cfg.options["corpus_search_mode"]`` picks bm25 (default),
+    dense or hybrid."""
+    return CorpusSearch(shared_corpus(_corpus_dir(cfg), str(cfg.options.get("corpus_search_mode", "bm25"))))
 
 
 @fetchers.register("corpus")

@@ -20,7 +20,6 @@ import math
 import shutil
 import tempfile
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -56,49 +55,67 @@ def build_bm25(
         shutil.rmtree(out)
     out.mkdir(parents=True)
     vocab: dict[str, int] = {}
-    df: list[int] = []
+    word_id: dict[str, int] = {}
+    get_id = word_id.get
+    df = np.zeros(1024, dtype=np.int64)
     doc_len = np.zeros(max(num_docs, 1), dtype=np.float32)
     scratch = Path(tempfile.mkdtemp(prefix="bm25-", dir=out))
     trip_path = scratch / "triplets.bin"
     postings = 0
     with trip_path.open("wb") as fh:
-        buf_d: list[int] = []
-        buf_t: list[int] = []
-        buf_f: list[int] = []
+        flat: list[int] = []
+        owners: list[int] = []
+        lens: list[int] = []
 
         def flush() -> None:
-            arr = np.empty(len(buf_d), dtype=_TRIPLET)
-            arr["doc"], arr["term"], arr["tf"] = buf_d, buf_t, buf_f
+            nonlocal df, postings
+            if not owners:
+                return
+            # Count (doc, term) pairs of the whole batch at once: one sort instead of a Counter per document.
+            docs_arr = np.repeat(np.asarray(owners, dtype=np.int64), np.asarray(lens, dtype=np.int64))
+            key = (docs_arr << 32) | np.asarray(flat, dtype=np.int64)
+            pairs, counts = np.unique(key, return_counts=True)
+            arr = np.empty(len(pairs), dtype=_TRIPLET)
+            arr["doc"] = pairs >> 32
+            arr["term"] = pairs & 0xFFFFFFFF
+            arr["tf"] = counts
             arr.tofile(fh)
-            buf_d.clear()
-            buf_t.clear()
-            buf_f.clear()
+            if len(vocab) > len(df):
+                df = np.concatenate([df, np.zeros(max(len(vocab) - len(df), len(df)), dtype=np.int64)])
+            df[: len(vocab)] += np.bincount(arr["term"], minlength=len(vocab))
+            postings += len(pairs)
+            flat.clear()
+            owners.clear()
+            lens.clear()
 
         for n, (doc_id, text) in enumerate(docs, 1):
             if not 0 <= doc_id < num_docs:
                 raise ValueError(f"document id {doc_id} outside 0..{num_docs - 1}")
-            tokens = tok(text)
-            doc_len[doc_id] = len(tokens)
-            for term, count in Counter(tokens).items():
-                tid = vocab.get(term)
-                if tid is None:
-                    tid = vocab[term] = len(df)
-                    df.append(0)
-                df[tid] += 1
-                buf_d.append(doc_id)
-                buf_t.append(tid)
-                buf_f.append(count)
-            if len(buf_d) >= batch_docs * 50:
-                postings += len(buf_d)
+            words = tok.raw(text)
+            # word -> term id memo: one dict lookup per token; only unseen words go through the stemmer.
+            ids = [get_id(w) for w in words]
+            if None in ids:
+                fresh = list(dict.fromkeys(w for w, i in zip(words, ids, strict=True) if i is None))
+                for w, term in zip(fresh, tok.normalize(fresh), strict=True):
+                    word_id[w] = vocab.setdefault(term, len(vocab))
+                ids = [word_id[w] for w in words]
+                if len(word_id) > 5_000_000:
+                    word_id.clear()  # a memo, not state: keep it bounded on huge vocabularies
+            doc_len[doc_id] = len(ids)
+            flat.extend(ids)  # type: ignore[arg-type]
+            owners.append(doc_id)
+            lens.append(len(ids))
+            # Bound the batch by documents and by tokens (long pages), so memory stays flat.
+            if len(owners) >= batch_docs or len(flat) >= 2_000_000:
                 flush()
             if on_progress and n % 1000 == 0:
                 on_progress(1000)
-        postings += len(buf_d)
         flush()
+    df = df[: len(vocab)]
     n_docs = max(num_docs, 1)
     avg = float(doc_len[:num_docs].mean()) if num_docs else 1.0
     avg = avg or 1.0
-    df_arr = np.asarray(df, dtype=np.int64)
+    df_arr = df
     idf = np.log(1.0 + (n_docs - df_arr + 0.5) / (df_arr + 0.5)).astype(np.float32)
     indptr = np.zeros(len(df) + 1, dtype=np.int64)
     np.cumsum(df_arr, out=indptr[1:])

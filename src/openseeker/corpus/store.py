@@ -15,7 +15,9 @@ from typing import Any
 
 from openseeker.corpus.base import CorpusHit, Link, Page
 from openseeker.corpus.schema import DB_NAME, connect_reader, title_key
-from openseeker.errors import DataError, PrerequisiteError
+from openseeker.errors import ConfigError, DataError, PrerequisiteError
+
+SEARCH_MODES = ("bm25", "dense", "hybrid")
 
 _PAGE_COLS = "id, url, title, text, language, metadata"
 
@@ -28,7 +30,10 @@ def _page(row: tuple[Any, ...]) -> Page:
 class CorpusStore:
     """A corpus directory opened for reading (see :mod:`openseeker.corpus.schema` for the layout)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, search_mode: str = "bm25"):
+        if search_mode not in SEARCH_MODES:
+            raise ConfigError(f"unknown search mode {search_mode!r}; use one of {', '.join(SEARCH_MODES)}")
+        self.search_mode = search_mode
         self.path = Path(path)
         self.db_path = self.path / DB_NAME
         if not self.db_path.exists():
@@ -97,16 +102,34 @@ class CorpusStore:
         )
         return [Link(*r) for r in rows]
 
-    def search(self, query: str, top_k: int = 10) -> list[CorpusHit]:
-        """BM25 search; hits carry a snippet around the query terms."""
+    def search(self, query: str, top_k: int = 10, mode: str | None = None) -> list[CorpusHit]:
+        """Ranked hits with a snippet around the query terms.
+
+        Args:
+            query: the query text (any mix of English and Chinese).
+            top_k: at most this many hits.
+            mode: ``bm25``, ``dense`` or ``hybrid`` (reciprocal-rank fusion of both); default: the store's
+                ``search_mode``.
+        """
         from openseeker.corpus.index import make_snippet
 
+        mode = mode or self.search_mode
         index = self.index
         tokens = index.tokenizer(query)
-        ranked = index.search_tokens(tokens, top_k)
+        if mode == "bm25":
+            ranked = index.search_tokens(tokens, top_k)
+        else:
+            from openseeker.corpus.dense import rrf
+
+            dense = self.dense.search(query, top_k if mode == "dense" else max(50, top_k))
+            if mode == "dense":
+                ranked = dense
+            else:
+                lexical = index.search_tokens(tokens, max(50, top_k))
+                ranked = rrf([[d for d, _ in lexical], [d for d, _ in dense]], top_k)
         if not ranked:
             return []
-        words = index.tokenizer.words(query) + tokens
+        words = index.tokenizer.raw(query) + tokens
         con = self._con()
         ids = [d for d, _ in ranked]
         rows = {
@@ -121,6 +144,17 @@ class CorpusStore:
             if r is not None:
                 hits.append(CorpusHit(d, r[1], r[2], make_snippet(r[3], words), score))
         return hits
+
+    @property
+    def dense(self) -> Any:
+        """The dense index (:class:`openseeker.corpus.dense.DenseIndex`), loaded on first use."""
+        if self._dense is None:
+            with self._index_lock:
+                if self._dense is None:
+                    from openseeker.corpus.dense import DenseIndex
+
+                    self._dense = DenseIndex(self.path)
+        return self._dense
 
     # -- extras ----------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_]+", re.UNICODE)
+_LATIN = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK_START = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _jieba_lock = threading.Lock()
 _jieba: Any = None
@@ -56,29 +57,35 @@ class Tokenizer:
             st = self._local.stemmer = Stemmer.Stemmer("english")
         return st
 
-    def words(self, text: str) -> list[str]:
-        """Unstemmed lower-case words and Chinese segments (used for snippets)."""
+    def raw(self, text: str) -> list[str]:
+        """Lower-case words minus stopwords, Chinese segmented; not yet stemmed."""
+        low = text.lower()
+        stop = self._stopwords
+        if not _CJK_START.search(low):
+            return [w for w in _LATIN.findall(low) if w not in stop]  # fast path: most pages
         out: list[str] = []
-        for run in _RUNS.findall(text.lower()):
+        for run in _RUNS.findall(low):
             if _CJK_START.match(run):
-                out.extend(w for w in _get_jieba().lcut_for_search(run) if w.strip())
-            else:
+                out.extend(w for w in _get_jieba().lcut_for_search(run) if w.strip() and w not in stop)
+            elif run not in stop:
                 out.append(run)
-        return [w for w in out if w not in self._stopwords]
+        return out
+
+    def normalize(self, words: list[str]) -> list[str]:
+        """Stem the non-Chinese words of :meth:`raw`'s output (one batched stemmer call)."""
+        if not self.stem or not words:
+            return words
+        latin = [i for i, w in enumerate(words) if not _CJK_START.match(w)]
+        if len(latin) == len(words):
+            return list(self._stemmer().stemWords(words))
+        stems = self._stemmer().stemWords([words[i] for i in latin])
+        out = list(words)
+        for i, st in zip(latin, stems, strict=True):
+            out[i] = st
+        return out
 
     def __call__(self, text: str) -> list[str]:
-        latin: list[str] = []
-        tokens: list[str] = []
-        for run in _RUNS.findall(text.lower()):
-            if _CJK_START.match(run):
-                tokens.extend(
-                    w for w in _get_jieba().lcut_for_search(run) if w.strip() and w not in self._stopwords
-                )
-            elif run not in self._stopwords:
-                latin.append(run)
-        if latin:
-            tokens.extend(self._stemmer().stemWords(latin) if self.stem else latin)
-        return tokens
+        return self.normalize(self.raw(text))
 
     def config(self) -> dict[str, Any]:
         """The settings, saved with an index so queries are tokenized the same way."""
