@@ -66,21 +66,34 @@ def sentence_around(text: str, start: int, end: int, max_chars: int = 400) -> st
     return _WS.sub(" ", text[s:e]).strip()
 
 
-def find_anchor(text: str, phrase: str, start: int = 0) -> tuple[int, int] | None:
-    """Locate ``phrase`` in ``text`` (case-insensitive, word-bounded for Latin script) from ``start``.
+def _bounded(hay: str, i: int, e: int) -> bool:
+    return (i == 0 or not hay[i - 1].isalnum()) and (e >= len(hay) or not hay[e].isalnum())
 
-    Falls back to a search from the beginning, so anchors that appear out of order are still found.
+
+def find_anchor(text: str, phrase: str, start: int = 0, lower: str | None = None) -> tuple[int, int] | None:
+    """Locate ``phrase`` in ``text`` from ``start``: exact case first, then case-insensitive; whole words for
+    Latin script. Falls back to a search from the beginning, so anchors that appear out of order are found.
+
+    Args:
+        text: the page text.
+        phrase: the anchor text.
+        start: where to look first.
+        lower: ``text.lower()``, when the caller looks up many anchors in one text.
     """
     if not phrase.strip():
         return None
-    # Exact case first (anchors are usually copied from the text), then case-insensitive.
-    if has_cjk(phrase):
-        pats = [re.compile(re.escape(phrase))]
-    else:
-        body = r"(?<!\w)" + re.escape(phrase) + r"(?!\w)"
-        pats = [re.compile(body), re.compile(body, re.IGNORECASE)]
-    for pat in pats:
-        m = pat.search(text, start) or (pat.search(text) if start else None)
-        if m:
-            return m.start(), m.end()
+    cjk = has_cjk(phrase)
+    low = lower if lower is not None else text.lower()
+    pairs = [(text, phrase)]
+    # Lower-casing can change the length of some characters; then offsets would not map back to ``text``.
+    if len(low) == len(text):
+        pairs.append((low, phrase.lower()))
+    for hay, needle in pairs:
+        for origin in (start, 0) if start else (0,):
+            i = hay.find(needle, origin)
+            while i >= 0:
+                e = i + len(needle)
+                if cjk or _bounded(hay, i, e):
+                    return i, e
+                i = hay.find(needle, i + 1)
     return None

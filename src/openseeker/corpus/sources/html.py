@@ -83,6 +83,7 @@ def parse_html(html: str, url: str) -> SourcePage:
         base = urljoin(url, base_el.attributes.get("href") or "")
     links: list[SourceLink] = []
     seen: set[tuple[str, str]] = set()
+    lower = text.lower()
     pos = 0
     for a in parser.css("a[href]"):
         href = (a.attributes.get("href") or "").strip()
@@ -95,7 +96,7 @@ def parse_html(html: str, url: str) -> SourcePage:
         if (target, anchor) in seen:
             continue
         seen.add((target, anchor))
-        span = find_anchor(text, anchor, pos) if anchor else None
+        span = find_anchor(text, anchor, pos, lower) if anchor else None
         ctx = ""
         if span is not None:
             ctx = sentence_around(text, *span)

@@ -35,6 +35,7 @@ def page_from_record(obj: dict[str, Any]) -> SourcePage:
     if not url:
         raise ValueError("field 'url' is empty")
     links: list[SourceLink] = []
+    lower = text.lower()
     pos = 0
     for ln in obj.get("links") or []:
         if isinstance(ln, str):
@@ -45,7 +46,7 @@ def page_from_record(obj: dict[str, Any]) -> SourcePage:
             raise ValueError(f"link {ln!r} is neither a URL string nor an object with 'url'")
         ctx = str(ln.get("context") or "") if isinstance(ln, dict) else ""
         if anchor and not ctx:
-            span = find_anchor(text, anchor, pos)
+            span = find_anchor(text, anchor, pos, lower)
             if span is not None:
                 ctx, pos = sentence_around(text, *span), span[1]
         target = urldefrag(urljoin(url, target.strip()))[0]

@@ -216,9 +216,10 @@ class MediaWikiSource(Source):
             raw_links.append((target, anchor or target))
         text = clean_whitespace(code.strip_code(normalize=True, collapse=True))
         links: list[SourceLink] = []
+        lower = text.lower()
         pos = 0
         for target, anchor in raw_links:
-            span = find_anchor(text, anchor, pos)
+            span = find_anchor(text, anchor, pos, lower)
             ctx = ""
             if span is not None:
                 ctx = sentence_around(text, *span)

@@ -122,9 +122,10 @@ class WikispeediaSource(Source):
     def _page(self, name: str, raw: str, targets: list[str]) -> SourcePage:
         text, subjects = strip_header(raw)
         links: list[SourceLink] = []
+        lower = text.lower()
         for tgt in targets:
             title = name_to_title(tgt)
-            span = find_anchor(text, title)
+            span = find_anchor(text, title, lower=lower)
             if span is None:
                 links.append(SourceLink(WIKI_PREFIX + tgt, title, ""))
                 self.stats["anchor_not_found"] += 1
