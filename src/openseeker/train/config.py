@@ -91,6 +91,11 @@ class SFTTrainConfig(StrictModel):
         description="pack several short samples per row (TRL BFD packing, position ids reset per sample); "
         "needs a flash-attention implementation to avoid cross-sample attention",
     )
+    router_aux_loss_coef: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="MoE load-balancing loss weight; None keeps the model's own (0.001 for Qwen3-30B-A3B), 0 disables",
+    )
     seed: int = 42
 
     # bookkeeping

@@ -164,6 +164,8 @@ def build_sft_args(cfg: SFTTrainConfig, out_dir: Path, has_eval: bool) -> Any:
     kwargs[ckpt] = cfg.gradient_checkpointing
     if cfg.gradient_checkpointing:
         kwargs[f"{ckpt}_kwargs"] = {"use_reentrant": False}
+    if cfg.router_aux_loss_coef is not None:
+        kwargs["router_aux_loss_coef"] = cfg.router_aux_loss_coef
     if cfg.deepspeed is not None:
         kwargs["deepspeed"] = deepspeed_config(cfg.deepspeed)
     if cfg.fsdp:
