@@ -99,12 +99,13 @@ def ingest_cmd(
 
 @corpus.command("info")
 @click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--no-degrees", is_flag=True, help="Skip the degree distributions (a scan of all links).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def info_cmd(corpus_dir: str, as_json: bool) -> None:
+def info_cmd(corpus_dir: str, no_degrees: bool, as_json: bool) -> None:
     """Pages, links, dangling links, degree distributions and languages of CORPUS_DIR."""
     from openseeker.corpus import open_corpus
 
-    info = open_corpus(corpus_dir).info()
+    info = open_corpus(corpus_dir).info(degree_stats=not no_degrees)
     if as_json:
         _echo_json(info)
         return
@@ -115,6 +116,8 @@ def info_cmd(corpus_dir: str, as_json: bool) -> None:
         t.add_row(key.replace("_", " "), f"{info[key]:,}")
     t.add_row("languages", ", ".join(f"{k}: {v:,}" for k, v in info["languages"].items()))
     for key in ("out_degree", "in_degree"):
+        if key not in info:
+            continue
         d = info[key]
         t.add_row(
             key.replace("_", "-"),

@@ -94,6 +94,8 @@ class SearchTool(Tool):
             hits = await self.backend.search(query, self.top_k)
         except ToolError as e:
             return f"The search for '{query}' failed: {e}"
+        except Exception as e:  # one broken query must not end the agent's episode
+            return f"The search for '{query}' failed ({type(e).__name__}: {e})."
         return format_results(query, hits[: self.top_k])
 
     async def __call__(self, arguments: dict[str, Any]) -> str:
