@@ -132,3 +132,9 @@ def test_small_batches_and_link_order(tmp_path: Path) -> None:
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     sources = [r[0] for r in con.execute("SELECT source FROM links ORDER BY rowid")]
     assert sources == sorted(sources)  # out-links are stored contiguously
+
+
+def test_odd_characters_in_corpus_path(tmp_path: Path, jsonl_file: Path) -> None:
+    out = tmp_path / "a dir#1?x"
+    ingest([jsonl_file], out)
+    assert open_corpus(out).get("One") is not None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 DB_NAME = "corpus.sqlite"
 REJECTS_NAME = "rejects.jsonl"
@@ -68,8 +69,17 @@ def connect_writer(path: Path) -> sqlite3.Connection:
 
 
 def connect_reader(path: Path) -> sqlite3.Connection:
-    """A read-only connection for the serving path."""
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    """A read-only connection for the serving path.
+
+    A WAL database needs its ``-shm`` file; on a read-only folder (a shared data mount) that cannot be
+    created, so the store is then opened as immutable (safe: nothing writes to a finished corpus).
+    """
+    uri = f"file:{quote(str(Path(path).resolve()))}"
+    try:
+        con = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+        con.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
+    except sqlite3.OperationalError:
+        con = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
     con.execute("PRAGMA cache_size=-65536")
     con.execute("PRAGMA query_only=ON")
     return con
