@@ -6,6 +6,7 @@ corpus -> QA synthesis -> split (train / held-out) -> world audit -> trajectory 
     <out>/world/          the generated default corpus (pages.jsonl, facts.jsonl, entities.jsonl, world.json)
     <out>/corpus/         the ingested web graph (store + search index)
     <out>/qa/             accepted QA records, rejects, funnel.{json,md,png}
+    <out>/world_questions.jsonl  template questions from the world's facts (when QA yields too few)
     <out>/splits/         train.jsonl (for trajectories) and heldout.jsonl (for evaluation)
     <out>/audit.json      answerability / uniqueness of the questions, measured on the world's known facts
     <out>/trajectories/   teacher rollouts (kept and rejected, with reasons)
@@ -25,7 +26,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -115,6 +116,13 @@ class QuickstartConfig(StrictModel):
     traj: dict[str, Any] = Field(default_factory=dict, description="TrajSynthConfig overrides")
     export: dict[str, Any] = Field(default_factory=dict, description="export_sft options (format, filters)")
     eval: dict[str, Any] = Field(default_factory=dict, description="EvalConfig overrides")
+    world_questions: Literal["off", "fallback", "always"] = Field(
+        default="fallback",
+        description="add template questions built from the generated world's known facts (unique and "
+        "answerable by construction): always, or only when QA synthesis accepted fewer than min_questions",
+    )
+    world_questions_n: int = Field(default=9, ge=1, description="how many template questions to add")
+    min_questions: int = Field(default=3, ge=0, description="the fallback threshold (see world_questions)")
     heldout_fraction: float = Field(default=0.34, gt=0, lt=1, description="share of questions held out")
     split_seed: int = 0
     fast: bool = Field(default=False, description="an even smaller run (a smoke test)")
@@ -281,6 +289,31 @@ class Quickstart:
         )
         return records
 
+    def world_questions(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Template questions from the world's facts, per ``world_questions`` (see the config)."""
+        mode = self.cfg.world_questions
+        if self.cfg.corpus is not None or mode == "off":
+            return []
+        if mode == "fallback" and len(records) >= self.cfg.min_questions:
+            return []
+        from openseeker.worldgen.generate import load_world
+        from openseeker.worldgen.questions import template_questions
+
+        t0 = time.monotonic()
+        qs = template_questions(
+            load_world(self.out / "world"), self.cfg.world_questions_n, seed=self.cfg.world.seed
+        )
+        path = self.out / "world_questions.jsonl"
+        write_jsonl(path, qs)
+        self.summary["paths"]["world_questions"] = str(path)
+        why = (
+            "always"
+            if mode == "always"
+            else f"QA synthesis accepted {len(records)} < {self.cfg.min_questions}"
+        )
+        self._stage("world_questions", t0, added=len(qs), reason=why)
+        return qs
+
     def split(self, records: list[dict[str, Any]]) -> tuple[Path, Path, int, int]:
         t0 = time.monotonic()
         train, held = split_questions(records, self.cfg.heldout_fraction, self.cfg.split_seed)
@@ -397,6 +430,7 @@ class Quickstart:
         try:
             corpus_dir = await asyncio.to_thread(self.corpus)
             records = await self.qa(corpus_dir)
+            records = records + self.world_questions(records)
             train, heldout, n_train, n_held = self.split(records)
             self.audit(records)
             if n_train:

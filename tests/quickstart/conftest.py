@@ -17,7 +17,7 @@ import pytest
 
 from openseeker.agent.format import format_calls, format_turn
 from openseeker.agent.prompts import load as load_agent_prompt
-from openseeker.llm import RolesConfig, ScriptedLLM
+from openseeker.llm import ROLES, RolesConfig, ScriptedLLM
 from openseeker.llm.registry import Roles
 
 _SYNTH_CONFTEST = Path(__file__).resolve().parents[1] / "synth" / "conftest.py"
@@ -25,20 +25,20 @@ _AGENT_SYSTEM_HEAD = load_agent_prompt("system_en")[:60]
 _HIT = re.compile(r"\[(.+?)\]\((https?://\S+?)\)|(?:^|\n)\d+\.\s*(.+?)\n", re.S)
 
 
-def _qa_script() -> Any:
+def _qa_script(**behaviour: Any) -> Any:
     spec = importlib.util.spec_from_file_location("_synth_conftest_for_quickstart", _SYNTH_CONFTEST)
     assert spec and spec.loader, _SYNTH_CONFTEST
     mod = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = mod  # dataclasses resolve annotations through sys.modules
     spec.loader.exec_module(mod)
-    return mod.Script()
+    return mod.Script(**behaviour)
 
 
 class WorldPlayer:
     """``fn(messages, tools, config)`` for :class:`ScriptedLLM`."""
 
-    def __init__(self) -> None:
-        self.qa = _qa_script()
+    def __init__(self, **qa_behaviour: Any) -> None:
+        self.qa = _qa_script(**qa_behaviour)
         self.calls: dict[str, int] = {"agent": 0, "summarizer": 0, "qa": 0}
 
     def __call__(self, messages: list[dict[str, Any]], tools: Any, config: Any) -> Any:
@@ -67,8 +67,17 @@ class WorldPlayer:
         return format_turn("The first result fits the clues.", f"<answer>{title}</answer>")
 
 
+def make_roles(**qa_behaviour: Any) -> tuple[Roles, WorldPlayer]:
+    """Every role played by one scripted :class:`WorldPlayer` (``qa_behaviour`` drives the QA script)."""
+    player = WorldPlayer(**qa_behaviour)
+    llm = ScriptedLLM(fn=player, name="scripted/world")
+    roles = Roles(RolesConfig(), overrides={r: llm for r in ROLES})
+    return roles, player
+
+
 @pytest.fixture
-def world_roles() -> tuple[Roles, WorldPlayer]:
+def world_roles() -> Any:
+    """``world_roles(**qa_behaviour) -> (roles, player)``."""
     # the stages are built in parallel by other sessions; skip (with the reason) until each one is present
     for module in (
         "openseeker.synth.qa",
@@ -80,10 +89,4 @@ def world_roles() -> tuple[Roles, WorldPlayer]:
         pytest.importorskip(module, reason=f"the quickstart needs {module}")
     if not _SYNTH_CONFTEST.exists():
         pytest.skip(f"needs the QA stage's test script {_SYNTH_CONFTEST}")
-    player = WorldPlayer()
-    llm = ScriptedLLM(fn=player, name="scripted/world")
-    roles = Roles(
-        RolesConfig(),
-        overrides={r: llm for r in ("generator", "teacher", "summarizer", "verifier", "judge", "agent")},
-    )
-    return roles, player
+    return make_roles

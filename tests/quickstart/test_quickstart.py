@@ -10,6 +10,7 @@ from openseeker.quickstart import QuickstartConfig, run_quickstart, split_questi
 
 
 def _config(tmp_path: Path, **kw) -> QuickstartConfig:
+    kw.setdefault("world_questions", "off")
     return QuickstartConfig(
         out=str(tmp_path / "run"),
         world={"n_pages": 80, "seed": 1},
@@ -20,7 +21,7 @@ def _config(tmp_path: Path, **kw) -> QuickstartConfig:
 
 
 def test_quickstart_end_to_end_and_resume(tmp_path, world_roles) -> None:
-    roles, player = world_roles
+    roles, player = world_roles()
     events: list[tuple[str, str]] = []
     summary = run_quickstart(_config(tmp_path), roles=roles, report=lambda s, m: events.append((s, m)))
     run = tmp_path / "run"
@@ -67,3 +68,17 @@ def test_split_is_deterministic_and_independent_of_other_records() -> None:
     _, more_held = split_questions(recs + [{"id": f"x{i}"} for i in range(10)], 0.34, seed=0)
     assert {r["id"] for r in held} <= {r["id"] for r in more_held}
     assert split_questions([{"id": "a"}, {"id": "b"}], 0.01, 0)[1]
+
+
+def test_world_questions_fill_in_when_synthesis_yields_nothing(tmp_path, world_roles) -> None:
+    roles, _ = world_roles(extract="invalid")  # the generator never produces usable JSON
+    summary = run_quickstart(_config(tmp_path, world_questions="fallback", world_questions_n=6), roles=roles)
+    st = summary["stages"]
+    assert st["qa"]["accepted"] == 0 and st["qa"]["rejected"]
+    assert st["world_questions"]["added"] == 6
+    assert st["split"]["train"] + st["split"]["heldout"] == 6
+    # questions built from known facts are answerable and unique by the exact audit
+    assert st["audit"]["answerable"] == 1.0 and st["audit"]["unique_fuzzy"] == 1.0
+    assert st["trajectories"]["rollouts"] == st["split"]["train"]
+    assert st["eval"]["questions"] == st["split"]["heldout"]
+    assert Path(summary["paths"]["world_questions"]).exists()

@@ -99,6 +99,9 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     q = st.get("qa", {})
     row("QA seeds tried", q.get("seeds"))
     row("QA accepted", q.get("accepted"), _reasons(q.get("rejected")) + _errors(q, "qa"))
+    wq = st.get("world_questions", {})
+    if wq:
+        row("+ world-template questions", wq.get("added"), wq.get("reason"))
     s = st.get("split", {})
     row("train / held-out", f"{s.get('train', 0)} / {s.get('heldout', 0)}")
     a = st.get("audit", {})

@@ -107,6 +107,12 @@ class World:
             for n in (e.name, *e.aliases):
                 self.by_name.setdefault((e.language, _norm(n)), e)
         self.fact_keys = {f.key for f in facts}
+        self.facts_by_subject: dict[str, list[Fact]] = defaultdict(list)
+        for f in facts:
+            self.facts_by_subject[f.subject].append(f)
+        self.mentions_by_key: dict[str, list[FactMention]] = defaultdict(list)
+        for m in mentions:
+            self.mentions_by_key[m.fact.key].append(m)
         # (subject, relation) -> objects/values and (relation, object/value) -> subjects, for pattern search.
         self.out: dict[tuple[str, str], set[str | int]] = defaultdict(set)
         self.inv: dict[tuple[str, str | int], set[str]] = defaultdict(set)
@@ -132,7 +138,7 @@ class World:
 
     def facts_of(self, entity_id: str) -> list[Fact]:
         """Facts whose subject is ``entity_id``."""
-        return [f for f in self.facts if f.subject == entity_id]
+        return list(self.facts_by_subject.get(entity_id, []))
 
     def summary(self) -> dict[str, Any]:
         """Counts by language and entity type."""

@@ -83,7 +83,11 @@ def plural(noun: str) -> str:
 
 def article(word: str) -> str:
     """``a`` or ``an`` before ``word``."""
-    return "an" if word[:1].lower() in "aeiou" else "a"
+    w = word.lower()
+    # "a university", "a European": the letter is a vowel but the sound is not
+    if w.startswith(("uni", "use", "usu", "eu", "one")):
+        return "a"
+    return "an" if w[:1] in "aeiou" else "a"
 
 
 class EnglishNames:
