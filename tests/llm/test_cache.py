@@ -22,8 +22,12 @@ def counting() -> ScriptedLLM:
     def fn(messages, tools, config):  # type: ignore[no-untyped-def]
         nonlocal n
         n += 1
-        return LLMOutput(text=f"answer {n}", reasoning="r", tool_calls=[ToolCall("search", {"q": 1}, "c0")],
-                         usage=Usage(10, 5, 1, 0))
+        return LLMOutput(
+            text=f"answer {n}",
+            reasoning="r",
+            tool_calls=[ToolCall("search", {"q": 1}, "c0")],
+            usage=Usage(10, 5, 1, 0),
+        )
 
     return ScriptedLLM(fn=fn, name="openai/m")
 
@@ -82,8 +86,12 @@ def test_concurrent_tasks_and_info_clear(tmp_path: Path) -> None:
     llm = CachedLLM(ScriptedLLM(fn=lambda m, t, c: m[-1]["content"].upper(), name="m"), cache)
 
     async def go() -> list[str]:
-        return [o.text for o in await asyncio.gather(
-            *(llm.generate([{"role": "user", "content": f"x{i % 50}"}]) for i in range(200)))]
+        return [
+            o.text
+            for o in await asyncio.gather(
+                *(llm.generate([{"role": "user", "content": f"x{i % 50}"}]) for i in range(200))
+            )
+        ]
 
     assert asyncio.run(go()) == [f"X{i % 50}" for i in range(200)]
     info = cache.info()

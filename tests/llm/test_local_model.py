@@ -19,7 +19,8 @@ def _fake_chunk_packages(root: Path, chunks: list[bytes], prefix: str) -> tuple[
         (pkg / "data" / f"part{i:02d}.bin").write_bytes(data)
         (pkg / "__init__.py").write_text(
             "import os\ndef get_part_path():\n"
-            f"    return os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data', 'part{i:02d}.bin')\n")
+            f"    return os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data', 'part{i:02d}.bin')\n"
+        )
         names.append(pkg.name)
     return tuple(names)
 
@@ -31,8 +32,16 @@ def chunked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> lm.LocalModel:
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     monkeypatch.setenv("OPENSEEKER_MODELS_DIR", str(tmp_path / "models"))
     whole = b"".join(chunks)
-    model = lm.LocalModel("fake", "a fake model", tuple(f"{m}==1" for m in mods), mods, "fake.gguf",
-                          hashlib.sha256(whole).hexdigest(), len(whole), True)
+    model = lm.LocalModel(
+        "fake",
+        "a fake model",
+        tuple(f"{m}==1" for m in mods),
+        mods,
+        "fake.gguf",
+        hashlib.sha256(whole).hexdigest(),
+        len(whole),
+        True,
+    )
     monkeypatch.setitem(lm.MODELS, "fake", model)
     return model
 
@@ -67,9 +76,11 @@ def test_wrong_chunks_fail_assembly(chunked: lm.LocalModel, monkeypatch: pytest.
 
 
 def test_missing_package_names_the_pip_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    ghost = lm.LocalModel("ghost", "t", ("ghost-pkg-part1==0.9.0",), ("ghost_pkg_part1_xyz",), "g.gguf", "0", 1, True)
+    ghost = lm.LocalModel(
+        "ghost", "t", ("ghost-pkg-part1==0.9.0",), ("ghost_pkg_part1_xyz",), "g.gguf", "0", 1, True
+    )
     monkeypatch.setitem(lm.MODELS, "ghost", ghost)
-    with pytest.raises(PrerequisiteError, match="pip install ghost-pkg-part1==0.9.0"):
+    with pytest.raises(PrerequisiteError, match=r"pip install ghost-pkg-part1==0\.9\.0"):
         lm.model_path("ghost")
 
 
@@ -88,5 +99,3 @@ def test_resolve_names_and_paths(tmp_path: Path) -> None:
 def test_smollm2_is_verified() -> None:
     path = lm.model_path("smollm2")
     assert path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-

@@ -39,8 +39,13 @@ def srv() -> Iterator[FakeOpenAIServer]:
 
 
 def make(srv: FakeOpenAIServer, kind: str = "fast", **kw: Any) -> OpenAIChatLLM:
-    cfg = LLMConfig(model="openai/test-model", base_url=srv.base_url, timeout=kw.pop("timeout", 5.0),
-                    options={"http_client": kind, **kw.pop("options", {})}, **kw)
+    cfg = LLMConfig(
+        model="openai/test-model",
+        base_url=srv.base_url,
+        timeout=kw.pop("timeout", 5.0),
+        options={"http_client": kind, **kw.pop("options", {})},
+        **kw,
+    )
     llm = get_llm(cfg)
     assert isinstance(llm, OpenAIChatLLM)
     return llm
@@ -61,32 +66,52 @@ def test_plain_chat_and_usage(srv: FakeOpenAIServer, client_kind: str) -> None:
 
 
 def test_tool_calls_and_reasoning_parsed(srv: FakeOpenAIServer) -> None:
-    srv.handler = lambda req: {"content": "", "reasoning_content": "I should search.",
-                               "tool_calls": [{"id": "c1", "name": "search", "arguments": {"query": ["a", "b"]}},
-                                              {"name": "visit", "arguments": "{'url': 'x',}"}]}
+    srv.handler = lambda req: {
+        "content": "",
+        "reasoning_content": "I should search.",
+        "tool_calls": [
+            {"id": "c1", "name": "search", "arguments": {"query": ["a", "b"]}},
+            {"name": "visit", "arguments": "{'url': 'x',}"},
+        ],
+    }
     out = make(srv).generate_sync(USER, tools=[SEARCH])
     assert out.reasoning == "I should search."
     assert out.finish_reason == "tool_calls"
     assert [(c.name, c.arguments, c.id) for c in out.tool_calls] == [
-        ("search", {"query": ["a", "b"]}, "c1"), ("visit", {"url": "x"}, "call_1")]
+        ("search", {"query": ["a", "b"]}, "c1"),
+        ("visit", {"url": "x"}, "call_1"),
+    ]
     sent = srv.requests[-1].json
     assert sent["tools"] == [SEARCH.openai()]
 
 
 def test_unparseable_tool_arguments_are_kept_not_dropped(srv: FakeOpenAIServer) -> None:
-    srv.handler = lambda req: {"tool_calls": [{"function": {"name": "search", "arguments": "not json at all"}}]}
+    srv.handler = lambda req: {
+        "tool_calls": [{"function": {"name": "search", "arguments": "not json at all"}}]
+    }
     out = make(srv).generate_sync(USER)
     assert out.tool_calls[0].arguments == {"_unparsed": "not json at all"}
 
 
 def test_history_with_tool_calls_is_sent_in_wire_form(srv: FakeOpenAIServer) -> None:
-    msgs = [*USER, {"role": "assistant", "content": None, "reasoning_content": "hmm",
-                    "tool_calls": [{"id": "c1", "name": "search", "arguments": {"query": ["q"]}}]},
-            {"role": "tool", "tool_call_id": "c1", "content": "results"}]
+    msgs = [
+        *USER,
+        {
+            "role": "assistant",
+            "content": None,
+            "reasoning_content": "hmm",
+            "tool_calls": [{"id": "c1", "name": "search", "arguments": {"query": ["q"]}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "results"},
+    ]
     make(srv).generate_sync(msgs)
     sent = srv.requests[-1].json["messages"]
-    assert sent[1] == {"role": "assistant", "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "search", "arguments": '{"query":["q"]}'}}]}
+    assert sent[1] == {
+        "role": "assistant",
+        "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "search", "arguments": '{"query":["q"]}'}}
+        ],
+    }
     assert sent[2] == {"role": "tool", "tool_call_id": "c1", "content": "results"}
 
 
@@ -128,17 +153,20 @@ def test_structured_reask_then_counted_failure(srv: FakeOpenAIServer) -> None:
     assert e.value.reason == "schema_mismatch"
 
 
-@pytest.mark.parametrize(("fault", "error"), [
-    (Fault.status(429, retry_after=7), LLMRateLimitError),
-    (Fault.status(500), LLMServerError),
-    (Fault.status(503), LLMServerError),
-    (Fault.drop(), LLMServerError),
-    (Fault.garbage(), LLMResponseError),
-    (Fault.garbage(b'{"object": "error"}'), LLMResponseError),
-    (Fault.context_length(), ContextLengthError),
-    (Fault.status(400, message="bad parameter"), LLMResponseError),
-    (Fault.status(404), LLMResponseError),
-])
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (Fault.status(429, retry_after=7), LLMRateLimitError),
+        (Fault.status(500), LLMServerError),
+        (Fault.status(503), LLMServerError),
+        (Fault.drop(), LLMServerError),
+        (Fault.garbage(), LLMResponseError),
+        (Fault.garbage(b'{"object": "error"}'), LLMResponseError),
+        (Fault.context_length(), ContextLengthError),
+        (Fault.status(400, message="bad parameter"), LLMResponseError),
+        (Fault.status(404), LLMResponseError),
+    ],
+)
 def test_error_mapping(srv: FakeOpenAIServer, client_kind: str, fault: Fault, error: type[Exception]) -> None:
     srv.inject(fault)
     with pytest.raises(error) as e:
@@ -168,8 +196,13 @@ def test_connection_refused_is_retryable_server_error() -> None:
 
 def test_build_llm_retries_through_faults(srv: FakeOpenAIServer, client_kind: str) -> None:
     srv.inject(Fault.status(429, retry_after=0), Fault.status(500), Fault.drop(), Fault.hang())
-    cfg = LLMConfig(model="openai/m", base_url=srv.base_url, timeout=0.5, max_retries=5,
-                    options={"http_client": client_kind})
+    cfg = LLMConfig(
+        model="openai/m",
+        base_url=srv.base_url,
+        timeout=0.5,
+        max_retries=5,
+        options={"http_client": client_kind},
+    )
     llm = build_llm(cfg)
     retry = llm.inner  # type: ignore[attr-defined]
     retry.base_delay = 0.01
@@ -191,7 +224,9 @@ def test_many_concurrent_requests_share_keepalive_connections(srv: FakeOpenAISer
     llm = make(srv, max_concurrency=20)
 
     async def go() -> list[str]:
-        outs = await asyncio.gather(*(llm.generate([{"role": "user", "content": str(i)}]) for i in range(200)))
+        outs = await asyncio.gather(
+            *(llm.generate([{"role": "user", "content": str(i)}]) for i in range(200))
+        )
         await llm.aclose()
         return [o.text for o in outs]
 
@@ -210,13 +245,18 @@ def test_missing_key_for_remote_endpoint_is_a_clear_config_error(monkeypatch: py
     with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
         get_llm("openai/gpt-4.1")
     with pytest.raises(ConfigError, match="MY_KEY"):
-        get_llm(LLMConfig(model="openai/deepseek-chat", base_url="https://api.deepseek.com/v1", api_key_env="MY_KEY"))
+        get_llm(
+            LLMConfig(
+                model="openai/deepseek-chat", base_url="https://api.deepseek.com/v1", api_key_env="MY_KEY"
+            )
+        )
     # a local endpoint needs none
     get_llm(LLMConfig(model="openai/m", base_url="http://localhost:8000/v1"))
 
 
-def test_key_sent_but_never_in_repr_errors_or_logs(monkeypatch: pytest.MonkeyPatch,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_key_sent_but_never_in_repr_errors_or_logs(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "sk-very-secret-123"
     monkeypatch.setenv("MY_KEY", secret)
     with FakeOpenAIServer(api_key=secret) as s:
@@ -233,8 +273,17 @@ def test_key_sent_but_never_in_repr_errors_or_logs(monkeypatch: pytest.MonkeyPat
         with pytest.raises(LLMServerError) as e2:
             llm.generate_sync(USER)
         bare = get_llm(cfg)
-        texts = [str(e.value), repr(e.value), str(e2.value), repr(llm), repr(bare), repr(vars(bare)),
-                 repr(cfg), cfg.model_dump_json(), caplog.text]
+        texts = [
+            str(e.value),
+            repr(e.value),
+            str(e2.value),
+            repr(llm),
+            repr(bare),
+            repr(vars(bare)),
+            repr(cfg),
+            cfg.model_dump_json(),
+            caplog.text,
+        ]
     for t in texts:
         assert secret not in t
     direct = LLMConfig(model="openai/m", base_url="https://example.invalid/v1", api_key=secret)

@@ -44,8 +44,9 @@ def test_retryable_errors_are_retried(err: Exception, sleeps: list[float]) -> No
     assert all(0 <= d <= 4 for d in sleeps)
 
 
-@pytest.mark.parametrize("err", [LLMResponseError("garbage"), ContextLengthError("too long"),
-                                 StructuredOutputError("bad")])
+@pytest.mark.parametrize(
+    "err", [LLMResponseError("garbage"), ContextLengthError("too long"), StructuredOutputError("bad")]
+)
 def test_non_retryable_errors_raise_at_once(err: Exception, sleeps: list[float]) -> None:
     llm = RetryingLLM(ScriptedLLM([err, "ok"]), max_retries=5)  # type: ignore[list-item]
     with pytest.raises(type(err)):
