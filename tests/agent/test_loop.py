@@ -7,8 +7,8 @@ import json
 
 from openseeker.agent import Agent, AgentConfig, Trajectory, render_context
 from openseeker.errors import ContextLengthError, LLMError
-from openseeker.llm import LLMOutput, ScriptedLLM, ToolCall
-from openseeker.tools.base import Toolset
+from openseeker.llm import LLMOutput, ScriptedLLM, ToolCall, ToolSpec
+from openseeker.tools.base import Tool, Toolset
 
 
 def call(name: str, **args: object) -> str:
@@ -217,3 +217,43 @@ def test_prefill_not_doubled_when_provider_returns_whole_turn(toolset: Toolset) 
     traj = run(Agent(ScriptedLLM(fn=fn), toolset, AgentConfig(max_tool_calls=1)))
     last = traj.steps[-1]
     assert last.reasoning.count(last.prefill or "") == 1 and traj.final_answer == "B"
+
+
+class Boom(Tool):
+    spec = ToolSpec("boom", "Always fails unexpectedly.", {"type": "object", "properties": {}})
+
+    async def __call__(self, arguments: dict) -> str:  # type: ignore[type-arg]
+        raise RuntimeError("backend exploded")
+
+
+def test_unexpected_tool_exception_is_an_observation() -> None:
+    llm = ScriptedLLM(["a</think>" + call("boom"), "b</think><answer>x</answer>"])
+    traj = run(Agent(llm, Toolset([Boom()])))
+    obs = traj.steps[0].calls[0]
+    assert obs.error and "RuntimeError: backend exploded" in obs.response and traj.finish_reason == "answer"
+
+
+def test_native_forced_answer_withdraws_tools(toolset: Toolset) -> None:
+    llm = ScriptedLLM(
+        [
+            LLMOutput(text="", tool_calls=[ToolCall("search", {"query": ["a"]}, "c1")]),
+            LLMOutput(text="Charles Babbage"),
+        ]
+    )
+    traj = run(Agent(llm, toolset, AgentConfig(mode="native", max_tool_calls=1)))
+    assert llm.requests[0].tools is not None and llm.requests[1].tools is None
+    assert traj.finish_reason == "forced_answer" and traj.final_answer == "Charles Babbage"
+
+
+def test_token_counter_is_pluggable(toolset: Toolset) -> None:
+    seen: list[str] = []
+
+    def counter(text: str) -> int:
+        seen.append(text)
+        return len(text.split())
+
+    llm = ScriptedLLM(["a</think>" + call("search", query=["Babbage"]), "b</think><answer>x</answer>"])
+    traj = run(Agent(llm, toolset, token_counter=counter))
+    assert seen and traj.steps[1].prompt_tokens == sum(
+        len(str(m["content"]).split()) + 4 for m in llm.requests[1].messages
+    )

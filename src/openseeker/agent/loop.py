@@ -8,7 +8,9 @@ record holds exactly what every request contained.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -39,6 +41,7 @@ from openseeker.llm.base import LLM
 from openseeker.llm.types import GenerateConfig, LLMOutput, ToolCall, Usage
 from openseeker.tools.base import Toolset
 
+log = logging.getLogger(__name__)
 OnStep = Callable[[Trajectory, Step], Any]
 CONTEXT_LIMIT_ANSWER = "<answer>The maximum context length was reached before an answer was found.</answer>"
 _SKIPPED = "Error: the tool-call limit was reached; this call was not run."
@@ -125,11 +128,14 @@ class Agent:
         usage = Usage()
         start = time.monotonic()
         forced_by: str | None = None
+        # Every step re-counts the whole history; memoizing by text (per run, so memory is freed with the
+        # run) keeps a tokenizer-backed counter linear. Python caches a string's hash, so a hit is cheap.
+        count = functools.lru_cache(maxsize=None)(self.count)
         try:
             while True:
                 if forced_by is None and len(traj.steps) >= cfg.max_turns:
                     forced_by = "turn_limit"
-                step, out_usage, forced_by, done = await self._turn(traj, strategy, forced_by, scope)
+                step, out_usage, forced_by, done = await self._turn(traj, strategy, forced_by, scope, count)
                 usage = usage + out_usage
                 if step is None:  # no room left to generate anything
                     traj.finish_reason = "context_limit"
@@ -185,16 +191,17 @@ class Agent:
         strategy: Literal["raw", "retrospective"],
         forced_by: str | None,
         scope: str | None,
+        count: TokenCounter,
     ) -> tuple[Step | None, Usage, str | None, bool]:
         """Generate one step. Returns (step or None when nothing fits, usage, forced_by, finished)."""
         cfg = self.config
         upto = len(traj.steps)
         msgs = render_context(traj, strategy, upto, tool_role=cfg.tool_role)
-        prompt_tokens = count_messages(msgs, self.count)
+        prompt_tokens = count_messages(msgs, count)
         raw_tokens = (
             prompt_tokens
             if strategy == "raw"
-            else count_messages(render_context(traj, "raw", upto, tool_role=cfg.tool_role), self.count)
+            else count_messages(render_context(traj, "raw", upto, tool_role=cfg.tool_role), count)
         )
         retro_tokens = prompt_tokens if strategy == "retrospective" else raw_tokens
         max_tokens = min(cfg.max_tokens, cfg.max_context_tokens - prompt_tokens)
@@ -207,7 +214,13 @@ class Agent:
             if max_tokens < cfg.forced_min_tokens:
                 return None, usage, forced_by, True
             forced = forced_by is not None
-            prefill = (cfg.forced_prefix or prompts.load("forced_en").strip()) if forced else None
+            # Text mode: the forced prefix continues the turn (the completions/llamacpp providers append it to
+            # the prompt). Native mode: withdrawing the tools is the signal; chat APIs have no prefill.
+            prefill = (
+                (cfg.forced_prefix or prompts.load("forced_en").strip())
+                if forced and cfg.mode == "text"
+                else None
+            )
             native_tools = self.toolset.specs if (cfg.mode == "native" and not forced) else None
             attempts += 1
             t0 = time.monotonic()
@@ -311,7 +324,19 @@ class Agent:
             c.response, c.error = _SKIPPED, True
 
         async def one(obs: Observation) -> None:
-            res = await self.toolset.call(ToolCall(obs.name, obs.arguments, obs.id))
+            t = time.monotonic()
+            try:
+                res = await self.toolset.call(ToolCall(obs.name, obs.arguments, obs.id))
+            except (
+                Exception
+            ) as e:  # a tool bug or an unexpected backend failure: the model reads it, the log keeps it
+                log.warning("tool %s failed with %r", obs.name, e)
+                obs.response, obs.error = (
+                    f"Error: the tool {obs.name!r} failed: {type(e).__name__}: {e}",
+                    True,
+                )
+                obs.seconds = time.monotonic() - t
+                return
             obs.response, obs.error, obs.seconds = res.content, res.error, res.seconds
 
         async def run_tools() -> None:
