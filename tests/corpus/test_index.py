@@ -7,6 +7,7 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+import pytest
 
 from openseeker.corpus.index import BM25Index, build_bm25, make_snippet
 from openseeker.corpus.tokenize import Tokenizer
@@ -63,3 +64,24 @@ def test_snippet_centres_on_terms() -> None:
     snip = make_snippet(text, ["eiffel", "paris"], width=120)
     assert "Eiffel Tower is in Paris" in snip and snip.startswith("...") and snip.endswith("...")
     assert make_snippet("short text", ["x"]) == "short text"
+
+
+def test_maxscore_pruning_keeps_exact_top_k(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import openseeker.corpus.index as index_mod
+
+    docs = _docs(600, seed=3)
+    tok = Tokenizer(stem=False, stopwords=False)
+    build_bm25(enumerate(docs), len(docs), tmp_path / "idx", tok)
+    idx = BM25Index(tmp_path / "idx")
+    ref = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
+    ref.index([tok(d) for d in docs], show_progress=False)
+    monkeypatch.setattr(index_mod, "PRUNE_MIN_POSTINGS", 0)  # prune whenever the bound allows it
+    rng = random.Random(7)
+    for _ in range(60):
+        # A rare term plus common ones: the situation MaxScore is for.
+        q = [f"w{rng.randrange(150, 300)}"] + [f"w{rng.randrange(0, 6)}" for _ in range(rng.randint(1, 3))]
+        expect = ref.get_scores(q)
+        top = [i for i in sorted(range(len(docs)), key=lambda i: (-expect[i], i))[:5] if expect[i] > 0]
+        got = idx.search_tokens(q, 5)
+        assert [d for d, _ in got] == top
+        np.testing.assert_allclose([s for _, s in got], [expect[i] for i in top], rtol=1e-5)

@@ -20,6 +20,7 @@ import math
 import shutil
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ from openseeker.corpus.tokenize import Tokenizer
 from openseeker.errors import PrerequisiteError
 
 INDEX_DIR = "bm25"
+TERM_MAX = "term_max.npy"  # per-term largest weight, for MaxScore pruning (not a bm25s file)
+PRUNE_MIN_POSTINGS = 4096
 _TRIPLET = np.dtype([("doc", "<i4"), ("term", "<i4"), ("tf", "<f4")])
 
 
@@ -145,6 +148,7 @@ def build_bm25(
     indices.flush()
     del data, indices, trips
     np.save(out / "indptr.csc.index.npy", indptr)
+    np.save(out / TERM_MAX, _term_max(out, indptr))
     (out / "vocab.index.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     params = {
         "k1": k1,
@@ -169,6 +173,13 @@ def build_bm25(
     (out / "openseeker.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     shutil.rmtree(scratch, ignore_errors=True)
     return summary
+
+
+def _term_max(out: Path, indptr: np.ndarray) -> np.ndarray:
+    data = np.load(out / "data.csc.index.npy", mmap_mode="r")
+    if len(indptr) <= 1 or len(data) == 0:
+        return np.zeros(max(len(indptr) - 1, 0), dtype=np.float32)
+    return np.maximum.reduceat(data, indptr[:-1]).astype(np.float32)
 
 
 def _bm25s_version() -> str:
@@ -199,6 +210,8 @@ class BM25Index:
         self.indices: np.ndarray = self._model.scores["indices"]
         self.indptr: np.ndarray = self._model.scores["indptr"]
         self.num_docs = int(self._model.scores["num_docs"])
+        tm = path / TERM_MAX
+        self.term_max: np.ndarray = np.load(tm) if tm.exists() else _term_max(path, np.asarray(self.indptr))
         meta_path = path / "openseeker.json"
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
         self.tokenizer = Tokenizer(**meta.get("tokenizer", {}))
@@ -210,35 +223,73 @@ class BM25Index:
             buf = self._local.scores = np.zeros(max(self.num_docs, 1), dtype=np.float32)
         return buf
 
-    def search_tokens(self, tokens: list[str], top_k: int = 10) -> list[tuple[int, float]]:
-        """``[(doc_id, score)]`` best first for already tokenized query terms."""
-        ids = [self.vocab[t] for t in tokens if t in self.vocab]
-        if not ids or top_k <= 0:
-            return []
-        scores = self._buffer()
-        touched = []
-        for tid in ids:
-            s, e = int(self.indptr[tid]), int(self.indptr[tid + 1])
-            docs = self.indices[s:e]
-            # Inside one posting list the documents are distinct, so fancy-index += is exact (no add.at).
-            scores[docs] += self.data[s:e]
-            touched.append(docs)
-        total = sum(len(t) for t in touched)
+    def _candidates(self, touched: list[np.ndarray], scores: np.ndarray) -> np.ndarray:
         if len(touched) == 1:
-            cand = np.asarray(touched[0])
-        elif total > self.num_docs // 8:
-            cand = np.flatnonzero(scores)  # dense case: one linear scan beats sorting the postings
-        else:
-            cand = np.unique(np.concatenate(touched))
+            return np.asarray(touched[0])
+        if sum(len(t) for t in touched) > self.num_docs // 8:
+            return np.flatnonzero(scores)  # dense case: one linear scan beats sorting the postings
+        return np.unique(np.concatenate(touched))
+
+    @staticmethod
+    def _top(cand: np.ndarray, cand_scores: np.ndarray, top_k: int) -> list[tuple[int, float]]:
         if len(cand) == 0:
             return []
+        k = min(top_k, len(cand))
+        if k < len(cand):
+            # Everything scoring at least the k-th best score: ties at the cut are all kept, then broken by
+            # the lower document id, so results are deterministic (argpartition alone picks ties arbitrarily).
+            kth = np.partition(cand_scores, len(cand) - k)[len(cand) - k]
+            top = np.flatnonzero(cand_scores >= kth)
+        else:
+            top = np.arange(len(cand))
+        best = sorted(((float(cand_scores[i]), int(cand[i])) for i in top), key=lambda x: (-x[0], x[1]))[:k]
+        return [(d, s) for s, d in best if s > 0]
+
+    def search_tokens(self, tokens: list[str], top_k: int = 10) -> list[tuple[int, float]]:
+        """``[(doc_id, score)]`` best first for already tokenized query terms (exact BM25 top k).
+
+        Terms are scored in order of their largest possible contribution. Before a long posting list, if the
+        k-th best partial score already exceeds what all remaining terms together could add (MaxScore), no
+        unseen document can enter the top k: the remaining lists are only probed for the current candidates
+        (binary search; postings are sorted by document), instead of being scattered in full.
+        """
+        counts = Counter(self.vocab[t] for t in tokens if t in self.vocab)
+        if not counts or top_k <= 0:
+            return []
+        terms = sorted(counts, key=lambda t: (-float(self.term_max[t]) * counts[t], t))
+        bounds = [float(self.term_max[t]) * counts[t] for t in terms]
+        rest = [sum(bounds[i:]) for i in range(len(bounds))]
+        scores = self._buffer()
+        touched: list[np.ndarray] = []
+        for i, tid in enumerate(terms):
+            s, e = int(self.indptr[tid]), int(self.indptr[tid + 1])
+            if touched and e - s > PRUNE_MIN_POSTINGS:
+                cand = self._candidates(touched, scores)
+                part = scores[cand]
+                theta = (
+                    float(np.partition(part, len(part) - top_k)[len(part) - top_k])
+                    if len(part) >= top_k
+                    else 0.0
+                )
+                if rest[i] < theta:
+                    cand_scores = part.copy()
+                    scores[cand] = 0.0
+                    for t2 in terms[i:]:
+                        s2, e2 = int(self.indptr[t2]), int(self.indptr[t2 + 1])
+                        docs2 = self.indices[s2:e2]
+                        pos = np.minimum(np.searchsorted(docs2, cand), len(docs2) - 1)
+                        hit = docs2[pos] == cand
+                        cand_scores[hit] += counts[t2] * self.data[s2:e2][pos[hit]]
+                    return self._top(cand, cand_scores, top_k)
+            docs = self.indices[s:e]
+            weights = self.data[s:e]
+            # Inside one posting list the documents are distinct, so fancy-index += is exact (no add.at).
+            scores[docs] += weights if counts[tid] == 1 else weights * counts[tid]
+            touched.append(docs)
+        cand = self._candidates(touched, scores)
         cand_scores = scores[cand].copy()
         scores[cand] = 0.0  # reset only what was touched: the buffer is reused by the next query
-        k = min(top_k, len(cand))
-        top = np.argpartition(-cand_scores, k - 1)[:k] if k < len(cand) else np.arange(len(cand))
-        # Ties are broken by the lower document id, so results are deterministic.
-        best = sorted(((float(cand_scores[i]), int(cand[i])) for i in top), key=lambda x: (-x[0], x[1]))
-        return [(d, s) for s, d in best if s > 0]
+        return self._top(cand, cand_scores, top_k)
 
     def search(self, query: str, top_k: int = 10) -> list[tuple[int, float]]:
         """``[(doc_id, score)]`` best first."""
@@ -253,7 +304,7 @@ def make_snippet(text: str, terms: list[str], width: int = 240) -> str:
     hits: list[tuple[int, int]] = []
     for ti, term in enumerate(dict.fromkeys(t for t in terms if t)):
         start = 0
-        for _ in range(20):
+        for _ in range(8):
             i = low.find(term, start)
             if i < 0:
                 break

@@ -135,7 +135,8 @@ class CorpusStore:
         rows = {
             r[0]: r
             for r in con.execute(
-                f"SELECT id, url, title, text FROM pages WHERE id IN ({','.join('?' * len(ids))})", ids
+                f"SELECT id, url, title, substr(text, 1, 30000) FROM pages WHERE id IN ({','.join('?' * len(ids))})",
+                ids,
             )
         }
         hits = []
