@@ -79,6 +79,21 @@ class AgentConfig(StrictModel):
     )
     forced_prefix: str | None = Field(default=None, description="text a forced final turn starts with")
 
+    def fit_context(self, n_ctx: int) -> AgentConfig:
+        """A copy whose budgets fit a model with an ``n_ctx``-token window (small local models).
+
+        Generation gets at most a quarter of the window; the thresholds scale with it.
+        """
+        max_tokens = min(self.max_tokens, max(16, n_ctx // 4))
+        return self.model_copy(
+            update={
+                "max_context_tokens": max(512, n_ctx),
+                "max_tokens": max_tokens,
+                "min_generation_tokens": min(self.min_generation_tokens, max(1, max_tokens // 2)),
+                "forced_min_tokens": min(self.forced_min_tokens, max(1, max_tokens // 8)),
+            }
+        )
+
 
 class AgentRunConfig(StrictModel):
     """What ``openseeker agent ask`` needs: models, tools and loop options (one config file for all)."""

@@ -90,8 +90,13 @@ def ask(
     if agent_over:
         overrides["agent"] = agent_over
     cfg = load_config(AgentRunConfig, config_file, overrides, section="agent_run")
-    if constrain is None and cfg.roles.for_role("agent").provider == "llamacpp" and cfg.agent.mode == "text":
-        cfg.agent = cfg.agent.model_copy(update={"constrain_format": True})
+    agent_llm = cfg.roles.for_role("agent")
+    if agent_llm.provider == "llamacpp":
+        # Small local models: keep the turn format by grammar, and size the budgets to the model's window.
+        if constrain is None and cfg.agent.mode == "text":
+            cfg.agent = cfg.agent.model_copy(update={"constrain_format": True})
+        if "max_context_tokens" not in cfg.agent.model_fields_set:
+            cfg.agent = cfg.agent.fit_context(int(agent_llm.options.get("n_ctx", 4096)))
     roles = Roles(cfg.roles, cache_path=cfg.cache)
     printer = TracePrinter(max_chars=max_chars)
 
