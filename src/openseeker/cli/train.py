@@ -53,21 +53,25 @@ def _overrides(**flags: Any) -> dict[str, Any]:
 @click.option(
     "--overlong", type=click.Choice(["drop", "truncate"]), help="Policy for samples over max-seq-length."
 )
-@click.option("--epochs", type=float)
+@click.option("--epochs", type=float, help="Training epochs.")
 @click.option("--max-steps", type=int, help="Stop after N optimizer steps.")
 @click.option("--lr", "learning_rate", type=float, help="Peak learning rate.")
 @click.option("--batch-size", "per_device_batch_size", type=int, help="Per-device batch size.")
 @click.option("--grad-accum", "gradient_accumulation_steps", type=int, help="Gradient accumulation steps.")
 @click.option("--lora-r", "r", type=int, help="LoRA rank.")
 @click.option("--lora-alpha", "alpha", type=int, help="LoRA alpha.")
-@click.option("--seed", type=int)
+@click.option("--seed", type=int, help="Random seed (data order, init of LoRA weights).")
 @click.option(
     "--only-correct/--all-rows",
     "only_correct",
     default=None,
     help="Train only on trajectories labelled correct.",
 )
-@click.option("--deepspeed", type=click.Path(exists=True, path_type=Path), help="DeepSpeed JSON config.")
+@click.option(
+    "--deepspeed",
+    type=click.Path(exists=True, path_type=Path),
+    help="DeepSpeed config (JSON, or YAML read into a dict).",
+)
 @click.option(
     "--accelerate-config",
     type=click.Path(exists=True, path_type=Path),
