@@ -85,3 +85,10 @@ def test_maxscore_pruning_keeps_exact_top_k(tmp_path: Path, monkeypatch: pytest.
         got = idx.search_tokens(q, 5)
         assert [d for d, _ in got] == top
         np.testing.assert_allclose([s for _, s in got], [expect[i] for i in top], rtol=1e-5)
+
+
+def test_accents_are_folded() -> None:
+    tok = Tokenizer()
+    assert tok("Åland, Édouard Manet, café") == tok("Aland, Edouard Manet, cafe")
+    text = "x " * 200 + "The Åland Islands are Swedish-speaking. " + "y " * 200
+    assert "Åland Islands" in make_snippet(text, ["aland"], width=80)

@@ -49,7 +49,7 @@ class CorpusSearch:
 
     async def search(self, query: str, top_k: int = 10) -> list[SearchHit]:
         hits = await asyncio.to_thread(self.corpus.search, query, top_k)
-        return [SearchHit(h.title, h.url, h.snippet, score=h.score, source="local corpus") for h in hits]
+        return [SearchHit(h.title, h.url, h.snippet, score=h.score) for h in hits]
 
 
 class CorpusFetcher:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from openseeker.corpus.tokenize import Tokenizer
+from openseeker.corpus.tokenize import Tokenizer, fold
 from openseeker.errors import PrerequisiteError
 
 INDEX_DIR = "bm25"
@@ -300,7 +300,7 @@ def make_snippet(text: str, terms: list[str], width: int = 240) -> str:
     """A window of ``text`` (about ``width`` characters) holding as many distinct query terms as possible."""
     if len(text) <= width:
         return " ".join(text.split())
-    low = text.lower()
+    low = fold(text.lower())
     hits: list[tuple[int, int]] = []
     for ti, term in enumerate(dict.fromkeys(t for t in terms if t)):
         start = 0

@@ -9,11 +9,31 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from typing import Any
 
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_]+", re.UNICODE)
 _LATIN = re.compile(r"[^\W_]+", re.UNICODE)
 _CJK_START = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _fold_table() -> dict[int, str]:
+    # Latin letters with diacritics -> base letters (Åland -> aland), so queries typed without accents match.
+    table: dict[int, str] = {}
+    for cp in range(0xC0, 0x250):
+        base = "".join(c for c in unicodedata.normalize("NFKD", chr(cp)) if not unicodedata.combining(c))
+        # One character to one character only, so folded text keeps the offsets of the original.
+        if len(base) == 1 and base != chr(cp) and base.isascii():
+            table[cp] = base
+    return table
+
+
+def fold(text: str) -> str:
+    """Strip diacritics from Latin letters; same length as ``text``."""
+    return text if text.isascii() else text.translate(_FOLD)
+
+
+_FOLD = _fold_table()
 _jieba_lock = threading.Lock()
 _jieba: Any = None
 
@@ -59,7 +79,7 @@ class Tokenizer:
 
     def raw(self, text: str) -> list[str]:
         """Lower-case words minus stopwords, Chinese segmented; not yet stemmed."""
-        low = text.lower()
+        low = fold(text.lower())
         stop = self._stopwords
         if not _CJK_START.search(low):
             return [w for w in _LATIN.findall(low) if w not in stop]  # fast path: most pages
