@@ -117,3 +117,13 @@ def test_truncated_wikispeedia_archive(make_wikispeedia: Any) -> None:
     d = make_wikispeedia(truncate=True)
     with pytest.raises(DataError, match=r"plaintext_articles\.tar\.gz at after \d+ articles"):
         list(open_source(d))
+
+
+def test_truncated_plain_xml(tmp_path: Path) -> None:
+    xml = dump_xml(EN_PAGES)
+    p = tmp_path / "cut.xml"
+    p.write_text(xml[: len(xml) - 40])
+    with pytest.raises(
+        DataError, match=r"cut\.xml at line \d+, column \d+ \(reading the page after 'Talk:Paris'\)"
+    ):
+        list(open_source(p))
