@@ -124,6 +124,6 @@ def test_truncated_plain_xml(tmp_path: Path) -> None:
     p = tmp_path / "cut.xml"
     p.write_text(xml[: len(xml) - 40])
     with pytest.raises(
-        DataError, match=r"cut\.xml at line \d+, column \d+ \(reading the page after 'Talk:Paris'\)"
+        DataError, match=r"cut\.xml at line \d+, column \d+ \(reading the page after 'Lutece'\)"
     ):
         list(open_source(p))
