@@ -129,11 +129,14 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     console.print(funnel)
     times = Table(title="Stage times (s)")
     times.add_column("stage")
-    times.add_column("seconds", justify="right")
+    times.add_column("wall", justify="right")
+    times.add_column("CPU (all threads)", justify="right")
     for name, info in st.items():
         if isinstance(info, dict) and "seconds" in info:
-            times.add_row(name, f"{info['seconds']:.1f}")
-    times.add_row("[bold]total[/]", f"{summary.get('seconds', 0):.1f}")
+            times.add_row(name, f"{info['seconds']:.1f}", f"{info.get('cpu_seconds', 0):.1f}")
+    times.add_row(
+        "[bold]total[/]", f"{summary.get('seconds', 0):.1f}", f"{summary.get('cpu_seconds', 0):.1f}"
+    )
     console.print(times)
     console.print("[bold]Outputs[/]")
     for name, path in summary.get("paths", {}).items():
