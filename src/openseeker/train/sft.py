@@ -8,6 +8,7 @@ Run folder (``out``)::
     config.yaml          resolved SFTTrainConfig (plus data/model paths)
     data_report.json     kept / truncated / dropped counts and token statistics
     data_rejects.jsonl   every row that did not become a sample, with its source and reason
+    tokenized/node<k>/   the tokenized export (Arrow), one copy per node
     checkpoints/         trainer checkpoints (resumable with resume=True)
     model/               final weights (full model, or the LoRA adapter) and tokenizer
     model_merged/        LoRA merged into the base (only with lora.merge_on_save)
@@ -211,18 +212,33 @@ def load_model(model_path: str | Path, cfg: SFTTrainConfig) -> Any:
 _FLASH = ("flash_attention_2", "flash_attention_3", "kernels-community/vllm-flash-attn3")
 
 
+def _node_rank() -> int:
+    """This process's node index (0 on a single machine), from the launcher's environment."""
+    if "GROUP_RANK" in os.environ:  # torchrun / accelerate set it per node
+        return int(os.environ["GROUP_RANK"])
+    rank, local_world = os.environ.get("RANK"), os.environ.get("LOCAL_WORLD_SIZE")
+    return int(rank) // max(int(local_world), 1) if rank and local_world else 0
+
+
 def _prepare_datasets(
     data: str | Path, tokenizer: Any, cfg: SFTTrainConfig, args: Any, out_dir: Path, main: bool
 ) -> tuple[Any, Any, DataReport]:
-    """Tokenize once on the main process into ``out/tokenized/train.arrow``; every rank memory-maps it."""
+    """Tokenize once per node into ``out/tokenized/node<k>/``; every rank of the node memory-maps the file.
+
+    One file per node, written by the node's first process while the others wait, works both with a
+    shared run folder and with node-local disks. Rank 0 also writes the run's data report.
+    """
     from datasets import Dataset
 
-    arrow = out_dir / "tokenized" / "train.arrow"
-    with args.main_process_first(desc="tokenize the export"):
-        if main:
+    node_dir = out_dir / "tokenized" / f"node{_node_rank()}"
+    arrow = node_dir / "train.arrow"
+    with args.main_process_first(local=True, desc="tokenize the export"):
+        if args.local_process_index == 0:
             prepared = prepare_sft_data_to_file(data, tokenizer, cfg, arrow)
-            write_data_report(out_dir, prepared)
-        report = read_data_report(out_dir)
+            write_data_report(node_dir, prepared)
+            if main:
+                write_data_report(out_dir, prepared)
+        report = read_data_report(node_dir)
     if report.kept == 0:
         raise DataError(
             f"no trainable sample left ({report.summary()}); see {out_dir / 'data_rejects.jsonl'}",
