@@ -262,4 +262,8 @@ def test_token_counter_is_pluggable(toolset: Toolset) -> None:
 def test_fit_context_scales_budgets() -> None:
     cfg = AgentConfig().fit_context(4096)
     assert (cfg.max_context_tokens, cfg.max_tokens, cfg.min_generation_tokens, cfg.forced_min_tokens) == (
-        4096, 1024, 512, 128)
+        4096,
+        1024,
+        512,
+        128,
+    )
