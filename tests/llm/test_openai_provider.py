@@ -288,3 +288,24 @@ def test_key_sent_but_never_in_repr_errors_or_logs(
         assert secret not in t
     direct = LLMConfig(model="openai/m", base_url="https://example.invalid/v1", api_key=secret)
     assert secret not in repr(direct) and secret not in direct.model_dump_json()
+
+
+def test_remote_endpoint_without_auth_and_option_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    llm = get_llm(
+        LLMConfig(
+            model="openai/m", base_url="https://internal.example/v1", options={"api_key_required": False}
+        )
+    )
+    assert isinstance(llm, OpenAIChatLLM)
+    with pytest.raises(ConfigError, match="unknown option"):
+        get_llm(LLMConfig(model="openai/m", base_url="http://localhost/v1", options={"temprature": 1}))
+    with pytest.raises(ConfigError, match="structured_output"):
+        get_llm(
+            LLMConfig(model="openai/m", base_url="http://localhost/v1", options={"structured_output": "x"})
+        )
+
+
+def test_prefill_is_refused_on_chat_endpoints(srv: FakeOpenAIServer) -> None:
+    with pytest.raises(ConfigError, match="completions or llamacpp"):
+        make(srv).generate_sync(USER, config=GenerateConfig(prefill="x"))

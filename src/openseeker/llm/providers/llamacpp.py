@@ -21,6 +21,7 @@ its lock, keeping the event loop free.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import threading
 from pathlib import Path
@@ -133,6 +134,8 @@ class LlamaCppLLM(LLM):
         """Build from a role config (``llamacpp/<name or path>``); the model loads on first use."""
         from openseeker.llm.local_model import resolve_gguf
 
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise missing_extra("llama-cpp-python", "local", "The llamacpp provider")
         unknown = set(cfg.options) - _OPTIONS
         if unknown:
             raise ConfigError(
