@@ -138,6 +138,9 @@ class _ClientConn(asyncio.Protocol):
             self.head = (status, headers)
             if headers.get("connection", "").lower() == "close":
                 self.reusable = False
+        if self.head[0] in (204, 304):
+            self._finish(b"")
+            return
         mode = self._mode()
         if mode == "length":
             n = int(self.head[1]["content-length"])
@@ -264,11 +267,16 @@ class FastTransport:
         data = head + self._head_suffix + b"\r\n" + (payload or b"")
         async with sem:
             for attempt in range(2):
-                reused = bool(self._idle)
-                conn = self._idle.pop() if reused else await self._connect()
-                if conn.lost:
-                    self._all.discard(conn)
-                    continue
+                conn: _ClientConn | None = None
+                while self._idle and conn is None:
+                    c = self._idle.pop()
+                    if c.lost:  # closed by the server while idle
+                        self._all.discard(c)
+                    else:
+                        conn = c
+                reused = conn is not None
+                if conn is None:
+                    conn = await self._connect()
                 fut: asyncio.Future[HTTPResponse] = asyncio.get_running_loop().create_future()
                 conn.waiter, conn.head, conn.got_bytes = fut, None, False
                 conn.buf.clear()
