@@ -138,3 +138,7 @@ def test_odd_characters_in_corpus_path(tmp_path: Path, jsonl_file: Path) -> None
     out = tmp_path / "a dir#1?x"
     ingest([jsonl_file], out)
     assert open_corpus(out).get("One") is not None
+
+
+def test_single_path_is_accepted(tmp_path: Path, jsonl_file: Path) -> None:
+    assert ingest(str(jsonl_file), tmp_path / "c").pages == 3

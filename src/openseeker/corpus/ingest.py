@@ -248,7 +248,7 @@ def ingest(
     """Read ``sources`` (paths, ``kind:path`` strings or :class:`Source` objects) into ``out_dir``.
 
     Args:
-        sources: inputs; the reader is detected from each path unless ``kind`` is given.
+        sources: inputs (or a single one); the reader is detected from each path unless ``kind`` is given.
         out_dir: the corpus directory to create.
         kind: force one reader for every path.
         limit: at most this many pages per source.
@@ -262,6 +262,8 @@ def ingest(
         an :class:`IngestReport` (also written to ``ingest_report.json``); rejected records are in
         ``rejects.jsonl`` with file, position and reason.
     """
+    if isinstance(sources, str | Path | Source):
+        sources = [sources]  # one path given on its own, not a list
     start = time.monotonic()
     out = prepare_out_dir(out_dir, overwrite)
     report = IngestReport(out_dir=str(out))
