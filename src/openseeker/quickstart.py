@@ -58,7 +58,6 @@ DEFAULT_AGENT: dict[str, Any] = {
     "min_generation_tokens": 96,
     "forced_min_tokens": 48,
     "forced_answer_retries": 1,
-    "constrain_format": True,
     "grammar_max_thought_chars": 300,
     "grammar_max_calls": 2,
     "summarizer_max_tokens": 128,
@@ -213,6 +212,13 @@ class Quickstart:
             self._roles = Roles(self.cfg.roles, cache_path=self.out / "cache" / "llm.sqlite")
         return self._roles
 
+    def agent_dict(self, role: str) -> dict[str, Any]:
+        """The agent options for ``role``; the turn grammar is on by default only for local llama.cpp models
+        (small models need it; other endpoints do not take a GBNF grammar)."""
+        agent = self.cfg.merged("agent", DEFAULT_AGENT)
+        agent.setdefault("constrain_format", self.cfg.roles.for_role(role).provider == "llamacpp")
+        return agent
+
     def tools_dict(self, corpus_dir: Path) -> dict[str, Any]:
         return deep_merge(deep_merge(DEFAULT_TOOLS, {"corpus": str(corpus_dir)}), self.cfg.tools)
 
@@ -349,7 +355,7 @@ class Quickstart:
         from openseeker.synth.trajectories import TrajSynthConfig, arun_trajectory_synthesis
 
         t0 = time.monotonic()
-        agent = deep_merge(self.cfg.merged("agent", DEFAULT_AGENT), {"context": "retrospective"})
+        agent = deep_merge(self.agent_dict("teacher"), {"context": "retrospective"})
         data = deep_merge(
             self.cfg.merged("traj", DEFAULT_TRAJ),
             {
@@ -401,7 +407,7 @@ class Quickstart:
             },
         )
         data.setdefault("tools", self.tools_dict(corpus_dir))
-        data.setdefault("agent", self.cfg.merged("agent", DEFAULT_AGENT))
+        data.setdefault("agent", self.agent_dict("agent"))
         cfg = EvalConfig.model_validate(data)
         agent = None
         if self.toolset is not None:
