@@ -128,3 +128,37 @@ def test_default_path_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     assert default_cache_path() == tmp_path / "x.sqlite"
     monkeypatch.delenv("OPENSEEKER_CACHE")
     assert default_cache_path().name == "llm.sqlite"
+
+
+def test_writes_are_batched_and_flushed(tmp_path: Path) -> None:
+    path = tmp_path / "b.sqlite"
+    cache = ResponseCache(path, batch=4)
+    llm = CachedLLM(ScriptedLLM(fn=lambda m, t, c: m[-1]["content"], name="m"), cache)
+    llm.flush_interval = 3600  # only batch size and aclose flush in this test
+
+    async def go(n: int) -> None:
+        for i in range(n):
+            await llm.generate([{"role": "user", "content": f"x{i}"}])
+
+    asyncio.run(go(3))
+    assert cache.pending == 3 and llm.generate_sync([{"role": "user", "content": "x1"}]).cached
+    other = ResponseCache(path)  # another connection sees only what was committed
+    assert other.get(cache_key("m", "", [{"role": "user", "content": "x1"}], None, GenerateConfig(), None)) is None
+    asyncio.run(go(4))  # the 4th new entry fills the batch
+    assert cache.pending == 0
+    asyncio.run(llm.generate([{"role": "user", "content": "late"}]))
+    asyncio.run(llm.aclose())
+    assert cache.pending == 0 and len(other) == 5
+
+
+def test_timer_flushes_a_partial_batch(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path / "t.sqlite")
+    llm = CachedLLM(ScriptedLLM(default="x", name="m"), cache)
+    llm.flush_interval = 0.01
+
+    async def go() -> None:
+        await llm.generate(USER)
+        await asyncio.sleep(0.1)
+
+    asyncio.run(go())
+    assert cache.pending == 0

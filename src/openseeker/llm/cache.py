@@ -5,18 +5,23 @@ the generation options that can change the output (:meth:`GenerateConfig.cache_r
 The scope is how callers keep repeated samples apart: rollout 0 and rollout 1 of one question use
 scopes ``"q17|r0"`` and ``"q17|r1"`` and are never collapsed into one answer.
 
-Only successful outputs are stored. The database runs in WAL mode with a busy timeout, so several
+Only successful outputs are stored, in batched transactions (at most ``flush_interval`` late; flushed on
+``aclose`` and at exit). The database runs in WAL mode with a busy timeout, so several
 processes and many concurrent tasks can share one file. Default location: ``~/.cache/openseeker/llm.sqlite``
 (environment variable ``OPENSEEKER_CACHE``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
 import hashlib
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +40,16 @@ CREATE TABLE IF NOT EXISTS responses (
 );
 CREATE INDEX IF NOT EXISTS responses_model ON responses(model);
 """
+
+
+_open_caches: weakref.WeakSet[ResponseCache] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_open_caches() -> None:
+    for cache in list(_open_caches):
+        with contextlib.suppress(Exception):
+            cache.flush()
 
 
 def default_cache_path() -> Path:
@@ -80,12 +95,16 @@ class ResponseCache:
     proceed while another process writes, and ``busy_timeout`` makes concurrent writers wait their turn.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, batch: int = 128):
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self.batch = batch
+        self._pending: dict[str, tuple[str, float, bytes]] = {}
+        self._plock = threading.Lock()
         con = self._con()
         con.executescript(_SCHEMA)
+        _open_caches.add(self)
 
     def __repr__(self) -> str:
         return f"<ResponseCache {self.path}>"
@@ -104,23 +123,63 @@ class ResponseCache:
 
     def get(self, key: str) -> LLMOutput | None:
         """The cached output for ``key``, or None."""
+        pending = self._pending.get(key)
+        if pending is not None:
+            return _decode(pending[2])
         row = self._con().execute("SELECT output FROM responses WHERE key = ?", (key,)).fetchone()
         if row is None:
             return None
         return _decode(row[0])
 
     def put(self, key: str, output: LLMOutput) -> None:
-        """Store a successful output (last write wins; equal keys mean equal requests)."""
-        self._con().execute(
-            "INSERT OR REPLACE INTO responses(key, model, created, output) VALUES (?, ?, ?, ?)",
-            (key, output.model, time.time(), _encode(output)),
-        )
+        """Store a successful output now (last write wins; equal keys mean equal requests)."""
+        self.put_deferred(key, output)
+        self.flush()
+
+    def put_deferred(self, key: str, output: LLMOutput) -> bool:
+        """Queue an output for the next :meth:`flush` (visible to :meth:`get` at once).
+
+        One transaction per batch instead of one per response: a commit costs far more than a row, and
+        at hundreds of responses per second per-row commits would stall the event loop.
+
+        Returns:
+            whether the batch is full (the caller should flush).
+        """
+        with self._plock:
+            self._pending[key] = (output.model, time.time(), _encode(output))
+            return len(self._pending) >= self.batch
+
+    @property
+    def pending(self) -> int:
+        """Outputs queued but not yet written."""
+        return len(self._pending)
+
+    def flush(self) -> int:
+        """Write every queued output in one transaction; returns how many."""
+        with self._plock:
+            if not self._pending:
+                return 0
+            rows = [(k, m, t, b) for k, (m, t, b) in self._pending.items()]
+            con = self._con()
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.executemany(
+                    "INSERT OR REPLACE INTO responses(key, model, created, output) VALUES (?, ?, ?, ?)", rows
+                )
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            self._pending.clear()
+            return len(rows)
 
     def __len__(self) -> int:
+        self.flush()
         return int(self._con().execute("SELECT COUNT(*) FROM responses").fetchone()[0])
 
     def info(self) -> CacheInfo:
         """Entry counts and file size."""
+        self.flush()
         con = self._con()
         by_model = dict(
             con.execute("SELECT model, COUNT(*) FROM responses GROUP BY model ORDER BY 2 DESC").fetchall()
@@ -130,6 +189,7 @@ class ResponseCache:
 
     def clear(self, model: str | None = None) -> int:
         """Delete every entry (or those of one model); returns how many were deleted."""
+        self.flush()
         con = self._con()
         if model is None:
             n = con.execute("DELETE FROM responses").rowcount
@@ -140,7 +200,8 @@ class ResponseCache:
         return int(n)
 
     def close(self) -> None:
-        """Close this thread's connection."""
+        """Write what is queued and close this thread's connection."""
+        self.flush()
         con = getattr(self._local, "con", None)
         if con is not None:
             con.close()
@@ -206,6 +267,8 @@ class CachedLLM(WrapperLLM):
         self.endpoint = endpoint
         self.hits = 0
         self.misses = 0
+        self.flush_interval = 0.2
+        self._flush_loop: asyncio.AbstractEventLoop | None = None
 
     async def _generate(
         self,
@@ -223,5 +286,20 @@ class CachedLLM(WrapperLLM):
             return hit
         self.misses += 1
         out = await super()._generate(messages, tools, config, scope=scope)
-        self.cache.put(key, out)
+        if self.cache.put_deferred(key, out):
+            self.cache.flush()
+        else:
+            loop = asyncio.get_running_loop()
+            if self._flush_loop is not loop:  # none pending in this loop (a closed loop's timer never fires)
+                # write the batch soon even if it never fills up
+                self._flush_loop = loop
+                loop.call_later(self.flush_interval, self._timed_flush)
         return out
+
+    def _timed_flush(self) -> None:
+        self._flush_loop = None
+        self.cache.flush()
+
+    async def aclose(self) -> None:
+        self.cache.flush()
+        await super().aclose()

@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 import orjson
+from pydantic import SecretStr
 
 from openseeker.errors import ConfigError, LLMResponseError
 from openseeker.llm.base import LLM
@@ -100,7 +101,7 @@ class CompletionsLLM(LLM):
         self.template = template
         self._render, self.forced_prefix = get_template(template)
         self.structured_output = structured_output
-        self._secret = api_key
+        self._secret = SecretStr(api_key or "")  # repr shows '**********'
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         self._transport: Transport = make_transport(
             self.base_url, headers, kind=http_client, max_connections=max_connections
@@ -166,7 +167,7 @@ class CompletionsLLM(LLM):
         payload = orjson.dumps(self.request_body(messages, tools, config))
         where = f"{self.base_url}/completions"
         resp = await self._transport.request("POST", "/completions", payload, config.timeout or self.timeout)
-        raise_for_status(resp, where, secret=self._secret)
+        raise_for_status(resp, where, secret=self._secret.get_secret_value())
         data = decode_json(resp, where)
         choice = data["choices"][0]
         generated = choice.get("text")

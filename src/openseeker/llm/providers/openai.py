@@ -19,6 +19,7 @@ import os
 from typing import Any
 
 import orjson
+from pydantic import SecretStr
 
 from openseeker.errors import ConfigError, LLMResponseError
 from openseeker.llm.base import LLM
@@ -177,7 +178,7 @@ class OpenAIChatLLM(LLM):
         self.timeout = timeout
         self.structured_output = structured_output
         self.keep_reasoning = keep_reasoning
-        self._secret = api_key
+        self._secret = SecretStr(api_key or "")  # repr shows '**********'
         headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
         self._transport: Transport = make_transport(
             self.base_url, headers, kind=http_client, max_connections=max_connections
@@ -261,7 +262,7 @@ class OpenAIChatLLM(LLM):
         resp = await self._transport.request(
             "POST", "/chat/completions", payload, config.timeout or self.timeout
         )
-        raise_for_status(resp, where, secret=self._secret)
+        raise_for_status(resp, where, secret=self._secret.get_secret_value())
         data = decode_json(resp, where)
         return self.parse_response(data)
 
@@ -285,7 +286,7 @@ class OpenAIChatLLM(LLM):
     async def list_models(self) -> list[str]:
         """The model ids the endpoint serves (``GET /models``)."""
         resp = await self._transport.request("GET", "/models", None, min(self.timeout, 30.0))
-        raise_for_status(resp, f"{self.base_url}/models", secret=self._secret)
+        raise_for_status(resp, f"{self.base_url}/models", secret=self._secret.get_secret_value())
         data = orjson.loads(resp.body)
         return [m.get("id", "") for m in data.get("data", [])]
 
