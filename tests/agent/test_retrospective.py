@@ -152,3 +152,27 @@ def test_chinese_question_uses_chinese_prompt(toolset: Toolset) -> None:
         )
     )
     assert "工具输出" in summ.requests[0].messages[0]["content"]
+
+
+def test_native_mode_retrospective(toolset: Toolset) -> None:
+    from openseeker.llm import LLMOutput, ToolCall
+
+    teacher = ScriptedLLM(
+        [
+            LLMOutput(text="", tool_calls=[ToolCall("search", {"query": ["Babbage"]}, "a")]),
+            LLMOutput(text="", tool_calls=[ToolCall("search", {"query": ["Lovelace"]}, "b")]),
+            LLMOutput(text="<answer>Analytical Engine</answer>"),
+        ]
+    )
+    summ = ScriptedLLM(fn=lambda m, t, c: "SUM")
+    traj = asyncio.run(
+        Agent(teacher, toolset, AgentConfig(mode="native", summarize_min_chars=10), summarizer=summ).run(
+            Q, context="retrospective"
+        )
+    )
+    tool_msgs = [m for m in teacher.requests[2].messages if m["role"] == "tool"]
+    assert [(m["tool_call_id"], m["content"]) for m in tool_msgs] == [
+        ("a", "SUM"),
+        ("b", traj.steps[1].calls[0].response),
+    ]
+    assert teacher.requests[2].messages == render_context(traj, "retrospective", 2)

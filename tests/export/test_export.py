@@ -195,3 +195,10 @@ def test_sharegpt(run_dir: Path, tmp_path: Path) -> None:
         info["openseeker_sft"]["formatting"] == "sharegpt"
         and info["openseeker_sft"]["file_name"] == "sg.jsonl"
     )
+
+
+def test_mixing_runs(run_dir: Path, tmp_path: Path) -> None:
+    export_sft(run_dir, tmp_path / "os.jsonl", "openseeker", correctness="any")
+    import_openseeker(tmp_path / "os.jsonl", tmp_path / "released")
+    rep = export_sft([run_dir, tmp_path / "released"], tmp_path / "mixed.jsonl", correctness="correct")
+    assert rep.read == 8 and rep.written == 4

@@ -17,8 +17,9 @@ def export() -> None:
     "--run",
     "run",
     required=True,
+    multiple=True,
     type=click.Path(exists=True),
-    help="Run folder (RUN/trajectories/) or a trajectory JSONL file.",
+    help="Run folder (RUN/trajectories/) or a trajectory JSONL file; repeat to mix several.",
 )
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL file.")
 @click.option(
@@ -53,7 +54,7 @@ def export() -> None:
     help="Dataset name in the LLaMA-Factory dataset_info entry (sharegpt).",
 )
 def sft(
-    run: str,
+    run: tuple[str, ...],
     out: str,
     fmt: str,
     correctness: str,
@@ -69,6 +70,7 @@ def sft(
     \b
     Examples:
       openseeker export sft --run run/ --out sft.jsonl
+      openseeker export sft --run run/ --run released/ --format openseeker --out mixed.jsonl
       openseeker export sft --run run/ --format sharegpt --out data/openseeker.jsonl --max-tokens 32000
     """
     from openseeker.agent.context import chars_per_token, tokenizer_counter
@@ -76,7 +78,7 @@ def sft(
 
     counter = tokenizer_counter(tokenizer) if tokenizer else chars_per_token
     rep = export_sft(
-        run,
+        list(run),
         out,
         fmt,
         correctness=correctness,  # type: ignore[arg-type]

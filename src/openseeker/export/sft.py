@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -36,8 +36,12 @@ class ExportReport(Record):
     extra_files: list[str] = field(default_factory=list)
 
 
-def iter_trajectories(source: str | Path) -> Iterator[Trajectory]:
-    """Trajectories of a run folder (``<run>/trajectories/*.jsonl``) or of a JSONL file."""
+def iter_trajectories(source: str | Path | Sequence[str | Path]) -> Iterator[Trajectory]:
+    """Trajectories of a run folder (``<run>/trajectories/*.jsonl``), a JSONL file, or several of them (in order)."""
+    if not isinstance(source, str | Path):
+        for one in source:
+            yield from iter_trajectories(one)
+        return
     p = Path(source)
     if p.is_dir():
         stage = p / "trajectories" if (p / "trajectories").is_dir() else p
@@ -83,7 +87,7 @@ def _skip_reason(
 
 
 def export_sft(
-    run_dir: str | Path,
+    run_dir: str | Path | Sequence[str | Path],
     out: str | Path,
     format: str = "messages",
     *,
@@ -98,7 +102,8 @@ def export_sft(
     """Write the student view of a run's trajectories as an SFT dataset.
 
     Args:
-        run_dir: a run folder (``<run>/trajectories/``) or a trajectory JSONL file.
+        run_dir: a run folder (``<run>/trajectories/``), a trajectory JSONL file, or a list of them (to mix
+            our own runs with imported released data).
         out: the output JSONL file.
         format: ``messages`` (OpenAI messages + tools, for TRL), ``openseeker`` (the released
             OpenSeeker-v1-Data layout) or ``sharegpt`` (LLaMA-Factory; a ``dataset_info.json`` entry is
