@@ -55,7 +55,18 @@ class ExtractConfig(StrictModel):
 
     page_chars: int = Field(default=600, description="character budget of each page's excerpt in the prompt")
     total_chars: int = Field(default=3600, description="character budget of all excerpts together")
-    lead_sentences: int = Field(default=2, description="leading sentences of each page always included")
+    lead_sentences: int = Field(default=2, description="leading prose sentences of each page always included")
+    skip_patterns: list[str] = Field(
+        default_factory=lambda: [
+            r"^this is a featured article",
+            r"^sos children",
+            r"click here for more information",
+            r"^for more information see",
+            r"schools wikipedia selection",
+            r"^related subjects",
+        ],
+        description="regexes of boilerplate sentences never shown to the generator (case-insensitive)",
+    )
     min_facts: int = Field(default=2, description="fewer grounded facts than this rejects the seed")
     grounding_threshold: float = Field(
         default=0.85, description="fuzzy containment score an evidence sentence needs to count as found"

@@ -8,6 +8,7 @@ fuzzy containment) is dropped and counted: the question may only use what the co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
@@ -20,7 +21,7 @@ from openseeker.llm.types import GenerateConfig
 from openseeker.synth.config import ExtractConfig
 from openseeker.synth.prompts import Prompt
 from openseeker.synth.records import EntitySubgraph, Fact, WebSubgraph
-from openseeker.synth.text import compact, containment, is_cjk, normalize, sentences
+from openseeker.synth.text import compact, containment, is_cjk, normalize, prose_sentences, sentences
 
 
 class FactOut(BaseModel):
@@ -73,13 +74,16 @@ def build_excerpts(corpus: Corpus, graph: WebSubgraph, cfg: ExtractConfig) -> li
     each link's context sentence, since that is where the seed states its relation to a neighbour.
     """
     titles = {n.page_id: n.title.replace("_", " ") for n in graph.nodes}
+    skip = re.compile("|".join(f"(?:{p})" for p in cfg.skip_patterns) or r"(?!x)x", re.I)
     out: list[Excerpt] = []
     per_page = min(cfg.page_chars, max(120, cfg.total_chars // max(1, len(graph.nodes))))
     for i, node in enumerate(graph.nodes):
         page = corpus.get(node.page_id)
         if page is None:
             continue
-        sents = sentences(page.text)
+        # short pages have no long paragraph: fall back to every sentence
+        sents = prose_sentences(page.text) or sentences(page.text)
+        sents = [x for x in sents if len(x) <= 400 and not skip.search(x)]
         chosen: list[str] = list(sents[: cfg.lead_sentences])
         # link contexts are sentences of the linking page, so they go with that page's excerpt
         chosen += [n.context for n in graph.nodes if n.context and n.via == node.page_id]

@@ -12,7 +12,8 @@ import unicodedata
 from difflib import SequenceMatcher
 from itertools import pairwise
 
-_SENT_END = re.compile(r"(?<=[.!?。！？；])\s+|(?<=[。！？；])|\n+")
+_SENT_END = re.compile(r"(?<=[.!?。！？；])\s+|(?<=[。！？；])")
+_PARA = re.compile(r"\n\s*\n")
 _SPACE = re.compile(r"\s+")
 _NONWORD = re.compile(r"[^\w]+", re.U)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -37,8 +38,37 @@ def compact(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    """Split text into sentences (English and Chinese punctuation, and line breaks)."""
-    return [s.strip() for s in _SENT_END.split(text) if s and s.strip()]
+    """Split text into sentences (English and Chinese punctuation).
+
+    Paragraphs end at blank lines; single line breaks inside a paragraph are hard wraps (plain-text
+    dumps such as Wikispeedia wrap at 72 columns) and are joined with a space.
+    """
+    out: list[str] = []
+    for para in _PARA.split(text):
+        joined = _SPACE.sub(" ", para).strip()
+        out.extend(s.strip() for s in _SENT_END.split(joined) if s and s.strip())
+    return out
+
+
+def prose_sentences(text: str, min_paragraph_chars: int = 120) -> list[str]:
+    """The sentences of the text's prose paragraphs: captions, infobox rows and headings (short
+    paragraphs, or lines that do not read as sentences) are left out."""
+    out: list[str] = []
+    for para in _PARA.split(text):
+        joined = _SPACE.sub(" ", para).strip()
+        need = min_paragraph_chars // 3 if is_cjk(joined) else min_paragraph_chars
+        if len(joined) < need:
+            continue
+        out.extend(x for x in (s.strip() for s in _SENT_END.split(joined)) if x and is_prose(x))
+    return out
+
+
+def is_prose(sentence: str, min_words: int = 5) -> bool:
+    """A real sentence rather than an infobox row, a heading or a navigation line."""
+    if is_cjk(sentence):
+        return len(sentence) >= 2 * min_words and sentence[-1] in "。！？；.!?"
+    words = sentence.split()
+    return len(words) >= min_words and sentence[-1] in ".!?\"')" and any(w.islower() for w in words[:6])
 
 
 def contains_term(haystack: str, term: str) -> bool:
