@@ -279,9 +279,14 @@ def run_sft(
     _require_stack()
     from trl import SFTTrainer
 
-    say = echo or log.info
     out_dir = Path(out)
     main = _is_main_process()
+    emit = echo or log.info
+
+    def say(msg: str) -> None:
+        if main:  # one copy of each message, not one per rank
+            emit(msg)
+
     if main:
         out_dir.mkdir(parents=True, exist_ok=True)
         dump_config(cfg, out_dir / "config.yaml")
@@ -310,7 +315,7 @@ def run_sft(
         processing_class=tokenizer,
         peft_config=build_peft_config(cfg),
     )
-    trainer.train(resume_from_checkpoint=True if resume else None)
+    output = trainer.train(resume_from_checkpoint=True if resume else None)
 
     model_dir = out_dir / "model"
     trainer.save_model(str(model_dir))
@@ -331,6 +336,8 @@ def run_sft(
             "samples": len(train_ds),
             "eval_samples": len(eval_ds) if eval_ds is not None else 0,
             "model_dir": str(model_dir),
+            "train_runtime_s": output.metrics.get("train_runtime"),
+            "train_samples_per_second": output.metrics.get("train_samples_per_second"),
         }
         (out_dir / "train_result.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
     return SFTResult(out_dir, model_dir, trainer.state.global_step, losses, report.to_dict())
