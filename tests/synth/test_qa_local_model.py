@@ -67,7 +67,7 @@ def test_local_model_on_wikispeedia(tmp_path, shared_dir):
 
     corpus_dir = tmp_path / "wikispeedia"
     try:
-        ingest([f"wikispeedia:{src}"], corpus_dir)
+        ingest([f"wikispeedia:{src}"], corpus_dir, limit=400)  # 400 pages: seconds, not minutes
     except Exception as e:  # the corpus helper's reader may not handle this layout yet
         pytest.skip(f"cannot ingest Wikispeedia here: {e}")
     cfg = QASynthConfig.model_validate({

@@ -223,3 +223,24 @@ def test_language_filter_with_no_matching_seeds(tmp_path, en_corpus, make_roles)
     res, _, run = _run(tmp_path, en_corpus, make_roles, Script(), n=3, lang="zh")
     assert res.processed == 0 and res.outputs == 0
     assert (run / "qa" / "funnel.md").exists()
+
+
+@pytest.mark.shared
+def test_wikispeedia_slice_with_scripted_model(tmp_path, shared_dir, make_roles):
+    """Real pages (hard-wrapped plain text with captions and infoboxes) through the whole stage."""
+    from openseeker.corpus import open_corpus
+    from openseeker.corpus.ingest import ingest
+
+    src = shared_dir / "data" / "wikispeedia"
+    if not src.exists():
+        pytest.skip(f"no Wikispeedia data under {src}")
+    ingest([f"wikispeedia:{src}"], tmp_path / "ws", limit=400)
+    corpus = open_corpus(tmp_path / "ws")
+    res, _, run = _run(tmp_path, corpus, make_roles, Script(), n=6, k=4, seeds={"min_text_chars": 200})
+    assert res.errors == 0 and res.processed == 6 and res.outputs >= 1, list(read_rejects(run, "qa"))
+    for r in read_stage(run, "qa", QARecord):
+        page = corpus.get(r.seed["id"])
+        assert r.answer == page.title.replace("_", " ")
+        for f in r.entity_subgraph.facts:
+            assert containment(f.evidence, corpus.get(f.page_id).text) >= 0.85
+            assert "featured article" not in f.evidence and "SOS Children" not in f.evidence
