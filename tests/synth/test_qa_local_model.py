@@ -17,7 +17,6 @@ from openseeker.pipeline.stage import read_rejects
 from openseeker.synth.config import QASynthConfig
 from openseeker.synth.qa import run_qa_synthesis
 
-
 pytestmark = [pytest.mark.slow, pytest.mark.llamacpp, pytest.mark.timeout(900)]
 
 # Small budgets: the model has a 2k context and constrained decoding runs at a few tokens per second here.
@@ -41,18 +40,32 @@ def _check_run(run: Path, n: int) -> None:
     rejects = list(read_rejects(run, "qa"))
     stats = (run / "qa" / "stats.json").read_text()
     assert not (run / "qa" / "errors.jsonl").exists(), (run / "qa" / "errors.jsonl").read_text()
-    assert '"inputs_done": %d' % n in stats
+    assert f'"inputs_done": {n}' in stats
     for r in rejects:  # every rejection names its step and cause
         assert ":" in r["reason"] and r["reason"].split(":")[0] in {
-            "expand", "extract", "question", "obfuscate", "rewrite", "check", "verify"}
+            "expand",
+            "extract",
+            "question",
+            "obfuscate",
+            "rewrite",
+            "check",
+            "verify",
+        }
     assert (run / "qa" / "funnel.json").exists() and (run / "qa" / "funnel.png").exists()
 
 
 def test_local_model_on_generated_corpus(tmp_path, en_corpus):
     _need_local_model()
-    cfg = QASynthConfig.model_validate({
-        **_SMALL, "out": str(tmp_path / "run"), "n": 2, "k": 2, "seed": 0, "seeds": {"min_text_chars": 20},
-    })
+    cfg = QASynthConfig.model_validate(
+        {
+            **_SMALL,
+            "out": str(tmp_path / "run"),
+            "n": 2,
+            "k": 2,
+            "seed": 0,
+            "seeds": {"min_text_chars": 20},
+        }
+    )
     res = run_qa_synthesis(cfg, corpus=en_corpus)
     assert res.errors == 0 and res.processed == 2
     _check_run(tmp_path / "run", 2)
@@ -70,11 +83,16 @@ def test_local_model_on_wikispeedia(tmp_path, shared_dir):
         ingest([f"wikispeedia:{src}"], corpus_dir, limit=400)  # 400 pages: seconds, not minutes
     except Exception as e:  # the corpus helper's reader may not handle this layout yet
         pytest.skip(f"cannot ingest Wikispeedia here: {e}")
-    cfg = QASynthConfig.model_validate({
-        **_SMALL, "corpus": str(corpus_dir), "out": str(tmp_path / "run"), "n": 2, "k": 3, "seed": 0,
-    })
+    cfg = QASynthConfig.model_validate(
+        {
+            **_SMALL,
+            "corpus": str(corpus_dir),
+            "out": str(tmp_path / "run"),
+            "n": 2,
+            "k": 3,
+            "seed": 0,
+        }
+    )
     res = run_qa_synthesis(cfg)
     assert res.errors == 0 and res.processed == 2
     _check_run(tmp_path / "run", 2)
-
-
