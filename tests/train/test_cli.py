@@ -66,6 +66,8 @@ def test_render_command_shows_a_conversation(tmp_path: Path, tiny_model_dir: Pat
     )
     assert res.exit_code == 0, res.output
     assert "Lyon" in res.output and "conv-1" in res.output
+    plain = CliRunner().invoke(train, ["render", "--data", str(export)])
+    assert plain.exit_code == 0 and "<tool_response>" in plain.output and "conv-0" in plain.output
 
 
 def test_accelerate_config_relaunches_the_same_command(

@@ -105,3 +105,24 @@ def test_cli_dry_run_writes_the_data_report(tmp_path: Path, tiny_model_dir: Path
     assert report["dropped"] == {"overlong": 4} and report["kept"] == 0
     rejects = (tmp_path / "run" / "data_rejects.jsonl").read_text().splitlines()
     assert len(rejects) == 4 and json.loads(rejects[0])["reason"] == "overlong"
+
+
+def test_report_counts_turns_without_reasoning_and_rows_without_assistant(
+    tmp_path: Path, tiny_tokenizer
+) -> None:
+    rows = [
+        {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "<answer>x</answer>"}]},
+        {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "q"}]},
+        {"question": "q", "answer": "a", "trajectory correctness": "Incorrect",
+         "trajectory": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "<think>\nr\n</think>\n\n<answer>a</answer>"}]},
+    ]  # fmt: skip
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    prepared = prepare_sft_data(path, tiny_tokenizer, _cfg())
+    rep = prepared.report
+    assert rep.formats == {"messages": 2, "openseeker_v1": 1}
+    assert rep.kept == 2 and rep.dropped == {"no_assistant_turn": 1} and rep.unlabeled == 2
+    assert rep.assistant_turns == 2 and rep.assistant_turns_without_think == 1
+    assert prepared.rejects == [
+        {"id": f"{path}:record 2", "source": f"{path}:record 2", "reason": "no_assistant_turn"}
+    ]
