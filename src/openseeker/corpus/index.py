@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 import shutil
 import tempfile
 import threading
@@ -130,23 +131,27 @@ def build_bm25(
     )
     cursor = indptr[:-1].copy()
     norm = (k1 * ((1 - b) + b * doc_len / avg)).astype(np.float32)
-    trips = np.memmap(trip_path, dtype=_TRIPLET, mode="r") if postings else np.empty(0, dtype=_TRIPLET)
-    step = 5_000_000
-    for s in range(0, postings, step):
-        chunk = np.asarray(trips[s : s + step])
-        order = np.argsort(chunk["term"], kind="stable")  # stable: docs stay ascending inside each term
-        terms = chunk["term"][order]
-        docs_c = chunk["doc"][order]
-        tfs = chunk["tf"][order]
-        uniq, first, counts = np.unique(terms, return_index=True, return_counts=True)
-        rank = np.arange(len(terms)) - np.repeat(first, counts)
-        pos = cursor[terms] + rank
-        data[pos] = idf[terms] * tfs / (norm[docs_c] + tfs)
-        indices[pos] = docs_c
-        cursor[uniq] += counts
-    data.flush()
-    indices.flush()
-    del data, indices, trips
+    step = 4_000_000
+    with trip_path.open("rb") as tf_in:
+        while True:
+            # Plain reads, not a memmap: the scratch file's pages would otherwise count as resident memory.
+            chunk = np.fromfile(tf_in, dtype=_TRIPLET, count=step)
+            if not len(chunk):
+                break
+            order = np.argsort(chunk["term"], kind="stable")  # stable: docs stay ascending inside each term
+            terms = chunk["term"][order]
+            docs_c = chunk["doc"][order]
+            tfs = chunk["tf"][order]
+            del chunk, order
+            uniq, first, counts = np.unique(terms, return_index=True, return_counts=True)
+            rank = np.arange(len(terms)) - np.repeat(first, counts)
+            pos = cursor[terms] + rank
+            data[pos] = idf[terms] * tfs / (norm[docs_c] + tfs)
+            indices[pos] = docs_c
+            cursor[uniq] += counts
+            _release(data)
+            _release(indices)
+    del data, indices
     np.save(out / "indptr.csc.index.npy", indptr)
     np.save(out / TERM_MAX, _term_max(out, indptr))
     (out / "vocab.index.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
@@ -173,6 +178,14 @@ def build_bm25(
     (out / "openseeker.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     shutil.rmtree(scratch, ignore_errors=True)
     return summary
+
+
+def _release(arr: np.ndarray) -> None:
+    """Write a memmap's dirty pages and drop them from resident memory (they stay in the file)."""
+    arr.flush()  # type: ignore[attr-defined]
+    mm = getattr(arr, "_mmap", None)
+    if mm is not None and hasattr(mmap, "MADV_DONTNEED"):
+        mm.madvise(mmap.MADV_DONTNEED)
 
 
 def _term_max(out: Path, indptr: np.ndarray) -> np.ndarray:
@@ -226,7 +239,7 @@ class BM25Index:
     def _candidates(self, touched: list[np.ndarray], scores: np.ndarray) -> np.ndarray:
         if len(touched) == 1:
             return np.asarray(touched[0])
-        if sum(len(t) for t in touched) > self.num_docs // 8:
+        if sum(len(t) for t in touched) > self.num_docs // 64:
             return np.flatnonzero(scores)  # dense case: one linear scan beats sorting the postings
         return np.unique(np.concatenate(touched))
 
@@ -272,8 +285,10 @@ class BM25Index:
                     else 0.0
                 )
                 if rest[i] < theta:
-                    cand_scores = part.copy()
                     scores[cand] = 0.0
+                    # Candidates that cannot reach the k-th score even with every remaining term are dropped too.
+                    keep = part + rest[i] >= theta
+                    cand, cand_scores = cand[keep], part[keep]
                     for t2 in terms[i:]:
                         s2, e2 = int(self.indptr[t2]), int(self.indptr[t2 + 1])
                         docs2 = self.indices[s2:e2]
