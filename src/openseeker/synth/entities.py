@@ -17,11 +17,11 @@ from openseeker.corpus.base import Corpus
 from openseeker.errors import StructuredOutputError
 from openseeker.llm.base import LLM
 from openseeker.llm.structured import generate_structured
-from openseeker.llm.types import GenerateConfig
 from openseeker.synth.config import ExtractConfig
 from openseeker.synth.prompts import Prompt
 from openseeker.synth.records import EntitySubgraph, Fact, WebSubgraph
-from openseeker.synth.text import compact, containment, is_cjk, normalize, prose_sentences, sentences
+from openseeker.synth.structured import structured_config
+from openseeker.synth.text import compact, containment, is_cjk, iter_prose_sentences, normalize, sentences
 
 
 class FactOut(BaseModel):
@@ -81,18 +81,29 @@ def build_excerpts(corpus: Corpus, graph: WebSubgraph, cfg: ExtractConfig) -> li
         page = corpus.get(node.page_id)
         if page is None:
             continue
-        # short pages have no long paragraph: fall back to every sentence
-        sents = prose_sentences(page.text) or sentences(page.text)
-        sents = [x for x in sents if len(x) <= 400 and not skip.search(x)]
-        chosen: list[str] = list(sents[: cfg.lead_sentences])
+        # Sentences are produced lazily and we stop once the page's budget is full: real pages can be
+        # 100k characters, and only a few hundred of them fit in the prompt.
+        sents = (x for x in iter_prose_sentences(page.text) if len(x) <= 400 and not skip.search(x))
+        chosen: list[str] = [x for _, x in zip(range(cfg.lead_sentences), sents, strict=False)]
+        if not chosen:  # a short page has no long paragraph: fall back to every sentence
+            sents = (x for x in sentences(page.text) if len(x) <= 400 and not skip.search(x))
+            chosen = [x for _, x in zip(range(cfg.lead_sentences), sents, strict=False)]
         # link contexts are sentences of the linking page, so they go with that page's excerpt
         chosen += [n.context for n in graph.nodes if n.context and n.via == node.page_id]
-        names = [t.lower() for pid, t in titles.items() if pid != node.page_id]
-        names += [n.anchor.lower() for n in graph.nodes if n.anchor and n.via == node.page_id]
-        for s in sents[cfg.lead_sentences :]:
-            low = s.lower()
-            if any(nm and nm in low for nm in names):
-                chosen.append(s)
+        names = [t for pid, t in titles.items() if pid != node.page_id]
+        names += [n.anchor for n in graph.nodes if n.anchor and n.via == node.page_id]
+        names = [x for x in names if x.strip()]
+        if names:
+            mention = re.compile(
+                "|".join(re.escape(x) for x in sorted(set(names), key=len, reverse=True)), re.I
+            )
+            used = sum(len(x) + 1 for x in chosen)
+            for x in sents:
+                if used > per_page:
+                    break
+                if mention.search(x):
+                    chosen.append(x)
+                    used += len(x) + 1
         text, seen = "", set()
         for s in chosen:
             s = s.strip()
@@ -196,7 +207,7 @@ async def extract_entity_subgraph(
     msgs = prompt.messages(
         theme=theme, pages=render_excerpts(excerpts), max_facts=min(12, 2 * len(excerpts) + 2)
     )
-    gen = GenerateConfig(temperature=temperature, max_tokens=cfg.max_tokens)
+    gen = structured_config(ExtractionOut, temperature=temperature, max_tokens=cfg.max_tokens)
     try:
         obj, out = await generate_structured(
             llm, msgs, ExtractionOut, gen, scope=scope, max_reasks=max_reasks

@@ -16,11 +16,11 @@ from pydantic import BaseModel, Field
 from openseeker.errors import StructuredOutputError
 from openseeker.llm.base import LLM
 from openseeker.llm.structured import generate_structured
-from openseeker.llm.types import GenerateConfig
 from openseeker.synth.entities import StepRejected
 from openseeker.synth.prompts import Prompt
 from openseeker.synth.question import render_facts
 from openseeker.synth.records import Fact
+from openseeker.synth.structured import structured_config
 from openseeker.synth.text import contains_term, normalize
 
 _YEAR = re.compile(r"(?<!\d)(1[0-9]{3}|20[0-9]{2})(?!\d)")
@@ -142,7 +142,8 @@ async def obfuscate_question(
             ``rewrite:invalid_json`` / ``schema_mismatch`` / ``empty``.
     """
     entities = chain_entities(facts, answer_terms)
-    gen = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
+    gen = structured_config(ObfuscationOut, temperature=temperature, max_tokens=max_tokens)
+    gen_rewrite = structured_config(RewriteOut, temperature=temperature, max_tokens=max_tokens)
     hints = blur_hints(facts, lang)
     hint_text = "; ".join(f"{k} -> {v}" for k, v in hints.items()) or "-"
     mapping: dict[str, str] = {}
@@ -170,7 +171,7 @@ async def obfuscate_question(
     msgs = prompts["rewrite"].messages(question=question, mapping=lines, answer=answer)
     try:
         obj2, out2 = await generate_structured(
-            llm, msgs, RewriteOut, gen, scope=f"{scope}|rewrite", max_reasks=max_reasks
+            llm, msgs, RewriteOut, gen_rewrite, scope=f"{scope}|rewrite", max_reasks=max_reasks
         )
     except StructuredOutputError as e:
         raise StepRejected(f"rewrite:{e.reason}", {"raw": (e.raw or "")[:2000]}) from None

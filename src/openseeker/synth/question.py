@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 from openseeker.errors import StructuredOutputError
 from openseeker.llm.base import LLM
 from openseeker.llm.structured import generate_structured
-from openseeker.llm.types import GenerateConfig
 from openseeker.synth.entities import StepRejected
 from openseeker.synth.prompts import Prompt
 from openseeker.synth.records import EntitySubgraph, Fact
+from openseeker.synth.structured import structured_config
 
 
 class QuestionOut(BaseModel):
@@ -72,7 +72,7 @@ async def generate_question(
     """
     need = min(min_edges, len(sub.facts))
     msgs = prompt.messages(answer=answer, facts=render_facts(sub.facts), min_edges=need)
-    gen = GenerateConfig(temperature=temperature, max_tokens=max_tokens)
+    gen = structured_config(QuestionOut, temperature=temperature, max_tokens=max_tokens)
     try:
         obj, out = await generate_structured(llm, msgs, QuestionOut, gen, scope=scope, max_reasks=max_reasks)
     except StructuredOutputError as e:

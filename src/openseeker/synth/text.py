@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from difflib import SequenceMatcher
 from itertools import pairwise
 
 _SENT_END = re.compile(r"(?<=[.!?。！？；])\s+|(?<=[。！？；])")
 _PARA = re.compile(r"\n\s*\n")
+_PARA_SPAN = re.compile(r"(?:[^\n]|\n(?!\s*\n))+")  # a paragraph: text up to a blank line
 _SPACE = re.compile(r"\s+")
 _NONWORD = re.compile(r"[^\w]+", re.U)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -50,17 +52,20 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def prose_sentences(text: str, min_paragraph_chars: int = 120) -> list[str]:
-    """The sentences of the text's prose paragraphs: captions, infobox rows and headings (short
+def iter_prose_sentences(text: str, min_paragraph_chars: int = 120) -> Iterator[str]:
+    """The sentences of the text's prose paragraphs, lazily: captions, infobox rows and headings (short
     paragraphs, or lines that do not read as sentences) are left out."""
-    out: list[str] = []
-    for para in _PARA.split(text):
-        joined = _SPACE.sub(" ", para).strip()
+    for m in _PARA_SPAN.finditer(text):
+        joined = _SPACE.sub(" ", m.group(0)).strip()
         need = min_paragraph_chars // 3 if is_cjk(joined) else min_paragraph_chars
         if len(joined) < need:
             continue
-        out.extend(x for x in (s.strip() for s in _SENT_END.split(joined)) if x and is_prose(x))
-    return out
+        yield from (x for x in (s.strip() for s in _SENT_END.split(joined)) if x and is_prose(x))
+
+
+def prose_sentences(text: str, min_paragraph_chars: int = 120) -> list[str]:
+    """:func:`iter_prose_sentences` as a list."""
+    return list(iter_prose_sentences(text, min_paragraph_chars))
 
 
 def is_prose(sentence: str, min_words: int = 5) -> bool:

@@ -18,10 +18,10 @@ from openseeker.errors import StructuredOutputError
 from openseeker.evaluate.verdict import Judge, Verdict
 from openseeker.llm.base import LLM
 from openseeker.llm.structured import generate_structured
-from openseeker.llm.types import GenerateConfig
 from openseeker.synth.prompts import Prompt
 from openseeker.synth.question import render_facts
 from openseeker.synth.records import CheckOutcome, Fact
+from openseeker.synth.structured import structured_config
 from openseeker.synth.text import normalize
 
 
@@ -50,7 +50,7 @@ def _verdict_detail(v: Verdict) -> dict[str, object]:
 async def _answer(
     llm: LLM, prompt: Prompt, scope: str, max_reasks: int, **values: object
 ) -> tuple[str | None, str]:
-    gen = GenerateConfig(temperature=0.0, max_tokens=120)
+    gen = structured_config(AnswerOut, temperature=0.0, max_tokens=120)
     try:
         obj, out = await generate_structured(
             llm, prompt.messages(**values), AnswerOut, gen, scope=scope, max_reasks=max_reasks
@@ -137,7 +137,7 @@ async def uniqueness(
     max_reasks: int = 2,
 ) -> CheckOutcome:
     """Passes when the verifier finds no other entity consistent with every clue."""
-    gen = GenerateConfig(temperature=0.0, max_tokens=200)
+    gen = structured_config(AlternativesOut, temperature=0.0, max_tokens=200)
     msgs = prompt.messages(
         question=question,
         answer=answer,
