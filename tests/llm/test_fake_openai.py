@@ -69,3 +69,26 @@ def test_api_key_check() -> None:
         assert c.post("/chat/completions", json={"messages": []}).status_code == 401
         ok = c.post("/chat/completions", json={"messages": []}, headers={"Authorization": "Bearer sk-test"})
         assert ok.status_code == 200
+
+
+def test_async_handler_latency_function_and_connection_close() -> None:
+    import asyncio
+
+    async def handler(req: dict) -> str:
+        await asyncio.sleep(0.01)
+        return "slow " + req["messages"][-1]["content"]
+
+    with FakeOpenAIServer(handler, latency=lambda req: 0.01) as srv, httpx.Client(base_url=srv.base_url) as c:
+        for i in range(3):
+            r = c.post("/chat/completions", json={"messages": [{"role": "user", "content": str(i)}]})
+            assert r.json()["choices"][0]["message"]["content"] == f"slow {i}"
+        r = c.post(
+            "/chat/completions",
+            json={"messages": [{"role": "user", "content": "x"}]},
+            headers={"connection": "close"},
+        )
+        assert r.status_code == 200
+        srv.handler = lambda req: 1 / 0  # a handler bug answers 500 and names the error
+        r = c.post("/chat/completions", json={"messages": []})
+        assert r.status_code == 500 and "ZeroDivisionError" in r.text
+    assert srv.served == 4
