@@ -16,6 +16,7 @@ output are supported. Options (``LLMConfig.options``):
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import orjson
@@ -229,7 +230,8 @@ class OpenAIChatLLM(LLM):
                 body["response_format"] = {
                     "type": "json_schema",
                     "json_schema": {
-                        "name": str(schema.get("title") or "output")[:64],
+                        # OpenAI accepts only [A-Za-z0-9_-]{1,64} here
+                        "name": re.sub(r"[^A-Za-z0-9_-]", "_", str(schema.get("title") or "output"))[:64],
                         "schema": schema,
                         "strict": False,
                     },
