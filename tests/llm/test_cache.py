@@ -143,7 +143,10 @@ def test_writes_are_batched_and_flushed(tmp_path: Path) -> None:
     asyncio.run(go(3))
     assert cache.pending == 3 and llm.generate_sync([{"role": "user", "content": "x1"}]).cached
     other = ResponseCache(path)  # another connection sees only what was committed
-    assert other.get(cache_key("m", "", [{"role": "user", "content": "x1"}], None, GenerateConfig(), None)) is None
+    assert (
+        other.get(cache_key("m", "", [{"role": "user", "content": "x1"}], None, GenerateConfig(), None))
+        is None
+    )
     asyncio.run(go(4))  # the 4th new entry fills the batch
     assert cache.pending == 0
     asyncio.run(llm.generate([{"role": "user", "content": "late"}]))
