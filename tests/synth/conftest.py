@@ -134,11 +134,11 @@ class Script:
 
     extract: ok | invalid | schema | ungrounded | one_fact
     question: ok | invalid | empty | unknown | one_edge
-    obfuscate: ok | incomplete | leaky
-    rewrite: ok | empty | leak | named
+    obfuscate: ok | invalid | incomplete | leaky
+    rewrite: ok | invalid | empty | leak | named
     closed_book: wrong | right
     oracle: right | wrong
-    uniqueness: unique | ambiguous
+    uniqueness: unique | ambiguous | invalid
     judge: ok | garbage
     fail_theme: raise an exception (a transient failure) when extracting for this theme
     """
@@ -199,9 +199,7 @@ class Script:
             )
         if self.extract == "one_fact":
             facts = facts[:1]
-        return orjson.dumps(
-            {"facts": facts, "aliases": [f"{name} Town"] if lang == "en" else []}
-        ).decode()
+        return orjson.dumps({"facts": facts, "aliases": [f"{name} Town"] if lang == "en" else []}).decode()
 
     def _question(self, user: str, lang: str) -> str:
         ids = re.findall(r"^(f\d+):", user, re.M)
@@ -225,6 +223,8 @@ class Script:
     def _obfuscate(self, user: str, lang: str) -> str:
         m = re.search(r"(?:Entities|实体)[:：] ?(.+)", user)
         ents = [e.strip() for e in (m.group(1) if m else "").split(";") if e.strip()]
+        if self.obfuscate == "invalid":
+            return "no json"
         if self.obfuscate == "incomplete":
             ents = ents[:1]
         descs = [
@@ -244,6 +244,8 @@ class Script:
         if self.rewrite != "named":
             for e, d in pairs:
                 question = question.replace(e, d)
+        if self.rewrite == "invalid":
+            return "[not json"  # json-repair makes a list of it: valid JSON, wrong schema
         if self.rewrite == "empty":
             question = ""
         if self.rewrite == "leak":
@@ -268,6 +270,8 @@ class Script:
     def _uniqueness(self, user: str, lang: str) -> str:
         ans = re.search(r'other than "(.+?)"|除“(.+?)”之外', user)
         name = (ans.group(1) or ans.group(2)) if ans else ""
+        if self.uniqueness == "invalid":
+            return "none"
         alts = [name, "Another Town"] if self.uniqueness == "ambiguous" else [name]
         return orjson.dumps({"alternatives": alts}).decode()
 

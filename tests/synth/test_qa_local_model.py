@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.llamacpp, pytest.mark.timeout(900)]
 # Small budgets: the model has a 2k context and constrained decoding runs at a few tokens per second here.
 _SMALL = {
     "roles": {"default": {"model": "llamacpp/smollm2", "generation": {"temperature": 0.0}}},
-    "extract": {"page_chars": 240, "total_chars": 900, "max_tokens": 220},
-    "question": {"max_tokens": 120},
+    "extract": {"page_chars": 240, "total_chars": 900, "max_tokens": 160},
+    "question": {"max_tokens": 100},
     "max_reasks": 0,
     "concurrency": 2,
     "progress": False,

@@ -175,14 +175,23 @@ def test_grounding_keeps_found_evidence_and_counts_the_rest(en_corpus):
             page="P7",
         ),  # unknown label: searched everywhere
         FactOut(subject="", relation="r", object="o", evidence="x", page="P0"),
-        FactOut(subject="Alderbrook", relation="is", object="Alderbrook", evidence="Alderbrook is a market town",
-                page="P0"),
+        FactOut(
+            subject="Alderbrook",
+            relation="is",
+            object="Alderbrook",
+            evidence="Alderbrook is a market town",
+            page="P0",
+        ),
         FactOut(subject="Alderbrook", relation="is", object="town", evidence="Alderbrook", page="P0"),
     ]
     kept, dropped = ground_facts(en_corpus, ex, facts, 0.85)
     assert [f.id for f in kept] == ["f1", "f2"] and kept[1].page_id == seed
-    assert sorted(d["why"] for d in dropped) == ["empty_field", "evidence_not_found", "evidence_too_short",
-                                                 "self_loop"]
+    assert sorted(d["why"] for d in dropped) == [
+        "empty_field",
+        "evidence_not_found",
+        "evidence_too_short",
+        "self_loop",
+    ]
 
 
 def test_text_helpers():

@@ -114,7 +114,7 @@ class QASynthConfig(StrictModel):
     """
 
     roles: RolesConfig = Field(default_factory=RolesConfig)
-    corpus: str | None = Field(default=None, description="the corpus folder (openseeker corpus build)")
+    corpus: str | None = Field(default=None, description="the corpus folder (openseeker corpus ingest)")
     out: str | None = Field(default=None, description="the run folder; records go to <out>/qa/")
     n: int = Field(default=200, description="number of seeds to try")
     k: int = Field(default=6, description="pages gathered around the seed (the difficulty knob)")
