@@ -29,6 +29,7 @@ from typing import Any
 import orjson
 
 from openseeker.llm.base import LLM, WrapperLLM
+from openseeker.llm.retry import call_inner
 from openseeker.llm.types import GenerateConfig, LLMOutput, Message, ToolCall, ToolSpec, Usage
 
 _SCHEMA = """
@@ -244,7 +245,8 @@ def effective_config(llm: LLM, config: GenerateConfig) -> GenerateConfig:
         layers.append(layers[-1].inner)
     merged = config
     for layer in layers:
-        merged = layer.defaults.merged(merged)
+        if layer.defaults.model_fields_set:
+            merged = layer.defaults.merged(merged)
     return merged
 
 
@@ -285,7 +287,7 @@ class CachedLLM(WrapperLLM):
             self.hits += 1
             return hit
         self.misses += 1
-        out = await super()._generate(messages, tools, config, scope=scope)
+        out = await call_inner(self.inner, messages, tools, config, scope)
         if self.cache.put_deferred(key, out):
             self.cache.flush()
         else:

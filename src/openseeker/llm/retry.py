@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Awaitable
 
 from openseeker.errors import LLMError, LLMTimeoutError
 from openseeker.llm.base import LLM, WrapperLLM
@@ -35,6 +36,19 @@ def backoff_delay(
     if retry_after is not None:
         delay = max(delay, min(retry_after, max_delay * 4))
     return delay
+
+
+def call_inner(
+    inner: LLM,
+    messages: list[Message],
+    tools: list[ToolSpec] | None,
+    config: GenerateConfig,
+    scope: str | None,
+) -> Awaitable[LLMOutput]:
+    """``inner._generate`` with ``inner``'s defaults merged in (skipped when it has none: merging is the
+    costliest step of a wrapper, and every wrapper in a ``build_llm`` stack has empty defaults)."""
+    cfg = inner.defaults.merged(config) if inner.defaults.model_fields_set else config
+    return inner._generate(messages, tools, cfg, scope=scope)
 
 
 class RetryingLLM(WrapperLLM):
@@ -85,7 +99,7 @@ class RetryingLLM(WrapperLLM):
             self.attempts += 1
             try:
                 async with asyncio.timeout(timeout):
-                    return await super()._generate(messages, tools, config, scope=scope)
+                    return await call_inner(self.inner, messages, tools, config, scope)
             except TimeoutError as e:
                 err: LLMError = LLMTimeoutError(f"{self.name}: no answer within {timeout:g} s")
                 err.__cause__ = e

@@ -78,6 +78,15 @@ class _Dropped(Exception):
     """The server closed the connection before a complete response."""
 
 
+class _Expired(Exception):
+    """No complete response within the timeout."""
+
+
+def _expire(fut: asyncio.Future[HTTPResponse]) -> None:
+    if not fut.done():
+        fut.set_exception(_Expired())
+
+
 class _ClientConn(asyncio.Protocol):
     """One keep-alive connection; parses responses with a content-length, chunked or read-to-close body."""
 
@@ -283,11 +292,12 @@ class FastTransport:
                 assert conn.transport is not None
                 conn.transport.write(data)
                 ok = False
+                # a bare timer on the future is cheaper than asyncio.timeout() (no task bookkeeping)
+                timer = asyncio.get_running_loop().call_later(timeout, _expire, fut)
                 try:
-                    async with asyncio.timeout(timeout):
-                        resp = await fut
+                    resp = await fut
                     ok = True
-                except TimeoutError as e:
+                except _Expired as e:
                     raise LLMTimeoutError(
                         f"no response from {self.host}:{self.port}{self.prefix}{path} within {timeout:g} s"
                     ) from e
@@ -297,6 +307,7 @@ class FastTransport:
                         continue
                     raise LLMServerError(f"{self.host}:{self.port} dropped the connection ({e})") from e
                 finally:
+                    timer.cancel()
                     conn.waiter = None
                     if ok and conn.reusable and not conn.lost:
                         self._idle.append(conn)
