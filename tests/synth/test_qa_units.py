@@ -3,6 +3,7 @@ checks, decontamination files, prompts."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -255,3 +256,38 @@ def test_prompts_have_versions_in_both_languages():
     assert load_prompts("fr") == load_prompts("en")
     with pytest.raises(ConfigError, match="needs a value"):
         load_prompts("en")["question"].messages(answer="x")
+
+
+def test_output_schemas_restrict_choices(en_corpus):
+    """Evidence must be one of the shown sentences, pages one of the labels, fact ids existing ones."""
+    asyncio.run(_schemas(en_corpus))
+
+
+async def _schemas(en_corpus):
+    from openseeker.llm import ScriptedLLM
+    from openseeker.synth.entities import extract_entity_subgraph
+    from openseeker.synth.question import generate_question
+
+    from .conftest import Script
+
+    script = Script()
+    llm = ScriptedLLM(fn=script)
+    seed = en_corpus.get("Alderbrook").id
+    g = expand(en_corpus, seed, 3, ExpandConfig(), random.Random(0))
+    p = load_prompts("en")
+    sub, *_ = await extract_entity_subgraph(
+        llm, p["extract"], en_corpus, g, "Alderbrook", ExtractConfig(), temperature=0.0, scope="t"
+    )
+    fact = llm.requests[0].config.json_schema["$defs"]["FactOut"]["properties"]
+    assert fact["page"]["enum"] == ["P0", "P1", "P2", "P3"]
+    assert "Alderbrook is a market town on the River Quell." in fact["evidence"]["enum"]
+    await generate_question(
+        llm, p["question"], sub, "Alderbrook", min_edges=2, max_tokens=100, temperature=0.0, scope="t"
+    )
+    ids = llm.requests[1].config.json_schema["properties"]["fact_ids"]["items"]["enum"]
+    assert ids == [f.id for f in sub.facts]
+    # the cached base schema is untouched
+    from openseeker.synth.entities import ExtractionOut
+    from openseeker.synth.structured import schema_of
+
+    assert "enum" not in schema_of(ExtractionOut)["$defs"]["FactOut"]["properties"]["evidence"]

@@ -72,6 +72,9 @@ class ExtractConfig(StrictModel):
         default=0.85, description="fuzzy containment score an evidence sentence needs to count as found"
     )
     min_evidence_chars: int = Field(default=20, description="shorter evidence is dropped (half for Chinese)")
+    constrain_evidence: bool = Field(
+        default=True, description="restrict evidence to the shown sentences in the output schema (enum)"
+    )
     max_tokens: int = 900
 
 

@@ -9,7 +9,7 @@ fuzzy containment) is dropped and counted: the question may only use what the co
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
@@ -51,6 +51,7 @@ class Excerpt:
     page_id: int
     title: str
     text: str
+    sentences: list[str] = field(default_factory=list)
 
 
 class StepRejected(Exception):
@@ -104,7 +105,7 @@ def build_excerpts(corpus: Corpus, graph: WebSubgraph, cfg: ExtractConfig) -> li
                 if mention.search(x):
                     chosen.append(x)
                     used += len(x) + 1
-        text, seen = "", set()
+        text, seen, kept = "", set(), []
         for s in chosen:
             s = s.strip()
             if not s or s in seen:
@@ -113,9 +114,11 @@ def build_excerpts(corpus: Corpus, graph: WebSubgraph, cfg: ExtractConfig) -> li
             if len(text) + len(s) + 1 > per_page:
                 if not text:
                     text = _clip(s, per_page)
+                    kept.append(text)
                 break
             text = f"{text} {s}".strip()
-        out.append(Excerpt(f"P{i}", page.id, titles[node.page_id], text))
+            kept.append(s)
+        out.append(Excerpt(f"P{i}", page.id, titles[node.page_id], text, kept))
     return out
 
 
@@ -207,7 +210,15 @@ async def extract_entity_subgraph(
     msgs = prompt.messages(
         theme=theme, pages=render_excerpts(excerpts), max_facts=min(12, 2 * len(excerpts) + 2)
     )
-    gen = structured_config(ExtractionOut, temperature=temperature, max_tokens=cfg.max_tokens)
+    choices: dict[tuple[str, ...], list[str]] | None = None
+    if cfg.constrain_evidence:  # the evidence must be one of the shown sentences, the page one of the labels
+        choices = {
+            ("$defs", "FactOut", "properties", "evidence"): [s for e in excerpts for s in e.sentences],
+            ("$defs", "FactOut", "properties", "page"): [e.label for e in excerpts],
+        }
+    gen = structured_config(
+        ExtractionOut, temperature=temperature, max_tokens=cfg.max_tokens, choices=choices
+    )
     try:
         obj, out = await generate_structured(
             llm, msgs, ExtractionOut, gen, scope=scope, max_reasks=max_reasks

@@ -142,7 +142,12 @@ async def obfuscate_question(
             ``rewrite:invalid_json`` / ``schema_mismatch`` / ``empty``.
     """
     entities = chain_entities(facts, answer_terms)
-    gen = structured_config(ObfuscationOut, temperature=temperature, max_tokens=max_tokens)
+    gen = structured_config(
+        ObfuscationOut,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        choices={("$defs", "Description", "properties", "entity"): entities},
+    )
     gen_rewrite = structured_config(RewriteOut, temperature=temperature, max_tokens=max_tokens)
     hints = blur_hints(facts, lang)
     hint_text = "; ".join(f"{k} -> {v}" for k, v in hints.items()) or "-"

@@ -72,7 +72,12 @@ async def generate_question(
     """
     need = min(min_edges, len(sub.facts))
     msgs = prompt.messages(answer=answer, facts=render_facts(sub.facts), min_edges=need)
-    gen = structured_config(QuestionOut, temperature=temperature, max_tokens=max_tokens)
+    gen = structured_config(
+        QuestionOut,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        choices={("properties", "fact_ids", "items"): [f.id for f in sub.facts]},
+    )
     try:
         obj, out = await generate_structured(llm, msgs, QuestionOut, gen, scope=scope, max_reasks=max_reasks)
     except StructuredOutputError as e:

@@ -7,6 +7,7 @@ constrains a local llama.cpp model's decoding).
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,34 @@ def schema_of(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema()
 
 
-def structured_config(model: type[BaseModel], *, temperature: float, max_tokens: int) -> GenerateConfig:
-    """Options for one structured call: sampling plus the output schema."""
-    return GenerateConfig(temperature=temperature, max_tokens=max_tokens, json_schema=schema_of(model))
+def with_choices(model: type[BaseModel], choices: dict[tuple[str, ...], list[str]]) -> dict[str, Any]:
+    """The schema of ``model`` with some string fields restricted to a list of values (``enum``).
+
+    ``choices`` maps a path inside the schema (e.g. ``("$defs", "FactOut", "properties", "page")``) to the
+    allowed values. Under constrained decoding this makes a small model quote an evidence sentence
+    verbatim or pick an existing fact id, instead of inventing one; strong models lose nothing.
+    An empty list leaves the field free (an empty enum could never be satisfied).
+    """
+    schema = copy.deepcopy(schema_of(model))
+    for path, values in choices.items():
+        allowed = list(dict.fromkeys(v for v in values if v))
+        if not allowed:
+            continue
+        node = schema
+        for key in path:
+            node = node[key]
+        node.pop("maxLength", None)
+        node["enum"] = allowed
+    return schema
+
+
+def structured_config(
+    model: type[BaseModel],
+    *,
+    temperature: float,
+    max_tokens: int,
+    choices: dict[tuple[str, ...], list[str]] | None = None,
+) -> GenerateConfig:
+    """Options for one structured call: sampling plus the output schema (optionally with ``choices``)."""
+    schema = with_choices(model, choices) if choices else schema_of(model)
+    return GenerateConfig(temperature=temperature, max_tokens=max_tokens, json_schema=schema)
