@@ -8,6 +8,7 @@ CPU time per request (this process only; the server's CPU is reported apart).
     python benchmarks/llm_client.py                      # 2,000 requests, concurrency 200, 50 ms
     python benchmarks/llm_client.py --http-client httpx  # the same through httpx
     python benchmarks/llm_client.py --cache              # with the SQLite response cache (all misses)
+    python benchmarks/llm_client.py --uvloop             # client and server on uvloop (pip install uvloop)
 
 Targets (issue 2): >= 0.9 of ideal, <= 1 ms client CPU per request.
 """
@@ -27,9 +28,10 @@ from pathlib import Path
 from openseeker.llm import LLMConfig, build_llm
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen[str], int]:
+def start_server(latency: float, uvloop: bool = False) -> tuple[subprocess.Popen[str], int]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "openseeker.testing.fake_openai", "--latency", str(latency), "--text", "ok"],
+        [sys.executable, "-m", "openseeker.testing.fake_openai", "--latency", str(latency), "--text", "ok"]
+        + (["--uvloop"] if uvloop else []),
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -80,17 +82,26 @@ def main() -> None:
     ap.add_argument("--http-client", default="auto", choices=["auto", "fast", "httpx"])
     ap.add_argument("--cache", action="store_true", help="put the SQLite response cache in the stack")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument(
+        "--uvloop", action="store_true", help="run client and server on uvloop (pip install uvloop)"
+    )
     args = ap.parse_args()
-    proc, port = start_server(args.latency)
+    loop_factory = None
+    if args.uvloop:
+        import uvloop
+
+        loop_factory = uvloop.new_event_loop
+    proc, port = start_server(args.latency, args.uvloop)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             cache = Path(tmp) / "llm.sqlite" if args.cache else None
             ideal = args.concurrency / args.latency
             best = None
             for rep in range(args.repeats):
-                wall, cpu, ok = asyncio.run(
-                    run(port, args.requests, args.concurrency, args.http_client, cache)
-                )
+                with asyncio.Runner(loop_factory=loop_factory) as runner:
+                    wall, cpu, ok = runner.run(
+                        run(port, args.requests, args.concurrency, args.http_client, cache)
+                    )
                 frac = args.requests / wall / ideal
                 print(
                     f"run {rep + 1}: {args.requests} requests ({ok} ok) in {wall:.3f} s = {args.requests / wall:,.0f} req/s"
@@ -106,7 +117,7 @@ def main() -> None:
     print(
         f"best: {best[0]:.3f} of ideal, {best[1]:.3f} ms client CPU/request "
         f"(targets >= 0.9, <= 1.0); server process CPU {srv.ru_utime + srv.ru_stime:.2f} s in all; "
-        f"cpus={os.cpu_count()} http_client={args.http_client} cache={args.cache}"
+        f"cpus={os.cpu_count()} http_client={args.http_client} cache={args.cache} uvloop={args.uvloop}"
     )
 
 

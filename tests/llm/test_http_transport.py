@@ -98,3 +98,21 @@ def test_status_helpers() -> None:
     raise_for_status(HTTPResponse(200, {}, b""), "x")
     assert is_local_url("http://localhost:8000/v1") and is_local_url("http://127.0.0.1/v1")
     assert is_local_url("http://[::1]:80/v1") and not is_local_url("https://api.openai.com/v1")
+
+
+def test_fast_client_and_fake_server_on_uvloop() -> None:
+    uvloop = pytest.importorskip("uvloop")
+    from openseeker.llm import LLMConfig, get_llm
+    from openseeker.testing import FakeOpenAIServer
+
+    with FakeOpenAIServer(latency=0.01, loop_factory=uvloop.new_event_loop) as srv:
+        llm = get_llm(LLMConfig(model="openai/m", base_url=srv.base_url))
+
+        async def go() -> list[str]:
+            outs = await asyncio.gather(
+                *(llm.generate([{"role": "user", "content": str(i)}]) for i in range(50))
+            )
+            return [o.text for o in outs]
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            assert runner.run(go()) == [f"echo: {i}" for i in range(50)]

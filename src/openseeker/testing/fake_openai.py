@@ -38,7 +38,7 @@ import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -176,7 +176,7 @@ class _Connection(asyncio.Protocol):
         self.closed = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # uvloop transports are not subclasses
         self.transport = transport
         self.server._conns.add(self)
 
@@ -286,6 +286,7 @@ class FakeOpenAIServer:
         record: keep every request in :attr:`requests` (turn off for very long benchmarks).
         port: the port to bind (0 = a free one).
         api_key: if set, requests without ``Authorization: Bearer <api_key>`` get 401.
+        loop_factory: the event loop to serve on (e.g. ``uvloop.new_event_loop``); default asyncio's.
 
     Attributes:
         base_url: ``http://127.0.0.1:<port>/v1``, set once started.
@@ -303,8 +304,10 @@ class FakeOpenAIServer:
         record: bool = True,
         port: int = 0,
         api_key: str | None = None,
+        loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
     ):
         self.handler: Handler = handler or default_handler
+        self.loop_factory = loop_factory
         self.latency = latency
         self.model = model
         self.fault_fn = fault_fn
@@ -338,7 +341,7 @@ class FakeOpenAIServer:
         errors: list[BaseException] = []
 
         def run() -> None:
-            loop = asyncio.new_event_loop()
+            loop = self.loop_factory() if self.loop_factory else asyncio.new_event_loop()
             self._loop = loop
             asyncio.set_event_loop(loop)
             try:
@@ -545,9 +548,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--latency", type=float, default=0.05)
     ap.add_argument("--text", default=None, help="always answer this text (default: echo)")
+    ap.add_argument("--uvloop", action="store_true", help="serve on uvloop (pip install uvloop)")
     args = ap.parse_args(argv)
     handler: Handler | None = (lambda req: args.text) if args.text is not None else None
-    srv = FakeOpenAIServer(handler, latency=args.latency, record=False, port=args.port).start()
+    factory = None
+    if args.uvloop:
+        import uvloop
+
+        factory = uvloop.new_event_loop
+    srv = FakeOpenAIServer(
+        handler, latency=args.latency, record=False, port=args.port, loop_factory=factory
+    ).start()
     print(f"READY {srv.port}", flush=True)
     try:
         threading.Event().wait()

@@ -26,7 +26,7 @@ import ssl
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 import orjson
@@ -100,7 +100,7 @@ class _ClientConn(asyncio.Protocol):
         self.got_bytes = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        transport = cast(asyncio.Transport, transport)  # uvloop transports are not subclasses
         self.transport = transport
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -250,7 +250,7 @@ class FastTransport:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self.connect_timeout):
-                _, conn = await loop.create_connection(
+                transport, conn = await loop.create_connection(
                     _ClientConn,
                     self.host,
                     self.port,
@@ -265,6 +265,9 @@ class FastTransport:
             raise LLMServerError(
                 f"cannot connect to {self.scheme}://{self.host}:{self.port} ({e.strerror or e}); is the server running?"
             ) from e
+        if conn.transport is None:  # uvloop calls connection_made only on its next iteration
+            transport = cast(asyncio.Transport, transport)  # uvloop transports are not subclasses
+            conn.transport = transport
         self._all.add(conn)
         return conn
 
