@@ -15,11 +15,25 @@ from pydantic import BaseModel
 
 from openseeker.llm.types import GenerateConfig
 
+_GRAMMAR_HOSTILE = ("maxLength", "maxItems")
+
+
+def _strip(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip(v) for k, v in node.items() if k not in _GRAMMAR_HOSTILE}
+    if isinstance(node, list):
+        return [_strip(v) for v in node]
+    return node
+
 
 @cache
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:
-    """The JSON schema of ``model`` (built once)."""
-    return model.model_json_schema()
+    """The JSON schema of ``model`` as sent to the backend (built once).
+
+    Length bounds are left out: llama.cpp turns ``maxLength: 1500`` into 1500 nested optional rules, which
+    its grammar parser refuses (and the process can crash). Pydantic still enforces them on the reply.
+    """
+    return _strip(model.model_json_schema())  # type: ignore[no-any-return]
 
 
 def with_choices(model: type[BaseModel], choices: dict[tuple[str, ...], list[str]]) -> dict[str, Any]:
@@ -38,7 +52,6 @@ def with_choices(model: type[BaseModel], choices: dict[tuple[str, ...], list[str
         node = schema
         for key in path:
             node = node[key]
-        node.pop("maxLength", None)
         node["enum"] = allowed
     return schema
 
