@@ -311,11 +311,7 @@ class BM25Index:
         return self.search_tokens(self.tokenizer(query), top_k)
 
 
-def make_snippet(text: str, terms: list[str], width: int = 240) -> str:
-    """A window of ``text`` (about ``width`` characters) holding as many distinct query terms as possible."""
-    if len(text) <= width:
-        return " ".join(text.split())
-    low = fold(text.lower())
+def _term_hits(low: str, terms: list[str]) -> list[tuple[int, int]]:
     hits: list[tuple[int, int]] = []
     for ti, term in enumerate(dict.fromkeys(t for t in terms if t)):
         start = 0
@@ -325,6 +321,18 @@ def make_snippet(text: str, terms: list[str], width: int = 240) -> str:
                 break
             hits.append((i, ti))
             start = i + len(term)
+    return hits
+
+
+def make_snippet(text: str, terms: list[str], width: int = 240) -> str:
+    """A window of ``text`` (about ``width`` characters) holding as many distinct query terms as possible."""
+    if len(text) <= width:
+        return " ".join(text.split())
+    low = text.lower()
+    hits = _term_hits(low, terms)
+    if not hits and not low.isascii():
+        # Folding long non-ASCII text is slow in Python, so only when the plain search found nothing.
+        hits = _term_hits(fold(low), terms)
     if not hits:
         center = 0
     else:
