@@ -35,6 +35,19 @@ def test_cli_ingest_info_page_search_export_import(tmp_path: Path, en_dump: Path
     assert "Seine" in r.output
 
 
+def test_cli_no_index_then_reindex(tmp_path: Path, jsonl_file: Path) -> None:
+    run = CliRunner()
+    out = tmp_path / "c"
+    assert (
+        run.invoke(cli, ["corpus", "ingest", str(jsonl_file), "--out", str(out), "--no-index"]).exit_code == 0
+    )
+    r = run.invoke(cli, ["corpus", "search", str(out), "number"])
+    assert r.exit_code != 0 and "reindex" in str(r.exception)
+    r = run.invoke(cli, ["corpus", "reindex", str(out)])
+    assert r.exit_code == 0 and "Indexed 3 pages" in r.output
+    assert "One" in run.invoke(cli, ["corpus", "search", str(out), "number"]).output
+
+
 def test_cli_ingest_json_report_and_kind(tmp_path: Path, jsonl_file: Path) -> None:
     renamed = tmp_path / "pages.txt"
     renamed.write_bytes(jsonl_file.read_bytes())

@@ -202,6 +202,18 @@ def search_cmd(corpus_dir: str, query: str, top_k: int, mode: str, as_json: bool
         )
 
 
+@corpus.command("reindex")
+@click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
+def reindex_cmd(corpus_dir: str) -> None:
+    """Rebuild the BM25 index of CORPUS_DIR from its store."""
+    from openseeker.corpus.ingest import reindex
+
+    info = reindex(corpus_dir, progress=True)
+    _console().print(
+        f"Indexed {info['num_docs']:,} pages: {info['vocab']:,} terms, {info['postings']:,} postings"
+    )
+
+
 @corpus.command("embed")
 @click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
 @click.option(

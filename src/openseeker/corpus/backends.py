@@ -31,8 +31,12 @@ _open_stores: dict[str, Any] = {}
 def shared_corpus(path: str | Path, search_mode: str = "bm25") -> Corpus:
     """One :class:`~openseeker.corpus.store.CorpusStore` per directory and search mode, shared by backends."""
     from openseeker.corpus import open_corpus
+    from openseeker.corpus.schema import DB_NAME
 
-    key = f"{Path(path).resolve()}|{search_mode}"
+    db = Path(path).resolve() / DB_NAME
+    # The file's change time is part of the key, so a corpus re-ingested in place is opened afresh.
+    stamp = db.stat().st_mtime_ns if db.exists() else 0
+    key = f"{db.parent}|{search_mode}|{stamp}"
     with _open_lock:
         if key not in _open_stores:
             _open_stores[key] = open_corpus(Path(path).resolve(), search_mode)

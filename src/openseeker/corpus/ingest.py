@@ -320,3 +320,19 @@ def ingest(
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
     )
     return report
+
+
+def reindex(corpus_dir: str | Path, *, progress: bool = False) -> dict[str, Any]:
+    """Rebuild the BM25 index of an existing corpus (after ``--no-index``, or a tokenizer change)."""
+    from openseeker.corpus.schema import connect_reader
+
+    out = Path(corpus_dir)
+    if not (out / DB_NAME).exists():
+        raise ConfigError(f"{out} is not a corpus directory (no {DB_NAME})")
+    con = connect_reader(out / DB_NAME)
+    try:
+        n = con.execute("SELECT COUNT(*) FROM pages").fetchone()[0]
+        with _Progress(progress) as bar:
+            return build_index(out, con, n, bar)
+    finally:
+        con.close()
