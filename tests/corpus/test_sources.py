@@ -144,3 +144,11 @@ def test_text_helpers() -> None:
     text = "First one. The link is here! Last one."
     i = text.index("link")
     assert sentence_around(text, i, i + 4) == "The link is here!"
+
+
+def test_uncompressed_warc(tmp_path: Path, warc_records: list[Any]) -> None:
+    from .conftest import write_warc  # type: ignore[import-not-found]
+
+    path = write_warc(tmp_path / "plain.warc", warc_records, gzip=False)
+    pages, _, _, src = _items(path)
+    assert len(pages) == 3 and src.stats["skipped_non_html"] == 1
