@@ -165,10 +165,12 @@ async def obfuscate_question(
             raise StepRejected(f"obfuscate:{e.reason}", {"raw": (e.raw or "")[:2000]}) from None
         raw_map = out.text
         got = {normalize(d.entity): d.description.strip() for d in obj.descriptions if d.description.strip()}
-        missing = [e for e in entities if normalize(e) not in got]
+        # Every entity the question names must get a description; one it does not name may go without
+        # (it has nothing to hide in the text, and small models often skip it).
+        missing = [e for e in entities if normalize(e) not in got and contains_term(question, e)]
         if missing:
             raise StepRejected("obfuscate:incomplete", {"missing": missing, "raw": raw_map[:2000]})
-        mapping = {e: got[normalize(e)] for e in entities}
+        mapping = {e: got[normalize(e)] for e in entities if normalize(e) in got}
         leaky = [e for e, d in mapping.items() if contains_term(d, e)]
         if leaky:
             raise StepRejected("obfuscate:leaky", {"entities": leaky, "mapping": mapping})
