@@ -234,18 +234,14 @@ class CorpusStore:
             "sources": self.meta.get("sources", []),
         }
         if degree_stats:
-            outd = [
-                r[0]
-                for r in con.execute(
-                    "SELECT COUNT(l.target) FROM pages p LEFT JOIN links l ON l.source = p.id GROUP BY p.id"
-                )
-            ]
+            # Grouped scans of the link indexes; pages without links are the difference to the page count.
+            outd = [r[0] for r in con.execute("SELECT COUNT(target) FROM links GROUP BY source")]
             ind = [
                 r[0]
-                for r in con.execute(
-                    "SELECT COUNT(l.source) FROM pages p LEFT JOIN links l ON l.target = p.id GROUP BY p.id"
-                )
+                for r in con.execute("SELECT COUNT(*) FROM links WHERE target IS NOT NULL GROUP BY target")
             ]
+            outd += [0] * (self._len - len(outd))
+            ind += [0] * (self._len - len(ind))
             out["out_degree"] = degree_summary(outd)
             out["in_degree"] = degree_summary(ind)
         idx = self.path / "bm25" / "openseeker.json"
