@@ -79,16 +79,20 @@ class Tokenizer:
 
     def raw(self, text: str) -> list[str]:
         """Lower-case words minus stopwords, Chinese segmented; not yet stemmed."""
-        low = fold(text.lower())
+        low = text.lower()
         stop = self._stopwords
         if not _CJK_START.search(low):
-            return [w for w in _LATIN.findall(low) if w not in stop]  # fast path: most pages
+            # Fast path (most pages). Diacritics are folded per word, and only in the few non-ASCII words.
+            words = _LATIN.findall(low)
+            return [f for f in (w if w.isascii() else w.translate(_FOLD) for w in words) if f not in stop]
         out: list[str] = []
         for run in _RUNS.findall(low):
             if _CJK_START.match(run):
                 out.extend(w for w in _get_jieba().lcut_for_search(run) if w.strip() and w not in stop)
-            elif run not in stop:
-                out.append(run)
+            else:
+                run = fold(run)
+                if run not in stop:
+                    out.append(run)
         return out
 
     def normalize(self, words: list[str]) -> list[str]:
