@@ -234,10 +234,11 @@ class QASynthesizer:
         )
         state["shortcut_rank"] = shortcut.detail["rank"]
         self._gate(ctx, outcomes, state, shortcut if ck.shortcut != "off" else None, "shortcut")
-        ver = self.roles["verifier"]
+        # the model-judged checks (the paper's dual verification, then uniqueness)
+        closed: CheckOutcome | None = None
         if ck.closed_book != "off":
-            o = await verify.closed_book(
-                ver,
+            closed = await verify.closed_book(
+                self.roles["verifier"],
                 self.judge_for(lang),
                 prompts["closed_book"],
                 question,
@@ -247,10 +248,11 @@ class QASynthesizer:
                 scope=scope,
                 max_reasks=cfg.max_reasks,
             )
-        self._gate(ctx, outcomes, state, o if ck.closed_book != "off" else None, "closed_book")
+        self._gate(ctx, outcomes, state, closed, "closed_book")
+        solved: CheckOutcome | None = None
         if ck.oracle != "off":
-            o = await verify.oracle(
-                ver,
+            solved = await verify.oracle(
+                self.roles["verifier"],
                 self.judge_for(lang),
                 prompts["oracle"],
                 question,
@@ -261,10 +263,11 @@ class QASynthesizer:
                 scope=scope,
                 max_reasks=cfg.max_reasks,
             )
-        self._gate(ctx, outcomes, state, o if ck.oracle != "off" else None, "oracle")
+        self._gate(ctx, outcomes, state, solved, "oracle")
+        unique: CheckOutcome | None = None
         if ck.uniqueness != "off":
-            o = await verify.uniqueness(
-                ver,
+            unique = await verify.uniqueness(
+                self.roles["verifier"],
                 prompts["uniqueness"],
                 question,
                 answer,
@@ -275,7 +278,7 @@ class QASynthesizer:
                 scope=scope,
                 max_reasks=cfg.max_reasks,
             )
-        self._gate(ctx, outcomes, state, o if ck.uniqueness != "off" else None, "uniqueness")
+        self._gate(ctx, outcomes, state, unique, "uniqueness")
         ctx.count("funnel:accepted")
 
         models = {"generator": self.roles.model_id("generator"), "verifier": self.roles.model_id("verifier")}
