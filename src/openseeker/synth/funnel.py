@@ -142,16 +142,21 @@ def plot(f: dict[str, Any], path: Path) -> None:
     steps = [_LABELS.get(r["step"], r["step"]) for r in f["funnel"]]
     axes[0].barh(steps[::-1], [r["count"] for r in f["funnel"]][::-1], color="#4C72B0")
     axes[0].set_title("Funnel (seeds surviving each step)")
-    for k, d in f["by_k"].items():
+    width = 0.8 / max(1, len(f["by_k"]))
+    for i, (k, d) in enumerate(f["by_k"].items()):
         hops = d["hops"]
-        axes[1].bar([int(h) + 0.1 * int(k) for h in hops], list(hops.values()), width=0.1, label=f"k={k}")
+        axes[1].bar([int(h) + i * width for h in hops], list(hops.values()), width=width, label=f"k={k}")
         ranks = d["shortcut_rank"]["found"]
         axes[2].bar([int(r) for r in ranks], list(ranks.values()), alpha=0.6, label=f"k={k}")
     axes[1].set_title("Facts chained per accepted question")
     axes[1].set_xlabel("hops")
     axes[2].set_title("Answer page rank in corpus search")
     axes[2].set_xlabel("rank (1 = top)")
+    from matplotlib.ticker import MaxNLocator
+
     for ax in axes[1:]:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         if f["by_k"]:
             ax.legend()
     fig.tight_layout()
