@@ -73,7 +73,8 @@ def test_accepted_records_keep_everything(tmp_path, en_corpus, make_roles):
     counts = {s["step"]: s["count"] for s in funnel["funnel"]}
     assert counts["seeds"] == 3 and counts["accepted"] == 3 and counts["oracle"] == 3
     assert (run / "qa" / "funnel.png").stat().st_size > 1000
-    assert "| seeds | 3 |" in (run / "qa" / "funnel.md").read_text()
+    md = (run / "qa" / "funnel.md").read_text()
+    assert "| seeds | 3 |" in md and "| not contaminated (off for 3) | 3 |" in md
     assert funnel["by_k"]["3"]["accepted"] == 3
 
 

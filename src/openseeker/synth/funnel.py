@@ -111,6 +111,9 @@ def to_markdown(f: dict[str, Any]) -> str:
     seeds = max(1, f["funnel"][0]["count"])
     for row in f["funnel"]:
         label = _LABELS.get(row["step"], row["step"])
+        off = f["counters"].get(f"off:{row['step']}", 0)
+        if off:  # the check did not run for these seeds: they pass it unchecked
+            label += f" (off for {off})"
         lines.append(f"| {label} | {row['count']} | {100 * row['count'] / seeds:.0f}% |")
     lines += ["", "## Rejections", "", "| reason | count |", "|---|---:|"]
     lines += [f"| `{r}` | {n} |" for r, n in f["reject_reasons"].items()] or ["| (none) | 0 |"]

@@ -331,6 +331,7 @@ class QASynthesizer:
         if outcome is None:
             outcomes[name] = CheckOutcome(name, None, "off")
             ctx.count(f"funnel:{name}")
+            ctx.count(f"off:{name}")
             return
         outcomes[name] = outcome
         state.setdefault("checks", {})[name] = outcome.to_dict()
