@@ -9,7 +9,9 @@ import click
 
 
 @click.command("qa")
-@click.option("--corpus", "corpus", type=click.Path(), help="Corpus folder (from 'openseeker corpus ingest').")
+@click.option(
+    "--corpus", "corpus", type=click.Path(), help="Corpus folder (from 'openseeker corpus ingest')."
+)
 @click.option("--out", "out", type=click.Path(), help="Run folder; records go to RUN/qa/.")
 @click.option("--n", "n", type=int, help="Number of seeds to try (default 200).")
 @click.option("--k", "k", type=int, help="Pages gathered around each seed: the difficulty knob (default 6).")
