@@ -28,9 +28,15 @@ def _installed() -> bool:
 def test_cli_end_to_end_with_the_local_model(tmp_path) -> None:
     config = {
         "world": {"n_pages": 60},
-        "qa": {"n": 1, "k": 2},
+        "qa": {"n": 1, "k": 2, "extract": {"max_tokens": 200}},
         "world_questions_n": 2,
-        "agent": {"max_tool_calls": 1, "max_turns": 2, "max_tokens": 128, "summarizer_max_tokens": 64},
+        "agent": {
+            "max_tool_calls": 1,
+            "max_turns": 2,
+            "max_tokens": 96,
+            "grammar_max_thought_chars": 120,
+            "summarizer_max_tokens": 48,
+        },
         "roles": {"default": {"model": "llamacpp/default", "options": {"n_threads": 2, "n_ctx": 4096}}},
     }
     cfg = tmp_path / "qs.yaml"

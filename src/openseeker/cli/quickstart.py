@@ -121,11 +121,11 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     e = st.get("export", {})
     row("SFT samples", e.get("written"), _reasons(e.get("skipped")))
     v = st.get("eval", {})
-    row(
-        "held-out evaluated",
-        v.get("questions"),
-        f"accuracy {v.get('accuracy')}" if "accuracy" in v else v.get("skipped"),
-    )
+    acc = v.get("accuracy")
+    acc_note = f"accuracy {acc:.2f}" if isinstance(acc, int | float) else str(acc)
+    if v.get("unparsed"):
+        acc_note += f" ({v['unparsed']} verdicts unparsed, counted wrong)"
+    row("held-out evaluated", v.get("questions"), acc_note if "accuracy" in v else v.get("skipped"))
     console.print(funnel)
     times = Table(title="Stage times (s)")
     times.add_column("stage")
