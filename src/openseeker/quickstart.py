@@ -129,6 +129,12 @@ class QuickstartConfig(StrictModel):
     fast: bool = Field(default=False, description="an even smaller run (a smoke test)")
     progress: bool = True
 
+    def world_options(self) -> WorldOptions:
+        """The world settings, with the ``--fast`` size unless the user set one."""
+        if self.fast and "n_pages" not in self.world.model_fields_set:
+            return self.world.model_copy(update=FAST["world"])
+        return self.world
+
     def merged(self, section: str, defaults: dict[str, Any]) -> dict[str, Any]:
         """``defaults`` <- ``--fast`` overrides <- the user's section."""
         base = deep_merge(defaults, FAST.get(section, {})) if self.fast else dict(defaults)
@@ -234,7 +240,7 @@ class Quickstart:
         if self.cfg.corpus is None:
             from openseeker.worldgen import write_world
 
-            w = self.cfg.world
+            w = self.cfg.world_options()
             paths = write_world(self.out / "world", w.seed, w.n_pages, w.languages)
             self.summary["paths"]["world"] = str(self.out / "world")
             self._stage("world", t0, pages=w.n_pages, languages=w.languages, facts=str(paths["facts"]))

@@ -82,3 +82,16 @@ def test_world_questions_fill_in_when_synthesis_yields_nothing(tmp_path, world_r
     assert st["trajectories"]["rollouts"] == st["split"]["train"]
     assert st["eval"]["questions"] == st["split"]["heldout"]
     assert Path(summary["paths"]["world_questions"]).exists()
+
+
+def test_fast_mode_and_user_sections_layer_over_defaults() -> None:
+    from openseeker.quickstart import DEFAULT_AGENT, DEFAULT_QA
+
+    cfg = QuickstartConfig(fast=True, qa={"k": 5, "checks": {"leak": "record"}})
+    qa = cfg.merged("qa", DEFAULT_QA)
+    assert qa["n"] == 4 and qa["k"] == 5  # fast, then the user's value
+    assert qa["checks"]["leak"] == "record" and qa["checks"]["oracle"] == "record"
+    assert cfg.merged("agent", DEFAULT_AGENT)["max_tool_calls"] == 1
+    assert QuickstartConfig().merged("qa", DEFAULT_QA)["n"] == DEFAULT_QA["n"]
+    assert cfg.world_options().n_pages == 120 and QuickstartConfig().world_options().n_pages == 300
+    assert QuickstartConfig(fast=True, world={"n_pages": 500}).world_options().n_pages == 500
