@@ -43,7 +43,7 @@ DEFAULT_QA: dict[str, Any] = {
     "k": 3,
     "lang": "any",
     "concurrency": 2,
-    "seeds": {"min_text_chars": 120},
+    "seeds": {"min_text_chars": 60},  # Chinese pages are short in characters
     "extract": {"page_chars": 500, "total_chars": 1800, "max_tokens": 500},
     "question": {"max_tokens": 200},
     # A small local model rarely passes the model-judged checks; the quickstart records their outcome
