@@ -61,21 +61,6 @@ UNDECIDED_REASONS = {
     "oracle": "verify:judge_unparsed",
     "uniqueness": "check:uniqueness_unparsed",
 }
-# The funnel's steps, in order (each is a counter "funnel:<step>").
-FUNNEL_STEPS = (
-    "seeds",
-    "expanded",
-    "extracted",
-    "generated",
-    "obfuscated",
-    "leak",
-    "decontam",
-    "shortcut",
-    "closed_book",
-    "oracle",
-    "uniqueness",
-    "accepted",
-)
 
 
 @dataclass

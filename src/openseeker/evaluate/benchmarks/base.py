@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import random
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -141,3 +143,20 @@ def select_items(
     spec["selected"] = len(chosen)
     spec["selected_ids"] = [it.id for it in chosen]
     return chosen, spec
+
+
+def iter_csv_rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(data_row_number, row)`` of an encrypted benchmark CSV (UTF-8 with or without BOM).
+
+    A missing required column is a :class:`DataError` naming the file; encrypted cells can be long, so the
+    csv field limit is raised first.
+    """
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(
+                f"missing column(s) {', '.join(missing)} (have {reader.fieldnames})", path=str(path)
+            )
+        yield from enumerate(reader, 1)

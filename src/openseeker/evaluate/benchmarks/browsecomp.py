@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 
 from openseeker.errors import DataError
-from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile
+from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, iter_csv_rows
 from openseeker.evaluate.benchmarks.crypto import decrypt_browsecomp
 
 URL = "https://openaipublic.blob.core.windows.net/simple-evals/browse_comp_test_set.csv"
@@ -23,23 +21,13 @@ REQUIRED = ("problem", "answer", "canary")
 
 def read(path: Path) -> list[BenchmarkItem]:
     """Read and decrypt (in memory) a BrowseComp CSV. Ids are the 1-based row numbers."""
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     items: list[BenchmarkItem] = []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(
-                f"missing column(s) {', '.join(missing)} (have {reader.fieldnames})", path=str(path)
-            )
-        for n, row in enumerate(reader, 1):
-            canary = row["canary"] or ""
-            try:
-                question = decrypt_browsecomp(row["problem"], canary)
-                answer = decrypt_browsecomp(row["answer"], canary)
-            except ValueError as e:
-                raise DataError(f"cannot decrypt: {e}", path=str(path), position=f"data row {n}") from None
-            items.append(
-                BenchmarkItem(str(n), question, answer, topic=row.get("problem_topic") or "", lang="en")
-            )
+    for n, row in iter_csv_rows(path, REQUIRED):
+        canary = row["canary"] or ""
+        try:
+            question = decrypt_browsecomp(row["problem"], canary)
+            answer = decrypt_browsecomp(row["answer"], canary)
+        except ValueError as e:
+            raise DataError(f"cannot decrypt: {e}", path=str(path), position=f"data row {n}") from None
+        items.append(BenchmarkItem(str(n), question, answer, topic=row.get("problem_topic") or "", lang="en"))
     return items

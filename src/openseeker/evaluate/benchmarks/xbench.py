@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import sys
 from pathlib import Path
 
 from openseeker.errors import DataError
-from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile
+from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, iter_csv_rows
 from openseeker.evaluate.benchmarks.crypto import decrypt_xbench
 
 COMMIT = "17c562192cc7e62215bfb98b65e9f8806fb95504"
@@ -26,30 +24,22 @@ ROWS_2505 = 100
 def read(path: Path) -> list[BenchmarkItem]:
     """Read and decrypt (in memory). ``reference_steps`` are kept in ``meta`` for analysis only; the
     runner never shows them to the agent nor writes them out."""
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     items: list[BenchmarkItem] = []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in ("id", "prompt", "answer", "canary") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(
-                f"missing column(s) {', '.join(missing)} (have {reader.fieldnames})", path=str(path)
+    for n, row in iter_csv_rows(path, ("id", "prompt", "answer", "canary")):
+        canary = row["canary"] or ""
+        try:
+            prompt = decrypt_xbench(row["prompt"], canary)
+            answer = decrypt_xbench(row["answer"], canary)
+            steps = decrypt_xbench(row["reference_steps"], canary) if row.get("reference_steps") else ""
+        except ValueError as e:
+            raise DataError(f"cannot decrypt: {e}", path=str(path), position=f"data row {n}") from None
+        items.append(
+            BenchmarkItem(
+                str(row["id"]).strip() or str(n),
+                prompt,
+                answer,
+                lang="zh",
+                meta={"reference_steps": steps},
             )
-        for n, row in enumerate(reader, 1):
-            canary = row["canary"] or ""
-            try:
-                prompt = decrypt_xbench(row["prompt"], canary)
-                answer = decrypt_xbench(row["answer"], canary)
-                steps = decrypt_xbench(row["reference_steps"], canary) if row.get("reference_steps") else ""
-            except ValueError as e:
-                raise DataError(f"cannot decrypt: {e}", path=str(path), position=f"data row {n}") from None
-            items.append(
-                BenchmarkItem(
-                    str(row["id"]).strip() or str(n),
-                    prompt,
-                    answer,
-                    lang="zh",
-                    meta={"reference_steps": steps},
-                )
-            )
+        )
     return items
