@@ -36,7 +36,7 @@ from openseeker.agent.format import (
 )
 from openseeker.agent.records import Observation, Step, Trajectory
 from openseeker.agent.summarize import Summarizer
-from openseeker.errors import ContextLengthError
+from openseeker.errors import BudgetExceededError, ContextLengthError
 from openseeker.llm.base import LLM
 from openseeker.llm.types import GenerateConfig, LLMOutput, ToolCall, Usage
 from openseeker.tools.base import Toolset
@@ -327,6 +327,8 @@ class Agent:
             t = time.monotonic()
             try:
                 res = await self.toolset.call(ToolCall(obs.name, obs.arguments, obs.id))
+            except BudgetExceededError:
+                raise  # a spent budget stops the run; the stage retries this input after a resume
             except (
                 Exception
             ) as e:  # a tool bug or an unexpected backend failure: the model reads it, the log keeps it

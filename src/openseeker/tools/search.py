@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from openseeker.errors import ToolError
+from openseeker.errors import BudgetExceededError, ToolError
 from openseeker.llm.types import ToolSpec
 from openseeker.tools.base import SearchBackend, SearchHit, Tool
 
@@ -94,6 +94,8 @@ class SearchTool(Tool):
             hits = await self.backend.search(query, self.top_k)
         except ToolError as e:
             return f"The search for '{query}' failed: {e}"
+        except BudgetExceededError:
+            raise  # a spent budget stops the stage (to resume later); it is not an observation
         except Exception as e:  # one broken query must not end the agent's episode
             return f"The search for '{query}' failed ({type(e).__name__}: {e})."
         return format_results(query, hits[: self.top_k])

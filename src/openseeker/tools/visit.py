@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from openseeker.corpus.text import has_cjk
-from openseeker.errors import ConfigError, LLMError, ToolError
+from openseeker.errors import BudgetExceededError, ConfigError, LLMError, ToolError
 from openseeker.llm.base import LLM
 from openseeker.llm.structured import generate_structured
 from openseeker.llm.types import Message, ToolSpec
@@ -187,6 +187,8 @@ class VisitTool(Tool):
             page = await self.fetcher.fetch(url)
         except ToolError as e:
             return f"The page {url} could not be visited: {e}"
+        except BudgetExceededError:
+            raise  # a spent budget stops the stage (to resume later); it is not an observation
         except Exception as e:
             return f"The page {url} could not be visited ({type(e).__name__}: {e})."
         if not page.content.strip():
