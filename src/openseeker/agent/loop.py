@@ -329,9 +329,8 @@ class Agent:
                 res = await self.toolset.call(ToolCall(obs.name, obs.arguments, obs.id))
             except BudgetExceededError:
                 raise  # a spent budget stops the run; the stage retries this input after a resume
-            except (
-                Exception
-            ) as e:  # a tool bug or an unexpected backend failure: the model reads it, the log keeps it
+            # A tool bug or an unexpected backend failure: the model reads it, the log keeps it.
+            except Exception as e:
                 log.warning("tool %s failed with %r", obs.name, e)
                 obs.response, obs.error = (
                     f"Error: the tool {obs.name!r} failed: {type(e).__name__}: {e}",
