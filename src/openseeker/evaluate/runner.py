@@ -323,7 +323,9 @@ async def run_eval_async(
             from openseeker.evaluate.widesearch import score_table
 
             before = table_llm.usage if table_llm is not None else None
-            ts = await score_table(response, item.meta["gold"], item.meta["evaluation"], llm=table_llm)
+            ts = await score_table(
+                response, item.meta["gold"], item.meta["evaluation"], llm=table_llm, lang=item.lang
+            )
             table = ts.to_dict()
             verdict = Verdict(
                 ts.success == 1.0,
