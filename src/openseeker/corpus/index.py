@@ -92,6 +92,7 @@ def build_bm25(
             owners.clear()
             lens.clear()
 
+        n = 0
         for n, (doc_id, text) in enumerate(docs, 1):
             if not 0 <= doc_id < num_docs:
                 raise ValueError(f"document id {doc_id} outside 0..{num_docs - 1}")
@@ -115,6 +116,8 @@ def build_bm25(
             if on_progress and n % 1000 == 0:
                 on_progress(1000)
         flush()
+        if on_progress and n % 1000:
+            on_progress(n % 1000)  # the last partial batch, so the bar ends at its total
     df = df[: len(vocab)]
     n_docs = max(num_docs, 1)
     avg = float(doc_len[:num_docs].mean()) if num_docs else 1.0
