@@ -34,6 +34,7 @@ import asyncio
 import contextlib
 import inspect
 import itertools
+import re
 import threading
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -42,71 +43,11 @@ from typing import Any, cast
 
 import orjson
 
+from openseeker.testing.faults import _REASONS, Fault
+
+__all__ = ["FakeOpenAIServer", "Fault", "RecordedRequest", "default_handler", "main"]
+
 Handler = Callable[[dict[str, Any]], Any]
-
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
-
-
-@dataclass
-class Fault:
-    """A failure to inject into one response.
-
-    Build with the class methods: :meth:`status`, :meth:`hang`, :meth:`drop`, :meth:`garbage`,
-    :meth:`context_length`.
-    """
-
-    kind: str
-    status_code: int = 500
-    retry_after: float | None = None
-    seconds: float = 3600.0
-    body: bytes = b""
-    message: str = ""
-
-    @classmethod
-    def status(cls, code: int, *, retry_after: float | None = None, message: str = "") -> Fault:
-        """An HTTP error status (429, 500, 503, 401 ...) with an OpenAI-style error body."""
-        return cls(
-            "status",
-            status_code=code,
-            retry_after=retry_after,
-            message=message or _REASONS.get(code, "error"),
-        )
-
-    @classmethod
-    def hang(cls, seconds: float = 3600.0) -> Fault:
-        """Send nothing for ``seconds`` (past the client's timeout), then close the connection."""
-        return cls("hang", seconds=seconds)
-
-    @classmethod
-    def drop(cls) -> Fault:
-        """Close the connection without answering (a dropped connection)."""
-        return cls("drop")
-
-    @classmethod
-    def garbage(cls, body: bytes = b"<html>502 upstream</html> not json {") -> Fault:
-        """Answer 200 with a body that is not a valid response."""
-        return cls("garbage", status_code=200, body=body)
-
-    @classmethod
-    def context_length(cls) -> Fault:
-        """Answer 400 the way OpenAI-compatible servers report an over-long prompt."""
-        return cls(
-            "status",
-            status_code=400,
-            message=(
-                "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens. "
-                "Please reduce the length of the messages."
-            ),
-        )
 
 
 @dataclass
@@ -126,6 +67,13 @@ class _Parsed:
     headers: dict[str, str]
     body: bytes
     keep_alive: bool = True
+
+
+# the fast path's request parsing: just enough of the head to route a plain chat request
+_CHAT_LINE = b"POST /v1/chat/completions "
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.I)
+_CONN_CLOSE = re.compile(rb"\r\nconnection:[ \t]*close", re.I)
+_MODEL = re.compile(rb'"model"\s*:\s*"([^"\\]*)"')
 
 
 def _estimate_tokens(text: str) -> int:
@@ -159,6 +107,9 @@ def _tool_calls_wire(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+_FAST_HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
 
 
 class _Connection(asyncio.Protocol):
@@ -195,6 +146,8 @@ class _Connection(asyncio.Protocol):
                 i = self.buf.find(b"\r\n\r\n")
                 if i < 0:
                     return
+                if not self.busy and not self.queue and self.server._fast_ok() and self._fast(i):
+                    continue
                 lines = bytes(self.buf[:i]).decode("latin-1").split("\r\n")
                 del self.buf[: i + 4]
                 try:
@@ -216,6 +169,44 @@ class _Connection(asyncio.Protocol):
             self.queue.append(
                 _Parsed(method, path, headers, body, headers.get("connection", "").lower() != "close")
             )
+            self.dispatch()
+
+    def _fast(self, i: int) -> bool:
+        """Answer a plain chat request without decoding it (see :meth:`FakeOpenAIServer._fast_ok`).
+
+        ``i`` is where the request head ends. Returns False (nothing consumed) when the request needs
+        the general path: another route, ``connection: close``, or a body not yet complete.
+        """
+        buf = self.buf
+        if not buf.startswith(_CHAT_LINE):
+            return False
+        m = _CONTENT_LENGTH.search(buf, 0, i)
+        if m is None or _CONN_CLOSE.search(buf, 0, i) is not None:
+            return False
+        end = i + 4 + int(m[1])
+        if len(buf) < end:
+            return False
+        model = _MODEL.search(buf, i + 4, end)
+        self.busy = True
+        self.timer = asyncio.get_running_loop().call_later(
+            cast(float, self.server.latency),
+            self._fast_reply,
+            model[1] if model is not None else None,
+            end - i - 4,
+        )
+        del buf[:end]
+        return True
+
+    def _fast_reply(self, model: bytes | None, size: int) -> None:
+        srv = self.server
+        srv.served += 1
+        prompt = max(1, size // 4)  # estimated from the body size: the body is never decoded here
+        body = srv._fast_body % (next(srv._ids), model or srv._model_b, prompt, prompt + srv._fast_tokens)
+        if self.transport is not None and not self.closed:
+            self.transport.write(_FAST_HEAD % len(body) + body)
+        self.busy = False
+        self.timer = None
+        if self.queue:
             self.dispatch()
 
     def dispatch(self) -> None:
@@ -280,11 +271,17 @@ class FakeOpenAIServer:
 
     Args:
         handler: ``fn(request_json) -> str | dict | Fault`` (may be async); default: echo.
+        text: answer every request with this text (instead of ``handler``). With ``record`` off, no
+            fault queued, no ``fault_fn``, no ``api_key`` and a fixed ``latency``, chat requests then take
+            a lean path (no JSON decoding, a precomputed body, one timer each) for benchmarks; its usage
+            estimates ``prompt_tokens`` from the request body size.
         latency: seconds to wait before every generation answer (a float, or ``fn(request) -> float``).
         model: the model id listed by ``/v1/models``.
         fault_fn: optional ``fn(request_json) -> Fault | None`` consulted before the handler.
         record: keep every request in :attr:`requests` (turn off for very long benchmarks).
         port: the port to bind (0 = a free one).
+        reuse_port: bind with ``SO_REUSEPORT``, so that several server processes share one port (the
+            kernel spreads connections over them).
         api_key: if set, requests without ``Authorization: Bearer <api_key>`` get 401.
         loop_factory: the event loop to serve on (e.g. ``uvloop.new_event_loop``); default asyncio's.
 
@@ -298,21 +295,38 @@ class FakeOpenAIServer:
         self,
         handler: Handler | None = None,
         *,
+        text: str | None = None,
         latency: float | Callable[[dict[str, Any]], float] = 0.0,
         model: str = "fake-model",
         fault_fn: Callable[[dict[str, Any]], Fault | None] | None = None,
         record: bool = True,
         port: int = 0,
+        reuse_port: bool = False,
         api_key: str | None = None,
         loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
     ):
-        self.handler: Handler = handler or default_handler
+        if handler is not None and text is not None:
+            raise ValueError("give a handler or a text, not both")
+        self.handler: Handler = handler or ((lambda req: text) if text is not None else default_handler)
+        self.text = text
+        self._model_b = model.encode()
+        self._fast_tokens = _estimate_tokens(text or "")
+        # the chat response with %-slots for id, model and usage (model ids hold no quotes, see _MODEL)
+        self._fast_body = (
+            b'{"id":"chatcmpl-fake-%d","object":"chat.completion","created":0,"model":"%s","choices":'
+            b'[{"index":0,"message":{"role":"assistant","content":'
+            + orjson.dumps(text or "").replace(b"%", b"%%")
+            + b'},"finish_reason":"stop"}],"usage":{"prompt_tokens":%d,"completion_tokens":'
+            + str(self._fast_tokens).encode()
+            + b',"total_tokens":%d}}'
+        )
         self.loop_factory = loop_factory
         self.latency = latency
         self.model = model
         self.fault_fn = fault_fn
         self.record = record
         self.port = port
+        self.reuse_port = reuse_port
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
         self.faults: deque[Fault] = deque()
@@ -328,6 +342,18 @@ class FakeOpenAIServer:
     def base_url(self) -> str:
         """The ``/v1`` base URL to give a client."""
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def _fast_ok(self) -> bool:
+        """Whether the next chat request may take the lean path (nothing it skips is asked for)."""
+        return (
+            self.text is not None
+            and not self.record
+            and not self.faults
+            and self.fault_fn is None
+            and self.api_key is None
+            and isinstance(self.latency, int | float)
+            and self.latency > 0
+        )
 
     def inject(self, *faults: Fault) -> None:
         """Queue faults for the next generation requests, in order."""
@@ -346,7 +372,13 @@ class FakeOpenAIServer:
             asyncio.set_event_loop(loop)
             try:
                 self._server = loop.run_until_complete(
-                    loop.create_server(lambda: _Connection(self), "127.0.0.1", self.port, backlog=2048)
+                    loop.create_server(
+                        lambda: _Connection(self),
+                        "127.0.0.1",
+                        self.port,
+                        backlog=2048,
+                        reuse_port=self.reuse_port or None,
+                    )
                 )
                 self.port = self._server.sockets[0].getsockname()[1]
             except BaseException as e:  # report bind failures to the starting thread
@@ -549,15 +581,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--latency", type=float, default=0.05)
     ap.add_argument("--text", default=None, help="always answer this text (default: echo)")
     ap.add_argument("--uvloop", action="store_true", help="serve on uvloop (pip install uvloop)")
+    ap.add_argument("--reuse-port", action="store_true", help="SO_REUSEPORT: several processes, one port")
     args = ap.parse_args(argv)
-    handler: Handler | None = (lambda req: args.text) if args.text is not None else None
     factory = None
     if args.uvloop:
         import uvloop
 
         factory = uvloop.new_event_loop
     srv = FakeOpenAIServer(
-        handler, latency=args.latency, record=False, port=args.port, loop_factory=factory
+        text=args.text,
+        latency=args.latency,
+        record=False,
+        port=args.port,
+        reuse_port=args.reuse_port,
+        loop_factory=factory,
     ).start()
     print(f"READY {srv.port}", flush=True)
     try:
