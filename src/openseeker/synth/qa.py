@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from openseeker.corpus.base import Corpus
 from openseeker.errors import ConfigError
 from openseeker.evaluate.verdict import Judge
@@ -332,26 +330,6 @@ def _key(task: SeedTask) -> str:
     return f"seed-{task.page_id}"
 
 
-def _reopen_extended_shards(stage_dir: Path, keys: list[str], shard_size: int) -> None:
-    """Remove the completion marker of a finished shard that has gained seeds (a rerun with a larger n),
-    so the runner processes the new seeds; the seeds already in its checkpoint are still skipped."""
-    for start in range(0, len(keys), shard_size):
-        shard = f"{start // shard_size:05d}"
-        done = stage_dir / "_state" / f"{shard}.done"
-        ckpt = stage_dir / "_state" / f"{shard}.ckpt"
-        if not done.exists() or not ckpt.exists():
-            continue
-        finished = set()
-        for line in ckpt.read_bytes().splitlines():
-            try:
-                finished.add(orjson.loads(line)["key"])
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                break
-        if not set(keys[start : start + shard_size]) <= finished:
-            log.info("shard %s has new seeds (larger n): reopening it", shard)
-            done.unlink()
-
-
 def _open_corpus(path: str) -> Corpus:
     from openseeker.corpus import open_corpus  # type: ignore[attr-defined]  # the corpus package provides it
 
@@ -388,7 +366,6 @@ async def arun_qa_synthesis(
         log.warning("only %d of the %d requested seeds pass the seed filters", len(seeds), config.n)
     synth = QASynthesizer(config, roles, corpus, judge)
     tasks = [SeedTask(i, pid) for i, pid in enumerate(seeds)]
-    _reopen_extended_shards(run / STAGE, [_key(t) for t in tasks], config.shard_size)
     try:
         result = await run_stage(
             run,
