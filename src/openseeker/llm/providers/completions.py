@@ -21,14 +21,12 @@ import re
 from typing import Any
 
 import orjson
-from pydantic import SecretStr
 
 from openseeker.errors import ConfigError, LLMResponseError
-from openseeker.llm.base import LLM
 from openseeker.llm.config import LLMConfig
-from openseeker.llm.providers._http import Transport, decode_json, make_transport, raise_for_status
 from openseeker.llm.providers.openai import (
     DEFAULT_BASE_URL,
+    HTTPEndpointLLM,
     resolve_api_key,
     sampling_fields,
     schema_instruction,
@@ -73,8 +71,10 @@ def parse_text_tool_calls(text: str) -> list[ToolCall]:
     return calls
 
 
-class CompletionsLLM(LLM):
+class CompletionsLLM(HTTPEndpointLLM):
     """A model behind a raw ``/v1/completions`` endpoint, prompted with a client-side chat template."""
+
+    structured_modes = STRUCTURED_MODES
 
     def __init__(
         self,
@@ -90,22 +90,19 @@ class CompletionsLLM(LLM):
         max_connections: int = 256,
         defaults: GenerateConfig | None = None,
     ):
-        super().__init__(name, defaults)
-        if structured_output not in STRUCTURED_MODES:
-            raise ConfigError(
-                f"structured_output must be one of {', '.join(STRUCTURED_MODES)}, not {structured_output!r}"
-            )
-        self.model = model
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
+        super().__init__(
+            name,
+            model,
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            structured_output=structured_output,
+            http_client=http_client,
+            max_connections=max_connections,
+            defaults=defaults,
+        )
         self.template = template
         self._render, self.forced_prefix = get_template(template)
-        self.structured_output = structured_output
-        self._secret = SecretStr(api_key or "")  # repr shows '**********'
-        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-        self._transport: Transport = make_transport(
-            self.base_url, headers, kind=http_client, max_connections=max_connections
-        )
 
     @classmethod
     def from_config(cls, model: str, cfg: LLMConfig) -> CompletionsLLM:
@@ -164,11 +161,8 @@ class CompletionsLLM(LLM):
         *,
         scope: str | None,
     ) -> LLMOutput:
-        payload = orjson.dumps(self.request_body(messages, tools, config))
         where = f"{self.base_url}/completions"
-        resp = await self._transport.request("POST", "/completions", payload, config.timeout or self.timeout)
-        raise_for_status(resp, where, secret=self._secret.get_secret_value())
-        data = decode_json(resp, where)
+        data = await self._post("/completions", self.request_body(messages, tools, config), config.timeout)
         choice = data["choices"][0]
         generated = choice.get("text")
         if not isinstance(generated, str):
@@ -182,6 +176,3 @@ class CompletionsLLM(LLM):
             usage=Usage(int(u.get("prompt_tokens") or 0), int(u.get("completion_tokens") or 0), 1, 0),
             model=self.name,
         )
-
-    async def aclose(self) -> None:
-        await self._transport.aclose()

@@ -141,7 +141,52 @@ def sampling_fields(config: GenerateConfig) -> dict[str, Any]:
     return body
 
 
-class OpenAIChatLLM(LLM):
+class HTTPEndpointLLM(LLM):
+    """What every OpenAI-compatible HTTP provider shares: the endpoint, its key (never shown), the pooled
+    transport, one ``POST`` with error mapping, and the choice of structured-output mode."""
+
+    structured_modes: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        name: str,
+        model: str,
+        *,
+        base_url: str,
+        api_key: str | None,
+        timeout: float,
+        structured_output: str,
+        http_client: str,
+        max_connections: int,
+        defaults: GenerateConfig | None,
+    ):
+        super().__init__(name, defaults)
+        if structured_output not in self.structured_modes:
+            raise ConfigError(
+                f"structured_output must be one of {', '.join(self.structured_modes)}, not {structured_output!r}"
+            )
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.structured_output = structured_output
+        self._secret = SecretStr(api_key or "")  # repr shows '**********'
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._transport: Transport = make_transport(
+            self.base_url, headers, kind=http_client, max_connections=max_connections
+        )
+
+    async def _post(self, path: str, body: dict[str, Any], timeout: float | None) -> dict[str, Any]:
+        """POST ``body`` to ``path``; HTTP errors mapped onto the error hierarchy, the reply decoded."""
+        where = f"{self.base_url}{path}"
+        resp = await self._transport.request("POST", path, orjson.dumps(body), timeout or self.timeout)
+        raise_for_status(resp, where, secret=self._secret.get_secret_value())
+        return decode_json(resp, where)
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
+class OpenAIChatLLM(HTTPEndpointLLM):
     """A chat model behind an OpenAI-compatible endpoint.
 
     Args:
@@ -154,6 +199,8 @@ class OpenAIChatLLM(LLM):
         http_client: ``auto``, ``fast`` or ``httpx``.
         max_connections: the connection-pool size.
     """
+
+    structured_modes = STRUCTURED_MODES
 
     def __init__(
         self,
@@ -169,21 +216,18 @@ class OpenAIChatLLM(LLM):
         keep_reasoning: bool = False,
         defaults: GenerateConfig | None = None,
     ):
-        super().__init__(name, defaults)
-        if structured_output not in STRUCTURED_MODES:
-            raise ConfigError(
-                f"structured_output must be one of {', '.join(STRUCTURED_MODES)}, not {structured_output!r}"
-            )
-        self.model = model
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.structured_output = structured_output
-        self.keep_reasoning = keep_reasoning
-        self._secret = SecretStr(api_key or "")  # repr shows '**********'
-        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
-        self._transport: Transport = make_transport(
-            self.base_url, headers, kind=http_client, max_connections=max_connections
+        super().__init__(
+            name,
+            model,
+            base_url=base_url,
+            api_key=api_key,
+            timeout=timeout,
+            structured_output=structured_output,
+            http_client=http_client,
+            max_connections=max_connections,
+            defaults=defaults,
         )
+        self.keep_reasoning = keep_reasoning
 
     @classmethod
     def from_config(cls, model: str, cfg: LLMConfig) -> OpenAIChatLLM:
@@ -259,13 +303,9 @@ class OpenAIChatLLM(LLM):
                 f"{self.name}: 'prefill' needs the completions or llamacpp provider "
                 "(a chat endpoint cannot continue a partial assistant turn portably)"
             )
-        payload = orjson.dumps(self.request_body(messages, tools, config))
-        where = f"{self.base_url}/chat/completions"
-        resp = await self._transport.request(
-            "POST", "/chat/completions", payload, config.timeout or self.timeout
+        data = await self._post(
+            "/chat/completions", self.request_body(messages, tools, config), config.timeout
         )
-        raise_for_status(resp, where, secret=self._secret.get_secret_value())
-        data = decode_json(resp, where)
         return self.parse_response(data)
 
     def parse_response(self, data: dict[str, Any]) -> LLMOutput:
@@ -291,9 +331,6 @@ class OpenAIChatLLM(LLM):
         raise_for_status(resp, f"{self.base_url}/models", secret=self._secret.get_secret_value())
         data = orjson.loads(resp.body)
         return [m.get("id", "") for m in data.get("data", [])]
-
-    async def aclose(self) -> None:
-        await self._transport.aclose()
 
 
 def with_instruction(msgs: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
