@@ -6,8 +6,7 @@ places or people (a model's memory cannot answer questions about them).
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+from openseeker.worldgen.names import UniqueNames
 
 GIVEN = (
     "Aldric Beatrix Cassius Delphine Edmund Fenella Gideon Hester Ivo Jocasta Leopold Marisol Nathaniel "
@@ -90,26 +89,8 @@ def article(word: str) -> str:
     return "an" if w[:1] in "aeiou" else "a"
 
 
-class EnglishNames:
+class EnglishNames(UniqueNames):
     """Generates unique English names; ``used`` holds every name handed out so far."""
-
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.used: set[str] = set()
-
-    def _unique(self, make: Callable[[], str]) -> str:
-        for _ in range(200):
-            name = make()
-            if name not in self.used:
-                self.used.add(name)
-                return name
-        # Exhausted the space for this pattern: disambiguate as encyclopedias do.
-        base = make()
-        i = 2
-        while f"{base} ({i})" in self.used:
-            i += 1
-        self.used.add(f"{base} ({i})")
-        return f"{base} ({i})"
 
     def surname(self) -> str:
         return self.rng.choice(_SUR_A) + self.rng.choice(_SUR_B)

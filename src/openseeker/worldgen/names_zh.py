@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+from openseeker.worldgen.names import UniqueNames
 
 _SURNAMES = (
     "李王张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶"
@@ -119,25 +118,10 @@ KIND_ZH = {
 }
 
 
-class ChineseNames:
+class ChineseNames(UniqueNames):
     """Generates unique Chinese names; ``used`` holds every name handed out so far."""
 
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.used: set[str] = set()
-
-    def _unique(self, make: Callable[[], str]) -> str:
-        for _ in range(200):
-            name = make()
-            if name not in self.used:
-                self.used.add(name)
-                return name
-        base = make()
-        i = 2
-        while f"{base}（{i}）" in self.used:
-            i += 1
-        self.used.add(f"{base}（{i}）")
-        return f"{base}（{i}）"
+    disambiguation = "{base}（{i}）"
 
     def surname(self) -> str:
         return self.rng.choice(_SURNAMES)
