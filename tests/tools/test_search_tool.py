@@ -88,3 +88,24 @@ def test_over_local_corpus(corpus_dir: Path) -> None:
     assert "1. [Paris](https://w.test/Paris)" in paris and "1889" in paris
     assert "1. [北京](https://w.test/Beijing)" in beijing
     assert nothing.startswith("No results")
+
+
+def test_v1_layout_is_the_trained_one() -> None:
+    from openseeker.tools.layout import OPENSEEKER_V1
+
+    hits = [SearchHit("Only", "https://x.test/o", "Your browser can't play this video.A snippet")]
+    text = _run(SearchTool(_Backend(), layout=OPENSEEKER_V1), {"query": "boom"})
+    assert text == "Google search Timeout, return None, Please try again later."
+    from openseeker.tools.search import format_results
+
+    # plural even for one result; a snippet-less entry ends with a newline; the scrubbed video notice
+    assert format_results("q", hits, OPENSEEKER_V1) == (
+        "### A Google search for 'q' found 1 results:\n\n1. [Only](https://x.test/o)\n\nA snippet"
+    )
+    assert format_results("q", [SearchHit("T", "u")], OPENSEEKER_V1).endswith("1. [T](u)\n")
+    ts = Toolset([SearchTool(_Backend())], OPENSEEKER_V1)
+    ts.use_layout(OPENSEEKER_V1)
+    r = asyncio.run(ts.call(ToolCall("search", {"q": "x"})))
+    assert r.content == "[Search] Invalid request format: Input must be a JSON object containing 'query' field"
+    r = asyncio.run(ts.call(ToolCall("find", {})))
+    assert r.content == "Unknown tool or call tool with incorrect format."

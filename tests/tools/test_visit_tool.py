@@ -128,3 +128,17 @@ def test_build_toolset_over_corpus(corpus_dir: Path) -> None:
 def test_corpus_backend_needs_a_directory() -> None:
     with pytest.raises(ConfigError, match=r"tools\.corpus"):
         build_toolset(ToolsConfig(corpus=None))
+
+
+def test_v1_visit_texts(corpus_dir: Path) -> None:
+    from openseeker.tools.layout import OPENSEEKER_V1
+
+    tool = VisitTool(_fetcher(corpus_dir), ScriptedLLM(default="not json"), mode="extract", layout=OPENSEEKER_V1)
+    out = asyncio.run(tool({"url": ["https://w.test/Paris", "https://w.test/Nowhere"], "goal": "g"}))
+    failed, missing = out.split("\n---\n")
+    assert failed == (
+        "The useful information in https://w.test/Paris for user goal g as follows: \n\nEvidence in page: \n"
+        "The provided webpage content could not be accessed. Please check the URL or file format.\n\n"
+        "Summary: \nThe webpage content could not be processed, and therefore, no information is available.\n\n"
+    )
+    assert missing == "[visit] Failed to visit the url: https://w.test/Nowhere"

@@ -12,8 +12,21 @@ from openseeker.tools.config import ToolsConfig
 
 
 class AgentConfig(StrictModel):
-    """Agent loop options; the defaults follow the OpenSeeker paper (METHOD sections 3.1, 5.3, 5.5)."""
+    """Agent loop options; the defaults follow the OpenSeeker paper (METHOD sections 3.1, 5.3, 5.5).
 
+    ``profile`` names the turn format (:mod:`openseeker.agent.profiles`); it supplies defaults for the
+    options below that the user leaves unset.
+    """
+
+    profile: str = Field(
+        default="openseeker",
+        description="turn format: openseeker (ours) or openseeker-v1 (the released v1 models' exact format)",
+    )
+    prompt_source: str | None = Field(
+        default=None,
+        description="for profiles whose prompt is not shipped (openseeker-v1): a text file holding the "
+        "system prompt, or a local checkout of the official OpenSeeker repository",
+    )
     mode: Literal["text", "native"] = Field(
         default="text",
         description="text: OpenSeeker tags in the completion (released models, local models); "

@@ -92,6 +92,7 @@ class ParsedTurn:
         answer: the answer text when the turn holds ``</answer>``.
         calls: the tool calls that parsed.
         errors: one message per call that could not be decoded.
+        text: the turn as it goes back into the history (default: :func:`format_turn` of the two parts).
     """
 
     reasoning: str
@@ -99,10 +100,11 @@ class ParsedTurn:
     answer: str | None = None
     calls: list[ToolCall] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    text: str = ""
 
-    @property
-    def text(self) -> str:
-        return format_turn(self.reasoning, self.content)
+    def __post_init__(self) -> None:
+        if not self.text:
+            self.text = format_turn(self.reasoning, self.content)
 
 
 def split_think(text: str, reasoning: str | None = None) -> tuple[str, str]:
@@ -216,6 +218,141 @@ FORMAT_HINT = (
 def parse_error_message(errors: list[str]) -> str:
     """The observation returned when a turn yields no usable call and no answer."""
     return (" ".join(errors) + " " if errors else "") + FORMAT_HINT
+
+
+# ------------------------------------------------------------------------------ the official v1 parser
+# The released OpenSeeker-v1 models were trained and evaluated with a stricter parser than ours: closed tags
+# only, a small fixed set of JSON repairs, and fixed error texts (METHOD.md 5.2, 5.3). The ``openseeker-v1``
+# profile uses these so that a model sees what it would see under the official runner.
+
+V1_NO_TEXT = "ERROR: No text to parse tool calls"
+V1_EMPTY_CALL = "ERROR: Found empty <tool_call> tag (inner content is empty)"
+V1_BAD_JSON = "ERROR: JSON decode failed even after fix attempt"
+V1_JSON_EXCEPTION = "ERROR: Unexpected exception during JSON parsing"
+V1_NO_NAME = "ERROR: Tool call missing or empty name field"
+V1_ARGS_STRING = "ERROR: Failed to parse arguments as JSON string"
+V1_ARGS_NOT_DICT = "ERROR: Arguments is not a dict"
+V1_ITEM_NOT_DICT = "ERROR: List item is not a dict"
+V1_NOT_OBJECT = "ERROR: Parsed object is neither dict nor list"
+V1_PARSE_FAILED = "ERROR: Tool call parsing failed"
+
+_V1_BLOCK = re.compile(re.escape(CALLS_OPEN) + r"\s*(.*?)\s*" + re.escape(CALLS_CLOSE), re.S)
+_V1_CALL = re.compile(re.escape(CALL_OPEN) + r"\s*(.*?)\s*" + re.escape(CALL_CLOSE), re.S)
+# The repairs, in order: a missing comma between two strings, between a string and a list, between a list
+# and a string, between two objects; then trailing commas dropped. Unclosed brackets are closed last.
+_V1_REPAIRS = (
+    (re.compile(r'"\s+"'), '", "'),
+    (re.compile(r'"\s*\['), '", ['),
+    (re.compile(r'\]\s*"'), '], "'),
+    (re.compile(r"\}\s*\{"), "}, {"),
+    (re.compile(r",\s*([\]}])"), r"\1"),
+)
+
+
+def repair_json_v1(raw: str) -> str:
+    """The small, fixed set of JSON repairs of the official v1 parser (separators, trailing commas,
+    unclosed brackets); anything else stays broken."""
+    s = raw.strip()
+    if not s:
+        return raw
+    for pattern, repl in _V1_REPAIRS:
+        s = pattern.sub(repl, s)
+    s = s.rstrip()
+    s += "]" * max(0, s.count("[") - s.count("]"))
+    s += "}" * max(0, s.count("{") - s.count("}"))
+    return s
+
+
+def _v1_call(obj: dict[str, Any], calls: list[ToolCall], errors: list[str]) -> None:
+    name = obj.get("tool_name") or obj.get("name")
+    args = obj.get("tool_args") or obj.get("arguments")
+    if not isinstance(name, str) or not name.strip():
+        errors.append(V1_NO_NAME)
+        return
+    if isinstance(args, str):
+        try:
+            args = json.loads(args)
+        except ValueError:
+            errors.append(V1_ARGS_STRING)
+            args = {}
+    if not isinstance(args, dict):
+        errors.append(V1_ARGS_NOT_DICT)
+        args = {}
+    # as in the official runner, a call whose arguments did not decode still runs (with no arguments)
+    calls.append(ToolCall(name=name.strip(), arguments=args))
+
+
+def parse_calls_v1(content: str) -> tuple[list[ToolCall], list[str]]:
+    """Tool calls and error texts as the official v1 runner finds them (closed tags only)."""
+    if not content:
+        return [], [V1_NO_TEXT]
+    calls: list[ToolCall] = []
+    errors: list[str] = []
+    for chunk in _V1_BLOCK.findall(content) or [content]:
+        for inner in _V1_CALL.findall(chunk):
+            inner = inner.strip()
+            if not inner:
+                errors.append(V1_EMPTY_CALL)
+                continue
+            try:
+                try:
+                    obj = json.loads(inner)
+                except json.JSONDecodeError:
+                    obj = json.loads(repair_json_v1(inner))
+            except json.JSONDecodeError:
+                errors.append(V1_BAD_JSON)
+                continue
+            except Exception:  # the official parser's catch-all (e.g. nesting too deep)
+                errors.append(V1_JSON_EXCEPTION)
+                continue
+            if isinstance(obj, dict):
+                _v1_call(obj, calls, errors)
+            elif isinstance(obj, list):
+                for item in obj:
+                    if isinstance(item, dict):
+                        _v1_call(item, calls, errors)
+                    else:
+                        errors.append(V1_ITEM_NOT_DICT)
+            else:
+                errors.append(V1_NOT_OBJECT)
+    return calls, errors
+
+
+def parse_turn_v1(text: str, reasoning: str | None = None) -> ParsedTurn:
+    """Parse a turn as the official v1 runner does, and keep its text as that runner puts it back into
+    the history.
+
+    The runner splits at the *first* ``</think>``, searches the rest (or, without ``</think>``, the whole
+    text) for calls, and stores the raw completion, which its chat template writes back with the reasoning
+    before the first ``</think>`` and the content after the last one.
+    """
+    for m in _END_MARKERS:
+        text = text.replace(m, "")
+    # The completions provider returns the forced "<think>\n" with the turn; the official runner keeps it
+    # in the prompt, so it is not part of the turn's own text.
+    own = text[len(THINK_OPEN) + 1 :] if text.startswith(THINK_OPEN + "\n") else text
+    view = own.lstrip()
+    view = view[len(THINK_OPEN) :] if view.startswith(THINK_OPEN) else own
+    if THINK_CLOSE in view:
+        thought, _, rest = view.partition(THINK_CLOSE)
+        thought, content = thought.strip(), rest.lstrip("\n").lstrip()
+    else:
+        thought, content = (reasoning or "").strip(), view.strip()
+    if THINK_CLOSE in own:
+        head, tail = own.split(THINK_CLOSE, 1)[0], own.rsplit(THINK_CLOSE, 1)[1]
+        kept = head.rstrip("\n").split(THINK_OPEN)[-1].strip("\n")
+        history = f"{THINK_OPEN}\n{kept}\n{THINK_CLOSE}\n\n{tail.lstrip(chr(10))}"
+    else:
+        history = format_turn(thought, own) if reasoning else own
+    if ANSWER_CLOSE in content:
+        return ParsedTurn(thought, content, answer=extract_answer(content), text=history)
+    calls, errors = parse_calls_v1(content)
+    return ParsedTurn(thought, content, calls=calls, errors=errors, text=history)
+
+
+def parse_error_v1(errors: list[str]) -> str:
+    """The observation after a v1 turn with no call: the parser's errors, one per line, or the fixed text."""
+    return "\n".join(errors) if errors else V1_PARSE_FAILED
 
 
 # ---------------------------------------------------------------------------------------------- grammar

@@ -25,15 +25,8 @@ from openseeker.agent.context import (
     render_context,
     tokenizer_counter,
 )
-from openseeker.agent.format import (
-    format_calls,
-    format_turn,
-    parse_error_message,
-    parse_turn,
-    strip_blocks,
-    system_prompt,
-    turn_grammar,
-)
+from openseeker.agent.format import format_calls, format_turn, strip_blocks, turn_grammar
+from openseeker.agent.profiles import get_profile
 from openseeker.agent.records import Observation, Step, Trajectory
 from openseeker.agent.summarize import Summarizer
 from openseeker.errors import BudgetExceededError, ContextLengthError
@@ -43,7 +36,6 @@ from openseeker.tools.base import Toolset
 
 log = logging.getLogger(__name__)
 OnStep = Callable[[Trajectory, Step], Any]
-CONTEXT_LIMIT_ANSWER = "<answer>The maximum context length was reached before an answer was found.</answer>"
 _SKIPPED = "Error: the tool-call limit was reached; this call was not run."
 
 
@@ -64,9 +56,13 @@ class Agent:
     Args:
         llm: the acting model (the teacher in synthesis, the student at inference).
         toolset: the tools it may call.
-        config: loop options.
+        config: loop options; ``config.profile`` fixes the turn format, its texts and the tool layout
+            (applied to ``toolset``).
         summarizer: the model that writes retrospective summaries (defaults to ``llm``).
         token_counter: overrides ``config.token_counter``.
+
+    Raises:
+        ConfigError: the profile is unknown, or needs a prompt that ``config.prompt_source`` does not give.
     """
 
     def __init__(
@@ -78,11 +74,22 @@ class Agent:
         *,
         token_counter: TokenCounter | None = None,
     ):
+        config = config or AgentConfig()
+        self.profile = get_profile(config.profile)
+        self.config = self.profile.configure(config)
         self.llm = llm
         self.toolset = toolset
-        self.config = config or AgentConfig()
+        toolset.use_layout(self.profile.tools)
         self.summarizer_llm = summarizer
         self.count = token_counter or make_counter(self.config.token_counter)
+        # read once, so a missing prompt source fails here rather than in the middle of a stage
+        self.system = (
+            self.profile.system_text(
+                toolset.specs, template=self.config.system_template, source=self.config.prompt_source
+            )
+            if self.config.mode == "text"
+            else self._native_system()
+        )
 
     # ------------------------------------------------------------------------------------------- public
 
@@ -113,7 +120,7 @@ class Agent:
             model=self.llm.name,
             mode=cfg.mode,
             context=strategy,
-            system=system_prompt(specs, cfg.system_template) if cfg.mode == "text" else self._native_system(),
+            system=self.system,
             tools=list(specs),
             metadata={"scope": scope} if scope else {},
         )
@@ -139,7 +146,7 @@ class Agent:
                 usage = usage + out_usage
                 if step is None:  # no room left to generate anything
                     traj.finish_reason = "context_limit"
-                    traj.final_response = CONTEXT_LIMIT_ANSWER
+                    traj.final_response = self.profile.context_limit_answer
                     break
                 traj.steps.append(step)
                 if done:
@@ -217,7 +224,7 @@ class Agent:
             # Text mode: the forced prefix continues the turn (the completions/llamacpp providers append it to
             # the prompt). Native mode: withdrawing the tools is the signal; chat APIs have no prefill.
             prefill = (
-                (cfg.forced_prefix or prompts.load("forced_en").strip())
+                (cfg.forced_prefix or self.profile.forced_text(forced_by or ""))
                 if forced and cfg.mode == "text"
                 else None
             )
@@ -279,7 +286,7 @@ class Agent:
             if "</think>" not in text and out.reasoning is None and "<answer>" in text:
                 head, _, tail = text.partition("<answer>")
                 text = head + "</think>\n\n<answer>" + tail
-        parsed = parse_turn(text, out.reasoning)
+        parsed = self.profile.parse_turn(text, out.reasoning)
         step = Step(index=index, reasoning=parsed.reasoning, content=parsed.content, prefill=prefill)
         if self.config.mode == "native" and out.tool_calls:
             step.native_tool_calls = True
@@ -297,13 +304,14 @@ class Agent:
             step.answer = parsed.answer
         elif parsed.calls:
             step.calls = [Observation(c.name, dict(c.arguments)) for c in parsed.calls]
-            if parsed.errors:  # the calls that did not decode still get an observation each
+            if parsed.errors and self.profile.error_block_per_bad_call:
+                # the calls that did not decode get an observation each (the profile decides)
                 step.calls.extend(
                     Observation("invalid_tool_call", {}, response=f"Error: {e}", error=True)
                     for e in parsed.errors
                 )
         elif self.config.mode == "text" or parsed.errors:
-            step.parse_error = parse_error_message(parsed.errors)
+            step.parse_error = self.profile.parse_error(parsed.errors)
         return step
 
     def _finish(self, traj: Trajectory, step: Step, reason: str) -> None:
@@ -332,10 +340,8 @@ class Agent:
             # A tool bug or an unexpected backend failure: the model reads it, the log keeps it.
             except Exception as e:
                 log.warning("tool %s failed with %r", obs.name, e)
-                obs.response, obs.error = (
-                    f"Error: the tool {obs.name!r} failed: {type(e).__name__}: {e}",
-                    True,
-                )
+                text = self.toolset.layout.tool_exception.format(name=obs.name, type=type(e).__name__, error=e)
+                obs.response, obs.error = text, True
                 obs.seconds = time.monotonic() - t
                 return
             obs.response, obs.error, obs.seconds = res.content, res.error, res.seconds

@@ -18,6 +18,7 @@ from openseeker.errors import ToolError
 from openseeker.llm.types import ToolCall, ToolSpec
 from openseeker.records import Record
 from openseeker.registry import Registry
+from openseeker.tools.layout import OPENSEEKER, ToolLayout
 
 
 @dataclass
@@ -93,28 +94,44 @@ class Tool(ABC):
 
 
 class Toolset:
-    """The tools of one agent, by name."""
+    """The tools of one agent, by name, and the layout their fixed texts follow.
 
-    def __init__(self, tools: list[Tool]):
+    Args:
+        tools: the tools.
+        layout: the fixed texts (unknown tool, bad arguments); :meth:`use_layout` changes it for the
+            toolset and every tool that has one.
+    """
+
+    def __init__(self, tools: list[Tool], layout: ToolLayout = OPENSEEKER):
         self.tools = {t.name: t for t in tools}
+        self.layout = layout
 
     @property
     def specs(self) -> list[ToolSpec]:
         return [t.spec for t in self.tools.values()]
 
+    def use_layout(self, layout: ToolLayout) -> None:
+        """Make the toolset and each tool with a ``layout`` attribute write ``layout``'s texts."""
+        self.layout = layout
+        for tool in self.tools.values():
+            if hasattr(tool, "layout"):
+                tool.layout = layout  # type: ignore[attr-defined]
+
     async def call(self, call: ToolCall) -> ToolResult:
         """Execute a call. Unknown tools, bad arguments and tool failures come back as error results."""
         start = time.monotonic()
+        lay = self.layout
         tool = self.tools.get(call.name)
         if tool is None:
-            known = ", ".join(self.tools)
-            return ToolResult(call.name, call.arguments, f"Error: unknown tool {call.name!r}. Available tools: {known}.",
-                              True, time.monotonic() - start)
+            text = lay.unknown_tool.format(name=call.name, known=", ".join(self.tools))
+            return ToolResult(call.name, call.arguments, text, True, time.monotonic() - start)
         try:
             text = await tool(call.arguments)
             return ToolResult(call.name, call.arguments, text, False, time.monotonic() - start)
         except ToolError as e:
-            return ToolResult(call.name, call.arguments, f"Error: {e}", True, time.monotonic() - start)
+            return ToolResult(
+                call.name, call.arguments, lay.tool_error.format(message=e), True, time.monotonic() - start
+            )
         except (TypeError, ValueError, KeyError) as e:
-            return ToolResult(call.name, call.arguments, f"Error: invalid arguments for {call.name!r}: {e}", True,
-                              time.monotonic() - start)
+            text = lay.bad_arguments.format(name=call.name, type=type(e).__name__, error=e)
+            return ToolResult(call.name, call.arguments, text, True, time.monotonic() - start)

@@ -16,6 +16,7 @@ import openseeker.corpus.backends  # noqa: F401 - registers the "corpus" search 
 from openseeker.llm.base import LLM
 from openseeker.tools.base import PageFetcher, SearchBackend, Toolset, fetchers, search_backends
 from openseeker.tools.config import ToolsConfig
+from openseeker.tools.layout import OPENSEEKER, ToolLayout
 from openseeker.tools.search import SearchTool
 from openseeker.tools.visit import VisitTool
 
@@ -37,24 +38,29 @@ def build_backends(cfg: ToolsConfig) -> tuple[SearchBackend, PageFetcher]:
     return search, fetch
 
 
-def build_toolset(cfg: ToolsConfig, summarizer: LLM | None = None) -> Toolset:
+def build_toolset(
+    cfg: ToolsConfig, summarizer: LLM | None = None, layout: ToolLayout = OPENSEEKER
+) -> Toolset:
     """The ``search`` and ``visit`` tools configured by ``cfg``.
 
     Args:
         cfg: the tools configuration (backends, ``top_k``, ``visit_mode``, page limits).
         summarizer: the LLM for goal-conditioned visit extraction; with ``visit_mode="auto"`` visits are
             raw when it is ``None``.
+        layout: how tool responses read (the agent profile's layout; the agent also applies it).
     """
     search, fetch = build_backends(cfg)
     return Toolset(
         [
-            SearchTool(search, top_k=cfg.top_k),
+            SearchTool(search, top_k=cfg.top_k, layout=layout),
             VisitTool(
                 fetch,
                 summarizer,
                 mode=cfg.visit_mode,
                 max_page_chars=cfg.max_page_chars,
                 chunk_chars=cfg.chunk_chars,
+                layout=layout,
             ),
-        ]
+        ],
+        layout,
     )

@@ -3,6 +3,7 @@
 The layout follows the search tool the OpenSeeker models were trained with (METHOD.md 6.1): per query a
 ``###`` heading with the query and the number of results, then numbered ``[title](url)`` entries with
 optional ``Date published:`` / ``Source:`` lines and the snippet; queries are separated by a ``---`` line.
+The exact wording is the agent profile's :class:`~openseeker.tools.layout.ToolLayout`.
 No results, or a failing backend for one query, is text the agent reads, never an exception.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 from openseeker.errors import BudgetExceededError, ToolError
 from openseeker.llm.types import ToolSpec
 from openseeker.tools.base import SearchBackend, SearchHit, Tool
+from openseeker.tools.layout import OPENSEEKER, ToolLayout
 
 SEARCH_SPEC = ToolSpec(
     name="search",
@@ -34,35 +36,23 @@ SEARCH_SPEC = ToolSpec(
     },
 )
 
-SEPARATOR = "\n---\n"
 
 
-def format_results(query: str, hits: list[SearchHit]) -> str:
-    """One query's results in the trained layout."""
-    if not hits:
-        return (
-            f"No results were found for '{query}'. Try fewer or more general words, another spelling, or a "
-            "query in another language."
-        )
-    entries = []
-    for i, h in enumerate(hits, 1):
-        lines = [f"{i}. [{h.title}]({h.url})"]
-        if h.date:
-            lines.append(f"Date published: {h.date}")
-        if h.source:
-            lines.append(f"Source: {h.source}")
-        entry = "\n".join(lines)
-        if h.snippet:
-            entry += "\n\n" + h.snippet
-        entries.append(entry)
-    noun = "result" if len(hits) == 1 else "results"
-    return f"### The search for '{query}' found {len(hits)} {noun}:\n\n" + "\n\n".join(entries)
+def format_results(query: str, hits: list[SearchHit], layout: ToolLayout = OPENSEEKER) -> str:
+    """One query's results in ``layout`` (the toolkit's own by default)."""
+    entries = [
+        {"title": h.title, "url": h.url, "date": h.date or "", "source": h.source or "", "snippet": h.snippet}
+        for h in hits
+    ]
+    return layout.search_block(query, entries)
 
 
-def parse_queries(arguments: dict[str, Any]) -> list[str]:
+def parse_queries(arguments: dict[str, Any], layout: ToolLayout = OPENSEEKER) -> list[str]:
     """The queries of a call: an array of strings, or a single string; empty ones are dropped."""
     if "query" not in arguments:
-        raise ToolError("the search tool needs a 'query' argument: an array of query strings")
+        raise ToolError(
+            layout.search_invalid or "the search tool needs a 'query' argument: an array of query strings"
+        )
     raw = arguments["query"]
     if isinstance(raw, str):
         raw = [raw]
@@ -81,30 +71,35 @@ class SearchTool(Tool):
         backend: the search backend (local corpus or a web API).
         top_k: results per query.
         max_queries: queries beyond this many in one call are not run (the text says so).
+        layout: how the response reads (set by the agent profile).
     """
 
-    def __init__(self, backend: SearchBackend, top_k: int = 10, max_queries: int = 10):
+    def __init__(
+        self, backend: SearchBackend, top_k: int = 10, max_queries: int = 10, layout: ToolLayout = OPENSEEKER
+    ):
         self.backend = backend
         self.top_k = top_k
         self.max_queries = max_queries
+        self.layout = layout
         self.spec = SEARCH_SPEC
 
     async def _one(self, query: str) -> str:
         try:
             hits = await self.backend.search(query, self.top_k)
         except ToolError as e:
-            return f"The search for '{query}' failed: {e}"
+            return self.layout.search_failed.format(query=query, error=e)
         except BudgetExceededError:
             raise  # a spent budget stops the stage (to resume later); it is not an observation
         except Exception as e:  # one broken query must not end the agent's episode
-            return f"The search for '{query}' failed ({type(e).__name__}: {e})."
-        return format_results(query, hits[: self.top_k])
+            return self.layout.search_failed.format(query=query, error=f"{type(e).__name__}: {e}")
+        return format_results(query, hits[: self.top_k], self.layout)
 
     async def __call__(self, arguments: dict[str, Any]) -> str:
-        queries = parse_queries(arguments)
+        queries = parse_queries(arguments, self.layout)
         extra = queries[self.max_queries :]
         queries = queries[: self.max_queries]
         parts = list(await asyncio.gather(*(self._one(q) for q in queries)))
         if extra:
             parts.append(f"{len(extra)} more queries were not run: at most {self.max_queries} per call.")
-        return SEPARATOR.join(parts)
+        out = self.layout.query_separator.join(parts)
+        return out.strip() if self.layout.strip_output else out

@@ -23,6 +23,7 @@ from openseeker.llm.base import LLM
 from openseeker.llm.structured import generate_structured
 from openseeker.llm.types import Message, ToolSpec
 from openseeker.tools.base import FetchedPage, PageFetcher, Tool
+from openseeker.tools.layout import OPENSEEKER, ToolLayout
 
 VISIT_SPEC = ToolSpec(
     name="visit",
@@ -45,7 +46,6 @@ VISIT_SPEC = ToolSpec(
     },
 )
 
-SEPARATOR = "\n---\n"
 FALLBACK_EXCERPT_CHARS = 6000
 MAX_LINKS_SHOWN = 100
 
@@ -120,11 +120,11 @@ def truncate(text: str, max_chars: int) -> str:
     )
 
 
-def parse_urls(arguments: dict[str, Any]) -> list[str]:
+def parse_urls(arguments: dict[str, Any], layout: ToolLayout = OPENSEEKER) -> list[str]:
     """The URLs of a call: a string or a list of strings."""
     raw = arguments.get("url")
     if raw is None:
-        raise ToolError("the visit tool needs a 'url' argument: a URL or a list of URLs")
+        raise ToolError(layout.visit_invalid or "the visit tool needs a 'url' argument: a URL or a list of URLs")
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
@@ -145,6 +145,7 @@ class VisitTool(Tool):
         max_page_chars: page text beyond this is cut (raw output and extractor input).
         chunk_chars: extractor input per LLM call; longer pages are split and merged.
         max_urls: URLs beyond this many in one call are not visited (the text says so).
+        layout: how the response reads (set by the agent profile).
     """
 
     def __init__(
@@ -155,6 +156,7 @@ class VisitTool(Tool):
         max_page_chars: int = 60_000,
         chunk_chars: int = 24_000,
         max_urls: int = 5,
+        layout: ToolLayout = OPENSEEKER,
     ):
         if mode == "extract" and summarizer is None:
             raise ConfigError(
@@ -169,30 +171,35 @@ class VisitTool(Tool):
         self.max_page_chars = max_page_chars
         self.chunk_chars = max(1000, chunk_chars)
         self.max_urls = max_urls
+        self.layout = layout
         self.spec = VISIT_SPEC
 
     async def __call__(self, arguments: dict[str, Any]) -> str:
-        urls = parse_urls(arguments)
+        urls = parse_urls(arguments, self.layout)
         goal = arguments.get("goal")
         if not isinstance(goal, str) or not goal.strip():
-            raise ToolError("the visit tool needs a 'goal' argument: what you want to learn from the page")
+            raise ToolError(
+                self.layout.visit_invalid
+                or "the visit tool needs a 'goal' argument: what you want to learn from the page"
+            )
         extra = urls[self.max_urls :]
         parts = list(await asyncio.gather(*(self._one(u, goal.strip()) for u in urls[: self.max_urls])))
         if extra:
             parts.append(f"{len(extra)} more URLs were not visited: at most {self.max_urls} per call.")
-        return SEPARATOR.join(parts)
+        out = self.layout.url_separator.join(parts)
+        return out.strip() if self.layout.strip_output else out
 
     async def _one(self, url: str, goal: str) -> str:
         try:
             page = await self.fetcher.fetch(url)
         except ToolError as e:
-            return f"The page {url} could not be visited: {e}"
+            return self.layout.visit_failed.format(url=url, error=e)
         except BudgetExceededError:
             raise  # a spent budget stops the stage (to resume later); it is not an observation
         except Exception as e:
-            return f"The page {url} could not be visited ({type(e).__name__}: {e})."
+            return self.layout.visit_failed.format(url=url, error=f"{type(e).__name__}: {e}")
         if not page.content.strip():
-            return f"The page {url} was fetched but has no readable text."
+            return self.layout.visit_empty.format(url=url)
         if self.mode == "raw" or self.summarizer is None:
             return self.render_raw(page)
         return await self._extract(page, goal)
@@ -236,6 +243,8 @@ class VisitTool(Tool):
         done = [r for r in results if isinstance(r, PageExtraction)]
         failed = [r for r in results if isinstance(r, str)]
         if not done:
+            if self.layout.visit_extract_failed is not None:
+                return self.layout.visit_extract_failed.format(url=page.url, goal=goal)
             excerpt = self.render_raw(page, FALLBACK_EXCERPT_CHARS)
             return (
                 f"The extractor could not process {page.url} ({failed[0][:300]}); here is the beginning of the "
@@ -246,13 +255,12 @@ class VisitTool(Tool):
         summaries = [r.summary.strip() for r in (relevant or done[:1]) if r.summary.strip()]
         summary = " ".join(summaries)
         if not evidence:
-            evidence = "The page contains no passage relevant to the goal."
+            evidence = self.layout.visit_no_evidence
         if failed:
             summary += (
                 f" (Note: {len(failed)} of {len(chunks)} parts of this long page could not be processed "
                 "and are not covered.)"
             )
-        return (
-            f'The useful information in {page.url} for the goal "{goal}":\n\n'
-            f"Evidence in page:\n{evidence}\n\nSummary:\n{summary.strip()}"
+        return self.layout.visit_extract.format(
+            url=page.url, goal=goal, evidence=evidence, summary=summary.strip()
         )
