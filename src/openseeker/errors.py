@@ -7,6 +7,7 @@ The tree::
     ├── PrerequisiteError           an optional dependency or a model/data file is missing
     ├── DataError                   input data is corrupt or malformed (names file and position)
     ├── StageError                  a pipeline stage could not run (run folder, shard state)
+    │   └── RunLockedError          another process is running the same stage on the same run folder
     ├── LLMError                    a language-model call failed
     │   ├── LLMTimeoutError         the request did not finish within its timeout
     │   ├── LLMRateLimitError       the endpoint said 429 and retries were exhausted
@@ -17,16 +18,39 @@ The tree::
     ├── ToolError                   a tool failed; the agent sees the message as an observation
     └── BudgetExceededError         a configured budget (calls, spend) is used up; resume later
 
-Messages say what went wrong *and* what to do about it.
+Messages say what went wrong *and* what to do about it. Each class carries the exit status the CLI
+ends with when it reaches the top (:class:`ExitCode`, one table for every command).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from enum import IntEnum
+from typing import Any, ClassVar
+
+
+class ExitCode(IntEnum):
+    """The exit status of every ``openseeker`` command."""
+
+    OK = 0
+    """Everything asked for was done (deliberate rejections are results, not failures)."""
+    PARTIAL = 1
+    """Some inputs failed; they are counted (``errors.jsonl``, the printed summary) and re-running the
+    same command retries them. Also: the one input of a command failed (a URL, a query, a page key)."""
+    USAGE = 2
+    """Nothing was run: a bad flag, config key or value, unusable input data, or a missing prerequisite."""
+    FAILED = 3
+    """The command stopped on an error it could not count per input (a model or service failing outside a
+    stage, a used-up budget, an unexpected internal error)."""
+    BUSY = 75
+    """Another process is running the same stage on the same run folder (EX_TEMPFAIL: try again later)."""
+    INTERRUPTED = 130
+    """Interrupted (Ctrl-C) or aborted at a prompt."""
 
 
 class OpenSeekerError(Exception):
     """Base class of every error openseeker raises on purpose."""
+
+    exit_code: ClassVar[int] = ExitCode.FAILED
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form, for rejects files and trajectory records."""
@@ -36,9 +60,13 @@ class OpenSeekerError(Exception):
 class ConfigError(OpenSeekerError):
     """A configuration value is invalid or missing."""
 
+    exit_code = ExitCode.USAGE
+
 
 class PrerequisiteError(OpenSeekerError):
     """An optional dependency, model file or data file is missing."""
+
+    exit_code = ExitCode.USAGE
 
 
 def missing_extra(package: str, extra: str, feature: str) -> PrerequisiteError:
@@ -51,6 +79,8 @@ def missing_extra(package: str, extra: str, feature: str) -> PrerequisiteError:
 
 class DataError(OpenSeekerError):
     """Input data is corrupt or malformed. The message names the file and the position."""
+
+    exit_code = ExitCode.USAGE
 
     def __init__(self, message: str, *, path: str | None = None, position: str | int | None = None):
         where = ""
@@ -66,6 +96,18 @@ class DataError(OpenSeekerError):
 
 class StageError(OpenSeekerError):
     """A pipeline stage could not run."""
+
+    exit_code = ExitCode.USAGE
+
+
+class RunLockedError(StageError):
+    """Another process holds the lock of this run folder and stage (its PID is in the message)."""
+
+    exit_code = ExitCode.BUSY
+
+    def __init__(self, message: str, *, pid: int | None = None):
+        super().__init__(message)
+        self.pid = pid
 
 
 class LLMError(OpenSeekerError):
@@ -116,6 +158,8 @@ class StructuredOutputError(LLMError):
 
 class ToolError(OpenSeekerError):
     """A tool failed. The agent loop turns this into an observation the model can read."""
+
+    exit_code = ExitCode.PARTIAL  # at the top of a command it is that command's one input failing
 
 
 class BudgetExceededError(OpenSeekerError):

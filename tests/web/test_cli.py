@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -86,6 +87,32 @@ def test_errors_are_readable(server: LocalServer, tmp_path: Path) -> None:
     assert out.exit_code != 0 and "only http and https" in str(out.exception)
     out = runner.invoke(web, ["search", "q"])
     assert "No web search backend chosen" in str(out.exception)
+
+
+def test_exit_status_of_failed_queries_and_rejected_keys(
+    server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openseeker.cli.main import main
+
+    def run(*argv: str) -> tuple[int, str]:
+        try:
+            main(["web", *argv])
+            code = 0
+        except SystemExit as e:
+            code = int(e.code or 0)
+        return code, capsys.readouterr().err
+
+    config = str(write_config(server, tmp_path, serper={"retries": 0}))
+    server.route("/search", lambda req: Resp(500 if req.json()["q"] == "bad" else 200, {"organic": []}))
+    assert run("search", "good", "--config", config)[0] == 0
+    code, err = run("search", "good", "bad", "--config", config)
+    assert code == 1 and "1 of 2 queries failed" in err
+    # a key the provider rejects is a configuration error (before: printed, exit 0)
+    server.route("/search", Resp(401, "Unauthorized"))
+    code, err = run("search", "q", "--config", config)
+    assert code == 2 and "Every serper API key was rejected" in err and "secret" not in err
+    code, err = run("fetch", "file:///etc/passwd", "--config", config)
+    assert code == 1 and "only http and https" in err
 
 
 def test_environment_overrides_reach_the_web_commands(server: LocalServer, monkeypatch) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 import click
 import orjson
 
+from openseeker.errors import ExitCode
+
 
 def _echo_json(value: Any) -> None:
     click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
@@ -77,7 +79,7 @@ def ingest_cmd(
     )
     if as_json:
         _echo_json(report.to_dict())
-        return
+        return _exit_if_empty(report, out_dir)
     from rich.table import Table
 
     t = Table(title=f"Ingested into {out_dir}", show_header=False)
@@ -95,6 +97,14 @@ def ingest_cmd(
     _console().print(t)
     if report.rejected:
         _console().print(f"[yellow]Rejected records are listed in {out_dir}/rejects.jsonl[/yellow]")
+    _exit_if_empty(report, out_dir)
+
+
+def _exit_if_empty(report: Any, out_dir: str) -> None:
+    """Exit 1 when no page was ingested: every record failed (they are listed in rejects.jsonl)."""
+    if not report.pages:
+        click.echo(f"No page was ingested into {out_dir} (see its rejects.jsonl).", err=True)
+        click.get_current_context().exit(ExitCode.PARTIAL)
 
 
 @corpus.command("info")

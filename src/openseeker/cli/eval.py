@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from openseeker.errors import ExitCode
+
 
 def _ids(value: str | None) -> list[str] | None:
     """``a,b,c`` or ``@file`` (one id per line)."""
@@ -91,7 +93,7 @@ def run_cmd(
             "re-run the same command to retry them.",
             fg="yellow",
         )
-        click.get_current_context().exit(1)
+        click.get_current_context().exit(ExitCode.PARTIAL)
 
 
 def _print_summary(s: dict[str, Any]) -> None:

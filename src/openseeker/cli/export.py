@@ -6,6 +6,8 @@ import json
 
 import click
 
+from openseeker.errors import ExitCode
+
 
 @click.group()
 def export() -> None:
@@ -115,3 +117,6 @@ def import_openseeker_cmd(file: str, out: str, limit: int | None, no_progress: b
         f"Imported {res.outputs} trajectories into {res.path}; {res.rejected} rows rejected "
         f"{res.stats.get('reject_reasons', {})}; {res.skipped} already done."
     )
+    if res.errors:
+        click.echo(f"{res.errors} rows failed (see {res.path / 'errors.jsonl'}); rerun to retry.", err=True)
+        click.get_current_context().exit(ExitCode.PARTIAL)

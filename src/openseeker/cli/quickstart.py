@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from openseeker.errors import ExitCode
+
 
 @click.command()
 @click.option("--out", default=None, help="Run folder (default runs/quickstart). Re-running continues it.")
@@ -49,6 +51,8 @@ def quickstart(
       openseeker quickstart
       openseeker quickstart --corpus ../shared/data/wikispeedia --out runs/qs-wiki
       openseeker quickstart --llm openai/gpt-4.1-mini --config examples/paper_scale.yaml
+
+    Exits with status 1 when some inputs of a stage failed (re-running the same command retries them).
     """
     from rich.console import Console
 
@@ -75,6 +79,19 @@ def quickstart(
 
     summary = run_quickstart(cfg, report=report)
     print_summary(summary, console)
+    failed = failed_stages(summary)
+    if failed:
+        console.print(f"[red]Some inputs failed in: {', '.join(failed)}; re-run the same command to retry.[/]")
+        click.get_current_context().exit(ExitCode.PARTIAL)
+
+
+def failed_stages(summary: dict[str, Any]) -> list[str]:
+    """The stages of a quickstart summary with failed inputs (or an evaluation left incomplete)."""
+    return [
+        name
+        for name, info in summary.get("stages", {}).items()
+        if isinstance(info, dict) and (info.get("errors") or info.get("complete") is False)
+    ]
 
 
 def print_summary(summary: dict[str, Any], console: Any) -> None:

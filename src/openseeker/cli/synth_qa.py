@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from openseeker.errors import ExitCode
+
 
 @click.command("qa")
 @click.option(
@@ -68,7 +70,8 @@ def qa(
       openseeker synth qa --corpus corpus/ --out run/ --generator openai/gpt-4.1 --verifier openai/gpt-4.1
       openseeker synth qa --report run/
 
-    Rerunning the same command resumes: finished seeds are skipped, failed ones retried.
+    Rerunning the same command resumes: finished seeds are skipped, failed ones retried. Exits with
+    status 1 when some seeds failed (counted in RUN/qa/errors.jsonl).
     """
     from openseeker.config import load_config
     from openseeker.synth.funnel import write_report
@@ -118,3 +121,4 @@ def qa(
         click.echo(
             f"{res.errors} seeds failed (see {run / 'qa' / 'errors.jsonl'}); rerun to retry them.", err=True
         )
+        click.get_current_context().exit(ExitCode.PARTIAL)

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from openseeker.errors import ExitCode
+
 
 @click.command("traj")
 @click.option(
@@ -64,7 +66,8 @@ def traj(
       openseeker synth traj --qa run/ --out run/ --corpus corpus/ --rollouts 4
       openseeker synth traj --qa qa.jsonl --out run/ --teacher openai/gpt-4.1 --summarizer openai/gpt-4.1-mini
 
-    Rerunning the same command resumes: finished rollouts are skipped, failed ones retried.
+    Rerunning the same command resumes: finished rollouts are skipped, failed ones retried. Exits with
+    status 1 when some rollouts failed (counted in RUN/trajectories/errors.jsonl).
     """
     from openseeker.config import load_config
     from openseeker.synth.trajectories import TrajSynthConfig, run_trajectory_synthesis
@@ -109,3 +112,4 @@ def traj(
             f"{res.errors} rollouts failed (see {run / 'trajectories' / 'errors.jsonl'}); rerun to retry.",
             err=True,
         )
+        click.get_current_context().exit(ExitCode.PARTIAL)

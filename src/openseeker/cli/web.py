@@ -10,7 +10,7 @@ import click
 import orjson
 
 from openseeker.config import deep_merge, env_overrides, load_config
-from openseeker.errors import ConfigError
+from openseeker.errors import ConfigError, ExitCode
 from openseeker.tools.config import ToolsConfig
 
 _config_option = click.option(
@@ -59,7 +59,10 @@ def search_cmd(
     as_json: bool,
     config_path: str | None,
 ) -> None:
-    """Search the web for one or more QUERIES (several run as one batch)."""
+    """Search the web for one or more QUERIES (several run as one batch).
+
+    Exits with status 1 when some queries failed (each failure is printed in place of its hits).
+    """
     from openseeker.tools.base import search_backends
     from openseeker.web import search_many, wrap_backends
 
@@ -81,7 +84,7 @@ def search_cmd(
                 for q, r in zip(queries, results, strict=True)
             ]
         )
-        return
+        return _exit_if_failed(results)
     for q, r in zip(queries, results, strict=True):
         click.secho(f"### {q}", bold=True)
         if isinstance(r, Exception):
@@ -99,6 +102,14 @@ def search_cmd(
             if h.snippet:
                 click.echo(f"   {h.snippet}")
         click.echo()
+    _exit_if_failed(results)
+
+
+def _exit_if_failed(results: list[Any]) -> None:
+    failed = sum(isinstance(r, Exception) for r in results)
+    if failed:
+        click.echo(f"{failed} of {len(results)} queries failed.", err=True)
+        click.get_current_context().exit(ExitCode.PARTIAL)
 
 
 class _NoFetch:

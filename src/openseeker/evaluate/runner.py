@@ -33,7 +33,7 @@ from openseeker.io.jsonl import append_jsonl, iter_jsonl
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
 from openseeker.pipeline.concurrency import bounded_map
-from openseeker.pipeline.stage import StageContext, StageResult, read_stage, run_stage
+from openseeker.pipeline.stage import StageContext, StageResult, read_stage, run_stage, stage_lock
 from openseeker.records import Record, to_jsonable
 
 STAGE = "eval"
@@ -264,6 +264,19 @@ async def run_eval_async(
     items: Sequence[BenchmarkItem] | None = None,
 ) -> EvalResult:
     """Evaluate ``agent`` on ``config.benchmark`` (see :func:`run_eval`)."""
+    # one process per run folder: the lock spans the stage and the re-judging and results.json after it
+    with stage_lock(config.out, STAGE):
+        return await _run_eval_locked(config, roles, agent, judge=judge, items=items)
+
+
+async def _run_eval_locked(
+    config: EvalConfig,
+    roles: Roles | None,
+    agent: AgentLike | None,
+    *,
+    judge: Judge | None,
+    items: Sequence[BenchmarkItem] | None,
+) -> EvalResult:
     bench = get_benchmark(config.benchmark)
     all_items = list(items) if items is not None else bench.load(config.data)
     chosen, subset = select_items(

@@ -1,7 +1,15 @@
 """Resumable, sharded stages and bounded async concurrency."""
 
 from openseeker.pipeline.concurrency import bounded_map, limiter
-from openseeker.pipeline.stage import Reject, StageContext, StageResult, read_rejects, read_stage, run_stage
+from openseeker.pipeline.stage import (
+    Reject,
+    StageContext,
+    StageResult,
+    read_rejects,
+    read_stage,
+    run_stage,
+    stage_lock,
+)
 
 __all__ = [
     "Reject",
@@ -12,4 +20,5 @@ __all__ = [
     "read_rejects",
     "read_stage",
     "run_stage",
+    "stage_lock",
 ]

@@ -7,6 +7,7 @@ A stage maps input records to output records with an async function. Its run fol
     <run>/<stage>/errors.jsonl         failures (exceptions); these inputs are retried on the next run
     <run>/<stage>/_state/00000.ckpt    append-only checkpoint: one line per finished input
     <run>/<stage>/_state/00000.done    completion marker of shard 0
+    <run>/<stage>/_state/lock          the stage's lock file (holds the PID of the running process)
     <run>/<stage>/stats.json           counts, rejection reasons, custom counters, token usage
     <run>/logs/<stage>.log             the stage's log
 
@@ -17,11 +18,18 @@ already in the checkpoint. Each finished input is committed by (1) appending its
 (2) appending a checkpoint line that records the new end offsets of the output and rejects files. On
 restart the files are truncated back to the last committed offsets, so a crash at any instant (even
 ``kill -9`` in the middle of a write) leaves every input's outputs present exactly once.
+
+Only one process may run a stage of a run folder at a time: :func:`stage_lock` takes an exclusive OS
+file lock (``flock``) on ``_state/lock`` for the whole run, so a second process is refused with
+:class:`~openseeker.errors.RunLockedError` naming the holder's PID, and a crashed holder's lock is
+released by the operating system.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import hashlib
 import logging
 import os
@@ -29,6 +37,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -38,7 +47,7 @@ import orjson
 from pydantic import BaseModel
 
 from openseeker.config import dump_config
-from openseeker.errors import StageError
+from openseeker.errors import RunLockedError, StageError
 from openseeker.io.jsonl import dumps_line, iter_jsonl
 from openseeker.pipeline.concurrency import bounded_map
 
@@ -203,6 +212,55 @@ def compute_stats(stage_dir: Path) -> dict[str, Any]:
     }
 
 
+# the stage locks held by the current task (and the tasks it starts): a caller that holds a stage's lock
+# (the evaluation runner around its stage) may call run_stage on it without locking itself out
+_HELD: ContextVar[frozenset[Path]] = ContextVar("openseeker_stage_locks", default=frozenset())
+
+
+@contextlib.contextmanager
+def stage_lock(run_dir: str | Path, stage: str) -> Iterator[Path]:
+    """Hold the exclusive lock of ``<run_dir>/<stage>`` for the duration of the ``with`` block.
+
+    The lock is an OS file lock (``flock``) on ``<run_dir>/<stage>/_state/lock``: the kernel releases it
+    when the holder exits, however it exits (``kill -9`` included), so there is never a stale lock to
+    remove. The holder writes its PID into the file for the message the next process gets. Re-entering
+    from the same task is allowed; any other holder (another process, or another task of this one) is
+    refused at once.
+
+    Raises:
+        RunLockedError: another holder has the lock (the message names its PID).
+    """
+    state = Path(run_dir) / stage / "_state"
+    path = (state / "lock").resolve()
+    held = _HELD.get()
+    if path in held:
+        yield path
+        return
+    state.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raw = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+            pid = int(raw) if raw.isdigit() else None
+            who = f"process {pid}" if pid is not None else "another process"
+            raise RunLockedError(
+                f"Run folder {str(run_dir)!r} is busy: {who} is running its {stage!r} stage "
+                f"(lock {path}). Wait for it to finish (or stop it), or use another run folder.",
+                pid=pid,
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        token = _HELD.set(held | {path})
+        try:
+            yield path
+        finally:
+            _HELD.reset(token)
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 def _attach_log(run_dir: Path, stage: str) -> logging.Handler:
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(run_dir / "logs" / f"{stage}.log", encoding="utf-8")
@@ -233,6 +291,9 @@ async def run_stage(
     :class:`Reject`, or a list mixing records and rejects. An exception is logged to ``errors.jsonl``
     and counted; that input is *not* checkpointed, so the next run retries it.
 
+    The stage's lock (:func:`stage_lock`) is held for the whole call: a second process running the same
+    stage on the same run folder is refused with :class:`~openseeker.errors.RunLockedError`.
+
     Args:
         run_dir: the run folder.
         stage: the stage name (sub-folder).
@@ -246,7 +307,27 @@ async def run_stage(
         total: the number of inputs, for the progress bar.
         description: the progress bar's label.
     """
-    run_dir = Path(run_dir)
+    with stage_lock(run_dir, stage):
+        return await _run_stage_locked(
+            Path(run_dir), stage, items, fn, key=key, shard_size=shard_size, concurrency=concurrency,
+            config=config, progress=progress, total=total, description=description,
+        )
+
+
+async def _run_stage_locked(
+    run_dir: Path,
+    stage: str,
+    items: Iterable[T],
+    fn: Callable[[T, StageContext], Awaitable[Any]],
+    *,
+    key: Callable[[T], str],
+    shard_size: int,
+    concurrency: int,
+    config: BaseModel | None,
+    progress: bool,
+    total: int | None,
+    description: str | None,
+) -> StageResult:
     stage_dir = run_dir / stage
     stage_dir.mkdir(parents=True, exist_ok=True)
     if config is not None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from openseeker.corpus.base import Corpus
-from openseeker.errors import ConfigError
+from openseeker.errors import ConfigError, DataError
 from openseeker.evaluate.verdict import Judge
 from openseeker.llm.registry import Roles
 from openseeker.pipeline.stage import Reject, StageContext, StageResult, run_stage
@@ -362,6 +362,13 @@ async def arun_qa_synthesis(
     seeds = select_seeds(
         corpus, config.seeds, n=config.n, lang=config.lang, min_links=min_links, seed=config.seed
     )
+    if not seeds and config.n > 0:
+        # nothing to synthesize from: an empty (or failed) corpus or filters that exclude every page
+        raise DataError(
+            f"No page of the corpus ({len(corpus)} pages) passes the seed filters (lang={config.lang}, "
+            f"at least {min_links} out-links, seeds.*): check that the corpus was ingested and the filters.",
+            path=str(config.corpus) if config.corpus else None,
+        )
     if len(seeds) < config.n:
         log.warning("only %d of the %d requested seeds pass the seed filters", len(seeds), config.n)
     synth = QASynthesizer(config, roles, corpus, judge)

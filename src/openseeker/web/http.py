@@ -121,7 +121,7 @@ class ApiCaller:
 
         Raises:
             ToolError: the provider kept failing, refused the request (4xx) or sent too much.
-            ConfigError: every key was rejected.
+            ConfigError: every key was rejected (HTTP 401/403 with a key).
         """
         s = self.settings
         last = "no attempt made"
@@ -160,6 +160,7 @@ class ApiCaller:
             self.keys.disable(key, f"HTTP {status}")
             if self.keys.active:
                 return None, f"key {key.label} rejected (HTTP {status})", True  # next key, no wait
+            raise self.keys.rejected_error()
         if status in RETRY_STATUS:
             wait = retry_after_seconds(resp)
             delay = min(wait if wait is not None else backoff_delay(s, attempt), s.max_retry_after)

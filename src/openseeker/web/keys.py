@@ -122,11 +122,7 @@ class KeyPool:
         async with self._get_lock():
             live = [s for s in self._states if s.disabled is None]
             if not live:
-                reasons = "; ".join(f"{s.key.label}: {s.disabled}" for s in self._states)
-                raise ConfigError(
-                    f"Every {self.provider} API key was rejected ({reasons}). Check "
-                    f"{' / '.join(self.env_names) or 'the key variables'}."
-                )
+                raise self.rejected_error()
             # the key free soonest; ties go round-robin so load spreads evenly
             n = len(live)
             order = [live[(self._turn + i) % n] for i in range(n)]
@@ -138,6 +134,14 @@ class KeyPool:
             interval = 60.0 / self.rpm if self.rpm else 0.0
             state.next_free = max(self.clock(), state.next_free) + interval
             return state.key
+
+    def rejected_error(self) -> ConfigError:
+        """The error for "the provider rejected every key": a configuration problem, not a tool failure."""
+        reasons = "; ".join(f"{s.key.label}: {s.disabled}" for s in self._states)
+        return ConfigError(
+            f"Every {self.provider} API key was rejected ({reasons}). Check "
+            f"{' / '.join(self.env_names) or 'the key variables'}."
+        )
 
     def cool_down(self, key: ApiKey | None, seconds: float) -> None:
         """The provider said 429 for ``key``: do not use it for ``seconds``."""
