@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
+from openseeker.errors import DataError
 from openseeker.pipeline.stage import read_rejects, read_stage
 from openseeker.synth.config import QASynthConfig
 from openseeker.synth.qa import run_qa_synthesis
@@ -224,9 +225,9 @@ def test_chinese_leak_is_width_insensitive(tmp_path, zh_corpus, make_roles):
 
 
 def test_language_filter_with_no_matching_seeds(tmp_path, en_corpus, make_roles):
-    res, _, run = _run(tmp_path, en_corpus, make_roles, Script(), n=3, lang="zh")
-    assert res.processed == 0 and res.outputs == 0
-    assert (run / "qa" / "funnel.md").exists()
+    # nothing to synthesize from is an error (exit 2), not a silent "0 accepted"
+    with pytest.raises(DataError, match=r"No page of the corpus \(9 pages\) passes the seed filters \(lang=zh"):
+        _run(tmp_path, en_corpus, make_roles, Script(), n=3, lang="zh")
 
 
 @pytest.mark.shared
