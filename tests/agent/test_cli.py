@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from openseeker.cli.main import cli
+from openseeker.corpus import ingest
 
 PAGES = [
     {
@@ -27,7 +28,6 @@ PAGES = [
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    ingest = pytest.importorskip("openseeker.corpus.ingest")
     src = tmp_path / "pages.jsonl"
     src.write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in PAGES))
     ingest.ingest([str(src)], tmp_path / "corpus")

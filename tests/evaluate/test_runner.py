@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from openseeker.agent import Agent, AgentConfig
 from openseeker.evaluate.runner import EvalConfig, load_results, run_eval
 from openseeker.llm import Roles, RolesConfig, ScriptedLLM
+from openseeker.tools.base import Toolset
 
 
 @dataclass
@@ -118,11 +120,8 @@ def test_official_xbench_judge_and_zh(tmp_path, xbench_csv):
 
 def test_with_the_real_agent_loop(tmp_path, qa_jsonl):
     """The toolkit's own Agent (scripted model, no tools) goes through the runner unchanged."""
-    agent_mod = pytest.importorskip("openseeker.agent")
-    from openseeker.tools.base import Toolset
-
     llm = ScriptedLLM(default="<think>\nok\n</think>\n\n<answer>Barcelona</answer>", name="scripted/agent")
-    agent = agent_mod.Agent(llm, Toolset([]), agent_mod.AgentConfig())
+    agent = Agent(llm, Toolset([]), AgentConfig())
     judge = ScriptedLLM(default="B", name="scripted/judge")
     cfg = EvalConfig(benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"))
     r = run_eval(cfg, roles=_roles(judge), agent=agent)

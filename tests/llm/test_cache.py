@@ -155,13 +155,19 @@ def test_writes_are_batched_and_flushed(tmp_path: Path) -> None:
 
 
 def test_timer_flushes_a_partial_batch(tmp_path: Path) -> None:
-    cache = ResponseCache(tmp_path / "t.sqlite")
+    path = tmp_path / "t.sqlite"
+    cache = ResponseCache(path)
     llm = CachedLLM(ScriptedLLM(default="x", name="m"), cache)
     llm.flush_interval = 0.01
 
     async def go() -> None:
         await llm.generate(USER)
+        assert cache.pending == 1  # one row, far below the batch size: only the timer writes it
         await asyncio.sleep(0.1)
 
     asyncio.run(go())
     assert cache.pending == 0
+    # the row is on disk: a fresh connection (no aclose, no exit flush yet) reads it back
+    other = ResponseCache(path)
+    hit = other.get(cache_key("m", "", USER, None, GenerateConfig(), None))
+    assert len(other) == 1 and hit is not None and hit.text == "x"

@@ -78,15 +78,4 @@ def make_roles(**qa_behaviour: Any) -> tuple[Roles, WorldPlayer]:
 @pytest.fixture
 def world_roles() -> Any:
     """``world_roles(**qa_behaviour) -> (roles, player)``."""
-    # the stages are built in parallel by other sessions; skip (with the reason) until each one is present
-    for module in (
-        "openseeker.synth.qa",
-        "openseeker.synth.trajectories",
-        "openseeker.export.sft",
-        "openseeker.evaluate.runner",
-        "openseeker.tools.factory",
-    ):
-        pytest.importorskip(module, reason=f"the quickstart needs {module}")
-    if not _SYNTH_CONFTEST.exists():
-        pytest.skip(f"needs the QA stage's test script {_SYNTH_CONFTEST}")
     return make_roles

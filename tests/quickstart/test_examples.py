@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from openseeker.agent.config import AgentRunConfig
 from openseeker.config import load_config, read_config_file
+from openseeker.evaluate.runner import EvalConfig
 from openseeker.quickstart import (
     DEFAULT_AGENT,
     DEFAULT_QA,
@@ -14,23 +16,22 @@ from openseeker.quickstart import (
     QuickstartConfig,
     load_quickstart_config,
 )
+from openseeker.synth.config import QASynthConfig
+from openseeker.synth.trajectories import TrajSynthConfig
+from openseeker.tools.config import ToolsConfig
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NO_ENV: dict[str, str] = {}
 
 
 def _stage_classes() -> dict[str, tuple[type, str]]:
-    classes: dict[str, tuple[type, str]] = {}
-    for name, module, attr, section in [
-        ("qa", "openseeker.synth.config", "QASynthConfig", "qa"),
-        ("traj", "openseeker.synth.trajectories", "TrajSynthConfig", "traj"),
-        ("eval", "openseeker.evaluate.runner", "EvalConfig", "eval"),
-        ("agent_run", "openseeker.agent.config", "AgentRunConfig", "agent_run"),
-        ("tools", "openseeker.tools.config", "ToolsConfig", "tools"),
-    ]:
-        mod = pytest.importorskip(module, reason=f"{module} is not present yet")
-        classes[name] = (getattr(mod, attr), section)
-    return classes
+    return {
+        "qa": (QASynthConfig, "qa"),
+        "traj": (TrajSynthConfig, "traj"),
+        "eval": (EvalConfig, "eval"),
+        "agent_run": (AgentRunConfig, "agent_run"),
+        "tools": (ToolsConfig, "tools"),
+    }
 
 
 @pytest.mark.parametrize("name", ["quickstart", "wikispeedia", "paper_scale"])

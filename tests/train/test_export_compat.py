@@ -7,16 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-agent_mod = pytest.importorskip("openseeker.agent")
-formats = pytest.importorskip("openseeker.export.formats")
-
-from openseeker.llm import ScriptedLLM, ToolSpec  # noqa: E402
-from openseeker.llm.templates import render_openseeker  # noqa: E402
-from openseeker.tools.base import Tool, Toolset  # noqa: E402
-from openseeker.train.data import iter_conversations  # noqa: E402
-from openseeker.train.render import GENERATION_PROMPT, render_text  # noqa: E402
+from openseeker.agent import Agent, AgentConfig
+from openseeker.export import formats
+from openseeker.llm import ScriptedLLM, ToolSpec
+from openseeker.llm.templates import render_openseeker
+from openseeker.tools.base import Tool, Toolset
+from openseeker.train.data import iter_conversations
+from openseeker.train.render import GENERATION_PROMPT, render_text
 
 
 class Search(Tool):
@@ -36,7 +33,7 @@ def _trajectory(i: int) -> Any:
         return f"<tool_calls_begin>\n<tool_call>\n{body}\n</tool_call>\n</tool_calls_end>"
 
     turns = [f"look up {i}\n</think>\n\n" + call(f"q{i}"), f"\nfound it\n\n</think>\n\n<answer>A{i}</answer>"]
-    agent = agent_mod.Agent(ScriptedLLM(turns), Toolset([Search()]), agent_mod.AgentConfig())
+    agent = Agent(ScriptedLLM(turns), Toolset([Search()]), AgentConfig())
     traj = asyncio.run(agent.run(f"question {i}?", id=f"t{i}"))
     traj.gold, traj.correct = f"A{i}", i % 2 == 0
     return traj

@@ -9,10 +9,9 @@ import pytest
 
 from openseeker.errors import BudgetExceededError
 from openseeker.llm.types import ToolCall
+from openseeker.tools import factory
 
 from .localserver import LocalServer, Resp, make_cfg
-
-factory = pytest.importorskip("openseeker.tools.factory")
 
 
 def test_search_and_visit_tools_run_on_web_backends(server: LocalServer, tmp_path: Path) -> None:

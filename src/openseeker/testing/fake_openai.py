@@ -200,6 +200,7 @@ class _Connection(asyncio.Protocol):
     def _fast_reply(self, model: bytes | None, size: int) -> None:
         srv = self.server
         srv.served += 1
+        srv.fast_served += 1
         prompt = max(1, size // 4)  # estimated from the body size: the body is never decoded here
         body = srv._fast_body % (next(srv._ids), model or srv._model_b, prompt, prompt + srv._fast_tokens)
         if self.transport is not None and not self.closed:
@@ -289,6 +290,7 @@ class FakeOpenAIServer:
         base_url: ``http://127.0.0.1:<port>/v1``, set once started.
         requests: every recorded request, in arrival order.
         faults: queued faults; each generation request takes the next one first.
+        served: generation answers sent; ``fast_served``: how many of them took the lean path.
     """
 
     def __init__(
@@ -331,6 +333,7 @@ class FakeOpenAIServer:
         self.requests: list[RecordedRequest] = []
         self.faults: deque[Fault] = deque()
         self.served = 0
+        self.fast_served = 0  # how many of ``served`` took the lean path (lets tests see it was taken)
         self._ids = itertools.count()
         self._conns: set[_Connection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
