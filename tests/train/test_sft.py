@@ -41,19 +41,31 @@ def _falls(losses: list[float]) -> bool:
     return sum(tail) / len(tail) < 0.8 * (sum(head) / len(head))
 
 
-def test_prepare_reports_filters_and_overlong(tmp_path: Path, tiny_tokenizer) -> None:
+@pytest.mark.parametrize(
+    ("max_len", "overlong", "kept", "dropped"),
+    [
+        # every conversation is 211 tokens; its first assistant turn ends at token 141
+        (150, "truncate", 8, {"incorrect": 2}),  # cut after the first assistant turn
+        (150, "drop", 0, {"incorrect": 2, "overlong": 8}),
+        (60, "truncate", 0, {"incorrect": 2, "overlong": 8}),  # not even the first turn fits
+    ],
+)
+def test_prepare_reports_filters_and_overlong(
+    tmp_path: Path, tiny_tokenizer, max_len: int, overlong: str, kept: int, dropped: dict[str, int]
+) -> None:
     export = write_export(tmp_path / "export.jsonl", n=10)
     prepared = prepare_sft_data(
-        export, tiny_tokenizer, _cfg(only_correct=True, max_seq_length=60, overlong="truncate")
+        export, tiny_tokenizer, _cfg(only_correct=True, max_seq_length=max_len, overlong=overlong)
     )
     rep = prepared.report
-    assert rep.rows_read == 10 and rep.formats == {"messages": 10}
-    # conv-4 and conv-9 are labelled incorrect; the rest are all longer than 60 tokens
-    assert rep.dropped.get("incorrect") == 2
-    assert rep.kept + sum(rep.dropped.values()) == 10
-    assert rep.kept == rep.truncated or rep.dropped.get("overlong")
-    assert {r["reason"] for r in prepared.rejects} <= {"incorrect", "overlong"}
-    assert all(len(r["input_ids"]) <= 60 for r in prepared.rows)
+    assert rep.rows_read == 10 and rep.formats == {"messages": 10} and rep.full_length_max > 150
+    # conv-4 and conv-9 are labelled incorrect; the other 8 are all longer than max_len
+    assert (rep.kept, rep.truncated, rep.dropped) == (kept, kept, dropped)
+    assert len(prepared.rows) == kept
+    assert sorted(r["reason"] for r in prepared.rejects) == sorted(
+        reason for reason, n in dropped.items() for _ in range(n)
+    )
+    assert all(len(r["input_ids"]) <= max_len for r in prepared.rows)
 
 
 def test_full_and_lora_training_lower_the_loss(tmp_path: Path, tiny_model_dir: Path) -> None:
