@@ -23,7 +23,7 @@ def write_config(server: LocalServer, tmp_path: Path, **extra: object) -> Path:
         options={"budget": {"run": "cli-run", "max_calls": 10}, **extra},
     )
     path = tmp_path / "stage.yaml"
-    path.write_text(yaml.safe_dump({"model": "ignored", "tools": cfg.model_dump()}))
+    path.write_text(yaml.safe_dump({"out": "another-stage-setting", "tools": cfg.model_dump()}))
     return path
 
 

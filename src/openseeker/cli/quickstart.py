@@ -62,13 +62,14 @@ def quickstart(
     overrides: dict[str, Any] = {"out": out, "corpus": corpus, "fast": fast}
     if no_progress:
         overrides["progress"] = False
-    cfg = load_quickstart_config(config_file, overrides)
+    # flags go through the config loader, so that they are validated (and --llm resolved) like the file
     if llm:
-        cfg.roles.default = cfg.roles.default.model_copy(update={"model": llm})
+        overrides["roles"] = {"default": {"model": llm}}
     if pages is not None:
-        cfg.world.n_pages = pages
+        overrides["world"] = {"n_pages": pages}
     if n_seeds is not None:
-        cfg.qa = {**cfg.qa, "n": n_seeds}
+        overrides["qa"] = {"n": n_seeds}
+    cfg = load_quickstart_config(config_file, overrides)
     console.rule(f"openseeker quickstart -> {cfg.out}")
     console.print(
         f"models: {cfg.roles.default.model} (default role); corpus: {cfg.corpus or 'generated world'}"

@@ -14,13 +14,14 @@ Backends that are not web backends (the local corpus) are returned unchanged.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from openseeker.errors import ToolError
+from openseeker.errors import ConfigError, ToolError
 from openseeker.tools.base import FetchedPage, PageFetcher, SearchBackend, SearchHit
 from openseeker.tools.config import ToolsConfig
 from openseeker.web.budget import Budget, BudgetedFetch, BudgetedSearch, BudgetStore
@@ -33,21 +34,8 @@ T = TypeVar("T")
 
 WEB_SEARCH = frozenset({"serper", "tavily", "brave", "searxng", "replay"})
 WEB_FETCH = frozenset({"jina", "http", "replay"})
-_TOP_LEVEL_OPTIONS = frozenset(
-    {
-        "serper",
-        "tavily",
-        "brave",
-        "searxng",
-        "jina",
-        "http",
-        "safety",
-        "budget",
-        "record",
-        "replay",
-        "cache_ttl_days",
-    }
-)
+# ``tools.options`` keys besides the backends' own names (each backend reads ``tools.options.<name>``)
+OPTION_KEYS = frozenset({"safety", "budget", "record", "cache_ttl_days", "corpus_search_mode"})
 
 
 class SafeSearch:
@@ -100,10 +88,25 @@ def _shared(cls: Callable[..., T], path: str, **kw: Any) -> T:
         return _SHARED[key]  # type: ignore[no-any-return]
 
 
+def option_problems(options: dict[str, Any], where: str = "tools.options") -> list[str]:
+    """Unknown ``tools.options`` keys, each with the closest known key: a backend's name (its settings)
+    or one of :data:`OPTION_KEYS`."""
+    from openseeker.tools.base import fetchers, search_backends
+
+    known = {*OPTION_KEYS, *search_backends.names(), *fetchers.names()}
+    out = []
+    for key in options:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            out.append(f"{where}.{key}: unknown key{hint}")
+    return out
+
+
 def _check_options(options: dict[str, Any]) -> None:
-    unknown = sorted(set(options) - _TOP_LEVEL_OPTIONS)
-    if unknown:
-        log.debug("tools.options keys not used by the web backends: %s", ", ".join(unknown))
+    problems = option_problems(options)
+    if problems:
+        raise ConfigError("; ".join(problems))
 
 
 def wrap_backends(
