@@ -166,8 +166,8 @@ def test_undecodable_and_odd_files_are_one_line_errors(tmp_path: Path) -> None:
 def test_flags_and_environment_are_checked_too(tmp_path: Path) -> None:
     from openseeker.synth.config import QASynthConfig
 
-    with pytest.raises(ConfigError, match="roles.generator.model: Unknown llm backend 'nosuch'"):
+    with pytest.raises(ConfigError, match=r"roles\.generator\.model: Unknown llm backend 'nosuch'"):
         load_config(QASynthConfig, None, {"roles": {"generator": {"model": "nosuch/x"}}}, environ={})
     env = {"OPENSEEKER_ROLES__JUDGE__MODLE": "openai/x", "OPENSEEKER_CACHE": "/tmp/c.sqlite"}  # CACHE: not config
-    with pytest.raises(ConfigError, match="roles.judge.modle: unknown key"):
+    with pytest.raises(ConfigError, match=r"roles\.judge\.modle: unknown key"):
         load_config(QASynthConfig, None, environ=env)

@@ -124,7 +124,7 @@ def test_quickstart_with_failed_inputs_is_1(capsys: pytest.CaptureFixture[str], 
 
 def test_config_errors_fail_before_any_work(capsys: pytest.CaptureFixture[str], tmp_path: Path, corpus: Path) -> None:
     # an unknown provider: before, every seed failed on its own and the command exited 0
-    code, out, err = run(
+    code, _, err = run(
         capsys, "synth", "qa", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--generator", "nosuch/x"
     )
     assert code == ExitCode.USAGE and not (tmp_path / "run").exists()
@@ -135,11 +135,11 @@ def test_config_errors_fail_before_any_work(capsys: pytest.CaptureFixture[str], 
     # quickstart: a bad key in a stage section; before, two stages ran, then a 51-line pydantic traceback
     cfg = tmp_path / "qs.yaml"
     cfg.write_text("quickstart:\n  traj: {rollouts: 2, keep_incorect: true}\n")
-    code, out, err = run(capsys, "quickstart", "--config", str(cfg), "--out", str(tmp_path / "qs"), "--no-progress")
+    code, _, err = run(capsys, "quickstart", "--config", str(cfg), "--out", str(tmp_path / "qs"), "--no-progress")
     assert code == ExitCode.USAGE and not (tmp_path / "qs").exists()
     assert "quickstart.traj.keep_incorect: unknown key (did you mean 'keep_incorrect'?)" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     # a binary file given as the config
     cfg.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe")
-    code, out, err = run(capsys, "quickstart", "--config", str(cfg), "--out", str(tmp_path / "qs"))
+    code, _, err = run(capsys, "quickstart", "--config", str(cfg), "--out", str(tmp_path / "qs"))
     assert code == ExitCode.USAGE and "is not a text file" in err and len(err.strip().splitlines()) == 1
