@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -33,3 +34,58 @@ def corpus_dir(tmp_path: Path) -> Path:
     src.write_bytes(b"".join(orjson.dumps(p) + b"\n" for p in PAGES))
     ingest([src], tmp_path / "corpus")
     return tmp_path / "corpus"
+
+
+def _bwrap_problem() -> str | None:
+    """Why the local sandbox cannot run here (``None`` when it can)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed; scripts/install.sh installs it when run as root"
+    try:
+        subprocess.run(
+            ["bwrap", "--unshare-all", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin",
+             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--", "/bin/true"],
+            check=True, capture_output=True, timeout=30,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"bubblewrap cannot create namespaces here (user namespaces disabled?): {e}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def bwrap_ok() -> None:
+    """Skips the test when bubblewrap cannot run on this machine; fails instead in CI, where
+    scripts/install.sh must have installed it (a skip there would hide a broken install)."""
+    import os
+
+    problem = _bwrap_problem()
+    if problem and os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI must run the sandbox security tests: {problem}")
+    if problem:
+        pytest.skip(problem)
+
+
+@pytest.fixture
+def sandbox_cfg(bwrap_ok: None) -> Iterator[object]:
+    """Small limits, and sandboxes in a folder of the test's own (sandbox uids must be able to traverse to it,
+    which pytest's private tmp folders do not allow)."""
+    import shutil
+    import tempfile
+
+    from openseeker.tools.config import SandboxConfig
+
+    root = Path(tempfile.mkdtemp(prefix="openseeker-test-sandboxes-"))
+    root.chmod(0o711)
+    yield SandboxConfig(
+        root=str(root),
+        timeout_seconds=20,
+        cpu_seconds=2,
+        memory_mb=256,
+        max_processes=16,
+        max_output_bytes=50_000,
+        max_file_mb=8,
+        disk_mb=32,
+    )
+    shutil.rmtree(root, ignore_errors=True)

@@ -111,6 +111,21 @@ class Agent:
             scope: the LLM cache scope (one per rollout, so repeated rollouts are not collapsed).
             on_step: called with ``(trajectory, step)`` after every finished step (may be async).
         """
+        # Tool sources (MCP servers) connect here, so that their tools are in the prompt; the session ties
+        # per-rollout tool state (sandboxes) to this run and releases it however the run ends.
+        await self.toolset.start()
+        async with self.toolset.session(uuid.uuid4().hex):
+            return await self._run(question, id=id, context=context, scope=scope, on_step=on_step)
+
+    async def _run(
+        self,
+        question: str,
+        *,
+        id: str,
+        context: Literal["raw", "retrospective"] | None,
+        scope: str | None,
+        on_step: OnStep | None,
+    ) -> Trajectory:
         cfg = self.config
         strategy = context or cfg.context
         specs = self.toolset.specs

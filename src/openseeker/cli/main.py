@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "eval": ("openseeker.cli.eval", "eval_group", "Evaluate an agent on benchmarks; judge, score and report."),
     "train": ("openseeker.cli.train", "train", "Supervised fine-tuning of the student on exported trajectories."),
     "web": ("openseeker.cli.web", "web", "Web search/fetch backends: try them, inspect the tool cache and budgets."),
+    "tools": ("openseeker.cli.tools", "tools", "List the agent's tools and run one by hand (search, visit, sandbox, MCP)."),
+    "mcp": ("openseeker.cli.mcp", "mcp", "Serve a corpus's search and visit tools over the Model Context Protocol."),
     "cache": ("openseeker.cli.cache", "cache", "Inspect or clear the LLM response cache."),
     "models": ("openseeker.cli.models", "models", "The embedded local model: install, verify, benchmark."),
     "quickstart": ("openseeker.cli.quickstart", "quickstart", "Run the whole pipeline end to end on the embedded default."),

@@ -4,13 +4,21 @@
 * A :class:`PageFetcher` returns a :class:`FetchedPage` for a URL (or raises :class:`ToolError`).
 * A :class:`Tool` turns a model's arguments into the text of a tool response. Failures the model should
   see (unknown URL, no results, timeouts) are raised as :class:`ToolError` and become observations.
-* A :class:`Toolset` holds the tools of one agent and executes :class:`ToolCall` s.
+* A :class:`Toolset` holds the tools of one agent and executes :class:`ToolCall` s. Tools may also come
+  from a :class:`ToolSource` (an MCP server), which is connected by :meth:`Toolset.start`.
+* Tools that hold state per rollout (sandboxes) key it by :func:`current_session`; the agent runs each
+  rollout inside ``async with toolset.session(id)``, whose exit releases that state, whatever happened.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -19,6 +27,22 @@ from openseeker.llm.types import ToolCall, ToolSpec
 from openseeker.records import Record
 from openseeker.registry import Registry
 from openseeker.tools.layout import OPENSEEKER, ToolLayout
+
+log = logging.getLogger(__name__)
+DEFAULT_SESSION = "default"
+_SESSION: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "openseeker_tool_session", default=DEFAULT_SESSION
+)
+
+
+def current_session() -> str:
+    """The key of the rollout the running tool call belongs to (``"default"`` outside any session)."""
+    return _SESSION.get()
+
+
+class ToolResponseError(ToolError):
+    """A failure whose message is the whole tool response, verbatim (a trained layout such as
+    ``[ERROR]: ...``); other :class:`ToolError` s are shown as ``Error: <message>``."""
 
 
 @dataclass
@@ -92,6 +116,28 @@ class Tool(ABC):
     async def __call__(self, arguments: dict[str, Any]) -> str:
         """Run the tool; raise :class:`ToolError` for failures the model should read."""
 
+    async def end_session(self, session: str) -> None:
+        """Release what this tool holds for ``session`` (called once when a rollout ends)."""
+        return None
+
+    async def aclose(self) -> None:
+        """Release everything (called once when the toolset is closed)."""
+        return None
+
+
+class ToolSource(ABC):
+    """A provider of tools known only at run time (an MCP server)."""
+
+    name: str = ""
+
+    @abstractmethod
+    async def start(self) -> list[Tool]:
+        """Connect and return the tools (called again after :meth:`aclose`, or in a new event loop)."""
+
+    async def aclose(self) -> None:
+        """Disconnect."""
+        return None
+
 
 class Toolset:
     """The tools of one agent, by name, and the layout their fixed texts follow.
@@ -100,11 +146,17 @@ class Toolset:
         tools: the tools.
         layout: the fixed texts (unknown tool, bad arguments); :meth:`use_layout` changes it for the
             toolset and every tool that has one.
+        sources: providers of tools known only at run time (MCP servers), connected by :meth:`start`.
     """
 
-    def __init__(self, tools: list[Tool], layout: ToolLayout = OPENSEEKER):
+    def __init__(
+        self, tools: list[Tool], layout: ToolLayout = OPENSEEKER, sources: list[ToolSource] | None = None
+    ):
         self.tools = {t.name: t for t in tools}
         self.layout = layout
+        self.sources = list(sources or [])
+        self._builtin = set(self.tools)
+        self._sessions: set[str] = set()
 
     @property
     def specs(self) -> list[ToolSpec]:
@@ -117,6 +169,51 @@ class Toolset:
             if hasattr(tool, "layout"):
                 tool.layout = layout  # type: ignore[attr-defined]
 
+    async def start(self) -> None:
+        """Connect the tool sources and add their tools (idempotent; sources reconnect when needed)."""
+        for source in self.sources:
+            for tool in await source.start():
+                if tool.name in self._builtin:
+                    raise ToolError(
+                        f"MCP server {source.name!r} offers a tool named {tool.name!r}, which is already a "
+                        "built-in tool; give the server a prefix (tools.mcp[].prefix)"
+                    )
+                self.tools[tool.name] = tool
+
+    @contextlib.asynccontextmanager
+    async def session(self, key: str) -> AsyncIterator[None]:
+        """Run the body as rollout ``key``: tool state made inside is released on exit, even on errors."""
+        token = _SESSION.set(key)
+        self._sessions.add(key)
+        try:
+            yield
+        finally:
+            _SESSION.reset(token)
+            self._sessions.discard(key)
+            await self._end(key)
+
+    async def _end(self, key: str) -> None:
+        tools = list(self.tools.values())
+        # Shielded: a cancelled rollout (timeout, Ctrl-C) still releases its sandboxes.
+        results = await asyncio.shield(
+            asyncio.gather(*(t.end_session(key) for t in tools), return_exceptions=True)
+        )
+        for tool, res in zip(tools, results, strict=True):
+            if isinstance(res, BaseException):  # one tool's cleanup failing must not skip the others'
+                log.warning("tool %s could not release session %s: %r", tool.name, key, res)
+
+    async def aclose(self) -> None:
+        """End every open session, then close the tools and disconnect the sources."""
+        for key in [*self._sessions, DEFAULT_SESSION]:
+            await self._end(key)
+        self._sessions.clear()
+        for tool in list(self.tools.values()):
+            with contextlib.suppress(Exception):
+                await tool.aclose()
+        for source in self.sources:
+            with contextlib.suppress(Exception):
+                await source.aclose()
+
     async def call(self, call: ToolCall) -> ToolResult:
         """Execute a call. Unknown tools, bad arguments and tool failures come back as error results."""
         start = time.monotonic()
@@ -128,6 +225,8 @@ class Toolset:
         try:
             text = await tool(call.arguments)
             return ToolResult(call.name, call.arguments, text, False, time.monotonic() - start)
+        except ToolResponseError as e:
+            return ToolResult(call.name, call.arguments, str(e), True, time.monotonic() - start)
         except ToolError as e:
             return ToolResult(
                 call.name, call.arguments, lay.tool_error.format(message=e), True, time.monotonic() - start

@@ -72,15 +72,23 @@ class SearchTool(Tool):
         top_k: results per query.
         max_queries: queries beyond this many in one call are not run (the text says so).
         layout: how the response reads (set by the agent profile).
+        exclude: results whose link contains any of these (case-insensitive) are dropped before numbering
+            (OpenSeeker-v2 drops "huggingface" links so that benchmark answers cannot leak).
     """
 
     def __init__(
-        self, backend: SearchBackend, top_k: int = 10, max_queries: int = 10, layout: ToolLayout = OPENSEEKER
+        self,
+        backend: SearchBackend,
+        top_k: int = 10,
+        max_queries: int = 10,
+        layout: ToolLayout = OPENSEEKER,
+        exclude: list[str] | None = None,
     ):
         self.backend = backend
         self.top_k = top_k
         self.max_queries = max_queries
         self.layout = layout
+        self.exclude = [e.lower() for e in exclude or [] if e]
         self.spec = SEARCH_SPEC
 
     async def _one(self, query: str) -> str:
@@ -92,7 +100,10 @@ class SearchTool(Tool):
             raise  # a spent budget stops the stage (to resume later); it is not an observation
         except Exception as e:  # one broken query must not end the agent's episode
             return self.layout.search_failed.format(query=query, error=f"{type(e).__name__}: {e}")
-        return format_results(query, hits[: self.top_k], self.layout)
+        hits = hits[: self.top_k]
+        if self.exclude:
+            hits = [h for h in hits if not any(e in h.url.lower() for e in self.exclude)]
+        return format_results(query, hits, self.layout)
 
     async def __call__(self, arguments: dict[str, Any]) -> str:
         queries = parse_queries(arguments, self.layout)

@@ -63,20 +63,7 @@ class HttpFetcher:
 
     async def fetch(self, url: str) -> FetchedPage:
         """Fetch ``url``; raises :class:`ToolError` with a readable reason when it cannot be had."""
-        s = self.settings
-        last = ""
-        for attempt in range(s.retries + 1):
-            try:
-                final_url, resp_status, ctype, body = await self._get(url)
-                break
-            except _Retry as r:
-                last = r.reason
-                if attempt < s.retries:
-                    await asyncio.sleep(
-                        min(r.wait, s.max_retry_after) if r.wait is not None else backoff_delay(s, attempt)
-                    )
-        else:
-            raise ToolError(f"Failed to visit {url}: {last} ({s.retries + 1} attempts).")
+        final_url, resp_status, ctype, body = await self._get_retrying(url)
         # extraction is CPU work (tens of ms per page): keep the event loop free for the other agents
         out = await asyncio.to_thread(extract, body, ctype, final_url)
         return FetchedPage(
@@ -88,6 +75,24 @@ class HttpFetcher:
             links=out.links,
             metadata={"fetcher": self.name, "requested_url": url, "bytes": len(body)},
         )
+
+    async def download(self, url: str) -> bytes:
+        """The raw body of ``url`` (no extraction), under the same safety rules, retries and size limit."""
+        return (await self._get_retrying(url))[3]
+
+    async def _get_retrying(self, url: str) -> tuple[str, int, str, bytes]:
+        s = self.settings
+        last = ""
+        for attempt in range(s.retries + 1):
+            try:
+                return await self._get(url)
+            except _Retry as r:
+                last = r.reason
+                if attempt < s.retries:
+                    await asyncio.sleep(
+                        min(r.wait, s.max_retry_after) if r.wait is not None else backoff_delay(s, attempt)
+                    )
+        raise ToolError(f"Failed to visit {url}: {last} ({s.retries + 1} attempts).")
 
     async def _get(self, url: str) -> tuple[str, int, str, bytes]:
         """One attempt: follow redirects by hand, checking each hop; read the body within the size limit."""
