@@ -112,7 +112,7 @@ def test_sandboxes_belong_to_their_rollout_and_are_removed_after_it(sandbox_cfg:
                 other = (await ts.call(ToolCall("run_command", {"command": "ls", "sandbox_id": sid}))).content
         left = sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
         await ts.aclose()
-        return sid, other, inside + ["|"] + left
+        return sid, other, [*inside, "|", *left]
 
     sid, other, listing = asyncio.run(go())
     assert other.startswith(f"[ERROR]: Failed to connect to sandbox {sid}")

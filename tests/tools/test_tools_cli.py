@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from openseeker.cli.main import cli
 from openseeker.cli.tools import parse_tool_args
+from openseeker.tools.config import SandboxConfig
 from openseeker.tools.sandbox.tools import SANDBOX_SPECS
 from openseeker.tools.search import SEARCH_SPEC
 
@@ -49,9 +50,9 @@ def test_run_search_and_visit_over_a_corpus(corpus_dir: Path) -> None:
     assert code != 0 and "no argument --bogus" in out
 
 
-def test_run_sandbox_tools(sandbox_cfg: object, tmp_path: Path) -> None:
+def test_run_sandbox_tools(sandbox_cfg: SandboxConfig, tmp_path: Path) -> None:
     cfg = tmp_path / "tools.yaml"
-    cfg.write_text(f"tools:\n  sandbox:\n    root: {getattr(sandbox_cfg, 'root')}\n")
+    cfg.write_text(f"tools:\n  sandbox:\n    root: {sandbox_cfg.root}\n")
     code, out = invoke("tools", "run", "run_python_code", "--code", "print(6*7)", "--config", str(cfg))
     assert code == 0 and out.strip() == "Execution(Results: [], Logs: Logs(stdout: ['42\\n'], stderr: []), Error: None)"
     code, out = invoke("tools", "run", "run_command", "--command", "echo $HOME", "--config", str(cfg))

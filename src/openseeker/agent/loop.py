@@ -83,12 +83,13 @@ class Agent:
         self.summarizer_llm = summarizer
         self.count = token_counter or make_counter(self.config.token_counter)
         # read once, so a missing prompt source fails here rather than in the middle of a stage
-        self.system = (
-            self.profile.system_text(
-                toolset.specs, template=self.config.system_template, source=self.config.prompt_source
-            )
-            if self.config.mode == "text"
-            else self._native_system()
+        self.system = self._system_text()
+
+    def _system_text(self) -> str:
+        if self.config.mode != "text":
+            return self._native_system()
+        return self.profile.system_text(
+            self.toolset.specs, template=self.config.system_template, source=self.config.prompt_source
         )
 
     # ------------------------------------------------------------------------------------------- public
@@ -114,6 +115,8 @@ class Agent:
         # Tool sources (MCP servers) connect here, so that their tools are in the prompt; the session ties
         # per-rollout tool state (sandboxes) to this run and releases it however the run ends.
         await self.toolset.start()
+        if self.toolset.sources:  # their tools are known only once connected
+            self.system = self._system_text()
         async with self.toolset.session(uuid.uuid4().hex):
             return await self._run(question, id=id, context=context, scope=scope, on_step=on_step)
 
