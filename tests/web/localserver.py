@@ -19,7 +19,8 @@ from openseeker.tools.config import ToolsConfig
 @dataclass
 class Resp:
     """One scripted response. ``delay`` sleeps before answering; ``drop`` closes without answering;
-    ``length=False`` omits Content-Length (body ends with the connection)."""
+    ``length=False`` omits Content-Length (body ends with the connection); ``drip`` sends the body one
+    byte at a time, that many seconds apart (a server that is slow on purpose)."""
 
     status: int = 200
     body: bytes | str | dict | list = b""
@@ -27,6 +28,7 @@ class Resp:
     delay: float = 0.0
     drop: bool = False
     length: bool = True
+    drip: float = 0.0
 
     def payload(self) -> bytes:
         if isinstance(self.body, dict | list):
@@ -56,6 +58,7 @@ class LocalServer:
         self.routes: dict[str, Route] = {}
         self.queues: dict[str, deque[Resp]] = {}
         self.requests: list[Request] = []
+        self.dripped = 0  # bytes sent by drip responses
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,7 +100,14 @@ class LocalServer:
                     self.close_connection = True
                 self.end_headers()
                 try:
-                    self.wfile.write(body)
+                    if resp.drip:
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            server.dripped += 1
+                            time.sleep(resp.drip)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

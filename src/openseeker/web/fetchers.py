@@ -21,12 +21,13 @@ import httpx
 from openseeker.errors import ToolError
 from openseeker.tools.base import FetchedPage, PageFetcher
 from openseeker.tools.config import ToolsConfig
+from openseeker.web.decode import BodyTooLarge, UnsupportedEncoding
 from openseeker.web.extract import extract
 from openseeker.web.http import (
     RETRY_STATUS,
     ApiCaller,
-    BodyTooLarge,
     ClientPool,
+    Deadline,
     backoff_delay,
     read_limited,
     retry_after_seconds,
@@ -83,16 +84,24 @@ class HttpFetcher:
     async def _get_retrying(self, url: str) -> tuple[str, int, str, bytes]:
         s = self.settings
         last = ""
+        deadline = Deadline(s.timeout, s.total_deadline())
+        attempts = 0
         for attempt in range(s.retries + 1):
+            attempts += 1
+            wait: float | None = None
             try:
-                return await self._get(url)
+                async with deadline.attempt():  # DNS, every redirect hop and the body, in all
+                    return await self._get(url)
+            except TimeoutError:
+                last = f"timed out: no complete reply within {min(s.timeout, deadline.total):g} s"
             except _Retry as r:
-                last = r.reason
-                if attempt < s.retries:
-                    await asyncio.sleep(
-                        min(r.wait, s.max_retry_after) if r.wait is not None else backoff_delay(s, attempt)
-                    )
-        raise ToolError(f"Failed to visit {url}: {last} ({s.retries + 1} attempts).")
+                last, wait = r.reason, r.wait
+            if attempt < s.retries:
+                pause = min(wait, s.max_retry_after) if wait is not None else backoff_delay(s, attempt)
+                if not await deadline.sleep(pause):
+                    last += f"; the call's {deadline.total:g} s deadline leaves no time for a retry"
+                    break
+        raise ToolError(f"Failed to visit {url}: {last} ({attempts} attempts).")
 
     async def _get(self, url: str) -> tuple[str, int, str, bytes]:
         """One attempt: follow redirects by hand, checking each hop; read the body within the size limit."""
@@ -135,6 +144,8 @@ class HttpFetcher:
                     raise ToolError(
                         f"Failed to visit {url}: the page is larger than {s.max_bytes} bytes."
                     ) from None
+                except UnsupportedEncoding as e:
+                    raise ToolError(f"Failed to visit {url}: the page cannot be decoded ({e}).") from None
                 except httpx.TimeoutException:
                     raise _Retry(f"reading the page timed out after {s.timeout:g} s") from None
                 except httpx.HTTPError as e:

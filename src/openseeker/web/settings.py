@@ -32,7 +32,10 @@ class BackendSettings:
         key_env: environment variable(s) holding the API key(s); comma-separated keys rotate.
         rpm: requests per minute allowed per key (``None``: no limit).
         concurrency: requests in flight at once for this backend, process-wide.
-        timeout: seconds per HTTP request.
+        timeout: seconds one attempt may take in all (connect, headers, body), however slowly the
+            server sends.
+        deadline: seconds one call may take, every attempt and wait included (default:
+            ``timeout * (retries + 1)``).
         retries: extra attempts after a 429, a 5xx, a timeout or a dropped connection.
         backoff: base of the exponential backoff between attempts, in seconds.
         max_retry_after: the longest ``Retry-After`` honoured, in seconds.
@@ -47,6 +50,7 @@ class BackendSettings:
     rpm: float | None = None
     concurrency: int = 8
     timeout: float = 30.0
+    deadline: float | None = None
     retries: int = 4
     backoff: float = 1.0
     max_retry_after: float = 60.0
@@ -79,7 +83,12 @@ class BackendSettings:
                 int(out.max_bytes),
             )
             out.timeout, out.backoff = float(out.timeout), float(out.backoff)
+            out.deadline = None if out.deadline is None else float(out.deadline)
         except (TypeError, ValueError) as e:
             raise ConfigError(f"Invalid tools.options.{name}: {e}") from None
         out.base_url = out.base_url.rstrip("/")
         return out
+
+    def total_deadline(self) -> float:
+        """The deadline of one call, in seconds."""
+        return self.deadline if self.deadline is not None else self.timeout * (self.retries + 1)
