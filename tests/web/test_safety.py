@@ -120,3 +120,72 @@ def test_disabled_safety_still_applies_the_blocklist() -> None:
 def test_safety_options_are_validated() -> None:
     with pytest.raises(ConfigError, match="allow_privat"):
         SafetyPolicy.from_options([], {"safety": {"allow_privat": True}})
+
+
+# Targets as a remote fetcher (Jina Reader) or a browser would read them: before, every one of these passed
+# the static check (only literal dotted quads and bracketed IPv6 were recognised as addresses).
+HIDDEN_PRIVATE = [
+    "http://2130706433/",  # decimal 127.0.0.1
+    "http://0x7f.1/",  # hex, short form
+    "http://0x7f000001/",
+    "http://0177.0.0.1/",  # octal
+    "http://017700000001/",
+    "http://127.1/",  # short form
+    "http://167772161/admin",  # 10.0.0.1
+    "http://0xa9.0xfe.0xa9.0xfe/latest/meta-data/",  # 169.254.169.254
+    "http://１２７.０.０.１/",  # full-width digits
+    "http://127。0。0。1/",  # ideographic full stops
+    "http://%31%32%37.0.0.1/",  # percent-escaped
+    "http://ｌｏｃａｌｈｏｓｔ/",
+    "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+    "http://[2002:a9fe:a9fe::1]/",  # 6to4 of 169.254.169.254
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1 (obfuscated)
+    "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+    "http://[64:ff9b::a00:1]/",  # NAT64 of 10.0.0.1
+    "http://[64:ff9b:1::a00:1]/",  # NAT64 local-use prefix
+    "http://[::127.0.0.1]/",  # IPv4-compatible
+    "http://[::ffff:0:7f00:1]/",  # IPv4-translated
+    "http://999.1.1.1/",  # ends in a number but is no address: a browser refuses it too
+]
+
+
+@pytest.mark.parametrize("url", HIDDEN_PRIVATE)
+def test_numeric_forms_and_ipv6_embeddings_of_private_addresses_are_refused(url: str) -> None:
+    with pytest.raises(ToolError, match=r"not a public address|local addresses|not a valid address"):
+        SafetyPolicy().check_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("http://134744072/", "8.8.8.8"),
+        ("http://0x8.0x8.0x8.0x8/", "8.8.8.8"),
+        ("http://[2002:808:808::1]/", "2002:808:808::1"),  # 6to4 of a public address
+        ("http://[64:ff9b::808:808]/", "64:ff9b::808:808"),  # NAT64 of a public address
+        ("https://ＥＮ.wikipedia.org/wiki/X", "en.wikipedia.org"),
+        ("https://1password.com/", "1password.com"),
+    ],
+)
+def test_numeric_forms_of_public_addresses_pass(url: str, host: str) -> None:
+    assert SafetyPolicy().check_url(url) == host
+
+
+def test_jina_refuses_hidden_private_targets_before_any_request() -> None:
+    from openseeker.tools.base import fetchers
+    from openseeker.tools.config import ToolsConfig
+
+    from .localserver import LocalServer, Resp
+
+    server = LocalServer()
+    server.thread.start()
+    try:
+        server.route("*", Resp(200, "Title: x\nURL Source: http://127.0.0.1/\nMarkdown Content:\nsecret admin page"))
+        cfg = ToolsConfig(options={"jina": {"base_url": server.url, "fallback": None, "retries": 0}})
+        jina = fetchers.create("jina", cfg)
+        for url in HIDDEN_PRIVATE:
+            with pytest.raises(ToolError):
+                asyncio.run(jina.fetch(url))
+        assert server.requests == []  # nothing was sent to Jina for any of them
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()

@@ -5,7 +5,10 @@ Three rules, all on by default:
 * **Schemes**: only ``http`` and ``https`` (no ``file://``, ``ftp://``, ``data:`` ...).
 * **Targets**: no loopback, private, link-local, multicast, reserved or unspecified addresses. Host
   names are resolved and *every* address must be public; the direct HTTP fetcher checks every redirect
-  hop itself. Tests that talk to local servers opt in with ``allow_private`` (``True`` or a list of
+  hop itself. The static check reads a host the way a browser's URL parser (and a remote fetcher such as
+  Jina Reader) would: percent-escapes and full-width characters are folded, and numeric IPv4 forms
+  (``2130706433``, ``0x7f.1``, ``0177.0.0.1``, ``127.1``) are addresses, not names. IPv6 addresses that
+  embed an IPv4 address (mapped, compatible, 6to4, Teredo, NAT64) are judged by the embedded address. Tests that talk to local servers opt in with ``allow_private`` (``True`` or a list of
   addresses/networks/host names).
 * **Blocklist**: sites that host benchmark questions with their answers (BrowseComp, BrowseComp-ZH,
   xbench, ...), so that synthesis and evaluation cannot read the answer key. Applied to search results
@@ -22,10 +25,11 @@ import fnmatch
 import ipaddress
 import re
 import socket
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from openseeker.errors import ConfigError, ToolError
 
@@ -65,8 +69,71 @@ DEFAULT_BLOCKLIST: tuple[str, ...] = (
 )
 
 
+# the dots that IDNA (UTS #46) maps to "." in host names: ideographic, full-width and half-width
+_DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
+
+
 def _norm_host(host: str) -> str:
+    """A host as URL parsers see it: percent-escapes decoded, full-width forms folded (NFKC), IDNA dots
+    mapped, lower case, no trailing dot."""
+    host = unicodedata.normalize("NFKC", unquote(host)).translate(_DOTS)
     return host.lower().rstrip(".")
+
+
+def _ipv4_number(part: str) -> int | None:
+    """One part of a numeric IPv4 host as the WHATWG URL standard (and inet_aton) reads it."""
+    try:
+        if part[:2] in ("0x", "0X"):
+            return int(part[2:] or "0", 16)
+        if len(part) > 1 and part.startswith("0"):
+            return int(part[1:], 8)
+        return int(part, 10) if part.isascii() and part.isdigit() else None
+    except ValueError:
+        return None
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address a host denotes by itself (no DNS): dotted, decimal, hex, octal and short IPv4 forms,
+    and IPv6 literals; ``None`` for a host name."""
+    host = _norm_host(host).strip("[]")
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4 or not all(parts):
+        return None
+    numbers = [_ipv4_number(p) for p in parts]
+    if any(n is None for n in numbers):
+        return None
+    *head, last = [n for n in numbers if n is not None]
+    if any(n > 255 for n in head) or last >= 256 ** (4 - len(head)):
+        return None  # (a browser refuses such a URL outright; it cannot reach anything either)
+    value = last
+    for i, n in enumerate(head):
+        value += n << (8 * (3 - i))
+    return ipaddress.IPv4Address(value)
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052 well-known prefix: IPv4 in the last 32 bits
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215 local-use translation prefixes
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::a.b.c.d
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # SIIT ::ffff:0:a.b.c.d
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (mapped, compatible, translated, 6to4, Teredo, NAT64)."""
+    out: list[ipaddress.IPv4Address] = []
+    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.ipv4_mapped is not None:
+        out.append(ip.ipv4_mapped)
+    if ip.sixtofour is not None:
+        out.append(ip.sixtofour)
+    if ip.teredo is not None:
+        out.extend(ip.teredo)  # (server, client); the client address is de-obfuscated
+    if ip in _NAT64 or ip in _IPV4_TRANSLATED or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        out.append(low32)
+    return out
 
 
 @dataclass
@@ -138,9 +205,18 @@ def _parse_allow(value: Any) -> tuple[bool, list[IPNetwork], set[str]]:
 
 
 def is_public_address(ip: IPAddress) -> bool:
-    """Whether ``ip`` is a public unicast address (IPv4-mapped IPv6 addresses are judged as IPv4)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """Whether ``ip`` is a public unicast address. An IPv6 address that embeds IPv4 addresses (see
+    :func:`embedded_ipv4`) is public only if each of them is; NAT64 local-use prefixes never are."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return False
+        embedded = embedded_ipv4(ip)
+        if ip.ipv4_mapped is not None:
+            return is_public_address(ip.ipv4_mapped)
+        if embedded and not all(is_public_address(v4) for v4 in embedded):
+            return False
+        if ip in _NAT64:
+            return True  # (a translator reaches the embedded address, which is public)
     return ip.is_global and not (
         ip.is_multicast
         or ip.is_private
@@ -208,13 +284,17 @@ class SafetyPolicy:
             return host
         if host == "localhost" or host.endswith(".localhost"):
             raise ToolError(f"Cannot visit {url!r}: local addresses are not allowed.")
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
+        ip = literal_address(host)
+        if ip is None:
+            last = host.rsplit(".", 1)[-1]
+            if last and _ipv4_number(last) is not None:
+                # a browser reads a host ending in a number as an IPv4 address, and refuses it when it is
+                # not a valid one ("999.1.1.1", "1.2.3.4.5"): no real name ends that way
+                raise ToolError(f"Cannot visit {url!r}: {host!r} is not a valid address.")
             return host
         if not self._ip_allowed(ip):
             raise ToolError(f"Cannot visit {url!r}: {ip} is not a public address.")
-        return host
+        return str(ip)
 
     async def check_target(self, url: str) -> str | None:
         """Static checks plus DNS: every address the host resolves to must be public.
@@ -226,11 +306,8 @@ class SafetyPolicy:
         host = self.check_url(url)
         if not self.enabled or self._host_allowed(host):
             return None
-        try:
-            ipaddress.ip_address(host)
+        if literal_address(host) is not None:
             return None  # a literal address was checked by check_url
-        except ValueError:
-            pass
         port = urlsplit(url).port or 443
         loop = asyncio.get_running_loop()
         try:
