@@ -38,8 +38,11 @@ def build_agent(
         config: agent options.
         role: which role acts (``agent`` at inference, ``teacher`` in trajectory synthesis).
     """
+    from openseeker.agent.profiles import get_profile
     from openseeker.tools.factory import build_toolset
 
+    config = config or AgentConfig()
     summarizer = roles["summarizer"]
-    toolset = build_toolset(tools, summarizer)
-    return Agent(roles[role], toolset, config or AgentConfig(), summarizer=summarizer)
+    # the profile's tool set (e.g. the v2 sandbox tools) unless the config chose its own
+    toolset = build_toolset(get_profile(config.profile).configure_tools(tools), summarizer)
+    return Agent(roles[role], toolset, config, summarizer=summarizer)

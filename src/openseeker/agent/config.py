@@ -20,7 +20,7 @@ class AgentConfig(StrictModel):
 
     profile: str = Field(
         default="openseeker",
-        description="turn format: openseeker (ours) or openseeker-v1 (the released v1 models' exact format)",
+        description="turn format: openseeker (ours), openseeker-v1 or openseeker-v2 (the released models' exact formats)",
     )
     prompt_source: str | None = Field(
         default=None,

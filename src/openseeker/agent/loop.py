@@ -84,6 +84,9 @@ class Agent:
         self.count = token_counter or make_counter(self.config.token_counter)
         # read once, so a missing prompt source fails here rather than in the middle of a stage
         self.system = self._system_text()
+        source = self.config.prompt_source
+        suffix = self.profile.question_suffix
+        self.question_suffix = suffix(source) if suffix is not None else ""
 
     def _system_text(self) -> str:
         if self.config.mode != "text":
@@ -91,6 +94,14 @@ class Agent:
         return self.profile.system_text(
             self.toolset.specs, template=self.config.system_template, source=self.config.prompt_source
         )
+
+    def _forced_system(self) -> str | None:
+        """The system message of a turn with tools disabled, for formats whose template renders the tools
+        (re-rendered without them, as OpenSeeker-v2 does); ``None``: the usual one."""
+        build = self.profile.build_system
+        if build is None or self.config.mode != "text" or self.config.system_template is not None:
+            return None
+        return build(self.toolset.specs, self.config.prompt_source, False)
 
     # ------------------------------------------------------------------------------------------- public
 
@@ -118,7 +129,9 @@ class Agent:
         if self.toolset.sources:  # their tools are known only once connected
             self.system = self._system_text()
         async with self.toolset.session(uuid.uuid4().hex):
-            return await self._run(question, id=id, context=context, scope=scope, on_step=on_step)
+            return await self._run(
+                question + self.question_suffix, id=id, context=context, scope=scope, on_step=on_step
+            )
 
     async def _run(
         self,
@@ -142,6 +155,9 @@ class Agent:
             tools=list(specs),
             metadata={"scope": scope} if scope else {},
         )
+        forced_system = self._forced_system()
+        if forced_system is not None:  # what forced turns are sent instead of `system` (for the record)
+            traj.metadata["system_without_tools"] = forced_system
         summarizer = None
         if strategy == "retrospective":
             summarizer = Summarizer(
@@ -232,6 +248,7 @@ class Agent:
         max_tokens = min(cfg.max_tokens, cfg.max_context_tokens - prompt_tokens)
         usage = Usage()
         attempts = 0
+        discarded = False  # a forced turn that still called tools was thrown away
         gen_seconds = 0.0
         while True:
             if forced_by is None and max_tokens < cfg.min_generation_tokens:
@@ -240,12 +257,17 @@ class Agent:
                 return None, usage, forced_by, True
             forced = forced_by is not None
             # Text mode: the forced prefix continues the turn (the completions/llamacpp providers append it to
-            # the prompt). Native mode: withdrawing the tools is the signal; chat APIs have no prefill.
+            # the prompt). Native mode: withdrawing the tools is the signal; chat APIs have no prefill. A retry
+            # after a forced turn that still called tools uses the profile's "retry" text where it has one.
+            cause = "retry" if (discarded and "retry" in self.profile.forced_prefix) else forced_by
             prefill = (
-                (cfg.forced_prefix or self.profile.forced_text(forced_by or ""))
+                (cfg.forced_prefix or self.profile.forced_text(cause or ""))
                 if forced and cfg.mode == "text"
                 else None
             )
+            system = traj.metadata.get("system_without_tools") if forced else None
+            if system is not None and msgs and msgs[0].get("role") == "system":
+                msgs = [{**msgs[0], "content": system}, *msgs[1:]]
             native_tools = self.toolset.specs if (cfg.mode == "native" and not forced) else None
             attempts += 1
             t0 = time.monotonic()
@@ -283,6 +305,7 @@ class Agent:
             # Tools are disabled: an answer (tagged or plain text) ends the run; new calls are discarded.
             step.forced = True
             if step.calls and attempts < cfg.forced_answer_retries:
+                discarded = True
                 continue
             if step.calls or (step.answer is None and not strip_blocks(step.content)):
                 step.calls, step.parse_error = [], None
@@ -334,7 +357,8 @@ class Agent:
 
     def _finish(self, traj: Trajectory, step: Step, reason: str) -> None:
         traj.finish_reason = reason
-        traj.final_answer = step.answer
+        extract = self.profile.final_answer
+        traj.final_answer = extract(step.answer) if (extract and step.answer is not None) else step.answer
         traj.final_response = strip_blocks(step.content) if step.content else (step.answer or "")
 
     async def _act(

@@ -19,8 +19,11 @@ Built in:
     prompt and judge prompt are prose this project does not ship: give ``agent.prompt_source`` (a text
     file, or a local checkout of the official repository).
 
-New profiles (for example a v2 profile with more tools) are registered with
-``@profiles.register("name")`` on a function returning a :class:`Profile`.
+``openseeker-v2``
+    The released OpenSeeker-v2 model's format (:mod:`openseeker.agent.profile_v2`): the seven v2 tools, the
+    tools rendered by the chat template, ``\\boxed{}`` answers, a forced answer without tools at the limit.
+
+New profiles are registered with ``@profiles.register("name")`` on a function returning a :class:`Profile`.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from openseeker.tools.layout import OPENSEEKER, OPENSEEKER_V1, ToolLayout
 
 if TYPE_CHECKING:
     from openseeker.agent.config import AgentConfig
+    from openseeker.tools.config import ToolsConfig
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,13 @@ class Profile:
         official_judge_system: the file of the checkout whose ``{"role": "system", ...}`` message the
             official judge sends.
         agent_defaults: :class:`~openseeker.agent.config.AgentConfig` values this format implies.
+        build_system: ``(tools, prompt_source, with_tools) -> text``, for formats whose chat template
+            renders the tools (``with_tools=False``: the system message of a forced turn without tools).
+        question_suffix: ``(prompt_source) -> text`` appended to every question.
+        final_answer: ``(answer) -> text`` taken from the final answer (e.g. the ``\\boxed{}`` content).
+        tool_defaults: :class:`~openseeker.tools.config.ToolsConfig` values this format implies.
+        min_tool_calls: trajectory synthesis keeps only rollouts with at least this many tool calls, unless
+            the stage sets its own ``min_tool_calls``.
     """
 
     name: str
@@ -97,11 +108,21 @@ class Profile:
     official_judge: OfficialText | None = None
     official_judge_system: str | None = None
     agent_defaults: Mapping[str, Any] = field(default_factory=dict)
+    build_system: Callable[[list[ToolSpec], str | None, bool], str] | None = None
+    question_suffix: Callable[[str | None], str] | None = None
+    final_answer: Callable[[str], str] | None = None
+    tool_defaults: Mapping[str, Any] = field(default_factory=dict)
+    min_tool_calls: int = 0
 
     def configure(self, config: AgentConfig) -> AgentConfig:
         """``config`` with this profile's defaults for every option the user did not set."""
         update = {k: v for k, v in self.agent_defaults.items() if k not in config.model_fields_set}
         return config.model_copy(update=update) if update else config
+
+    def configure_tools(self, tools: ToolsConfig) -> ToolsConfig:
+        """``tools`` with this profile's tool defaults for every field the user did not set."""
+        update = {k: v for k, v in self.tool_defaults.items() if k not in tools.model_fields_set}
+        return tools.model_copy(update=update) if update else tools
 
     def system_text(
         self, tools: list[ToolSpec], *, template: str | None = None, source: str | None = None
@@ -110,6 +131,8 @@ class Profile:
         the text read from ``source`` (see :func:`load_prose`)."""
         if template is not None:
             return _fill_tools(template, tools, formatted=True)
+        if self.build_system is not None:
+            return self.build_system(tools, source, True)
         if self.system_prompt is not None and source is None:
             return _fill_tools(prompts.load(self.system_prompt), tools, formatted=True)
         text = load_prose(source, self.official_system, what=f"the {self.name} system prompt", profile=self.name)
@@ -273,5 +296,8 @@ def _openseeker_v1() -> Profile:
 
 
 def get_profile(name: str) -> Profile:
-    """The profile registered as ``name`` (``openseeker``, ``openseeker-v1``, ...)."""
+    """The profile registered as ``name`` (``openseeker``, ``openseeker-v1``, ``openseeker-v2``, ...)."""
     return profiles.create(name)
+
+
+from openseeker.agent import profile_v2 as _v2  # noqa: E402, F401 - registers "openseeker-v2"

@@ -283,7 +283,25 @@ async def _run_eval_locked(
         all_items, ids=config.ids, limit=config.limit, sample=config.sample, seed=config.seed
     )
     roles = roles or Roles(config.roles, cache_path=Path(config.out) / "llm_cache.sqlite")
+    own_agent = agent is None
     agent = agent or build_eval_agent(config, roles)
+    try:
+        return await _run_eval(config, roles, agent, bench, chosen, subset, judge)
+    finally:
+        toolset = getattr(agent, "toolset", None)
+        if own_agent and toolset is not None:  # MCP connections, and any sandbox still open
+            await toolset.aclose()
+
+
+async def _run_eval(
+    config: EvalConfig,
+    roles: Roles,
+    agent: AgentLike,
+    bench: Any,
+    chosen: list[BenchmarkItem],
+    subset: Any,
+    judge: Judge | None,
+) -> EvalResult:
     style = judge_style(config)
     if style not in ("table", *STYLES):
         raise ConfigError(f"Unknown judge {config.judge!r}: use openseeker, official, {', '.join(STYLES)}.")

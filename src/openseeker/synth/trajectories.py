@@ -224,14 +224,20 @@ async def arun_trajectory_synthesis(
         raise ConfigError("Trajectory synthesis needs QA input (qa / --qa): a QA run folder or a JSONL file.")
     items = read_qa(config.qa, config.limit)
     run = Path(config.out)
-    own_roles = roles is None
+    own_roles, own_tools = roles is None, toolset is None
     if roles is None:
         roles = Roles(config.roles, cache_path=config.cache or run / "cache" / "llm.sqlite")
     try:
+        from openseeker.agent.profiles import get_profile
+
+        profile = get_profile(config.agent.profile)
+        if "min_tool_calls" not in config.model_fields_set and profile.min_tool_calls:
+            # the profile's low-step filter (OpenSeeker-v2) unless the stage sets its own
+            config = config.model_copy(update={"min_tool_calls": profile.min_tool_calls})
         if toolset is None:
             from openseeker.tools.factory import build_toolset
 
-            toolset = build_toolset(config.tools, roles["summarizer"])
+            toolset = build_toolset(profile.configure_tools(config.tools), roles["summarizer"])
         agent = Agent(roles[config.role], toolset, config.agent, summarizer=roles["summarizer"])
         factory = None
         if judge is None and config.judge_style != "none":
@@ -258,6 +264,8 @@ async def arun_trajectory_synthesis(
             description=f"trajectories ({config.rollouts}x{len(items)})",
         )
     finally:
+        if own_tools and toolset is not None:  # MCP connections, and any sandbox still open
+            await toolset.aclose()
         if own_roles:
             await roles.aclose()
 
