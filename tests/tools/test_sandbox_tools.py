@@ -190,3 +190,37 @@ def _children_of_uid_range(cfg: SandboxConfig) -> list:  # type: ignore[type-arg
         except (psutil.Error, AttributeError):
             pass
     return out
+
+
+def test_download_into_a_local_sandbox_goes_through_the_host_under_the_safety_rules(
+    sandbox_cfg: SandboxConfig, tmp_path: Path
+) -> None:
+    import http.server
+    import threading
+    from functools import partial
+
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "data.csv").write_text("x,y\n3,4\n")
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "www"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/data.csv"
+
+    async def go(options: dict[str, object]) -> tuple[str, str]:
+        ts = _toolset(sandbox_cfg, options=options)
+        async with ts.session("r"):
+            sid = (await ts.call(ToolCall("create_sandbox", {}))).content.split(": ")[1]
+            got = await ts.call(ToolCall("download_file_from_internet_to_sandbox", {"sandbox_id": sid, "url": url, "sandbox_file_path": "/home/user/in/"}))
+            cat = await ts.call(ToolCall("run_command", {"command": "cat in/data.csv", "sandbox_id": sid}))
+        await ts.aclose()
+        return got.content, cat.content
+
+    try:
+        blocked, _ = asyncio.run(go({}))
+        allowed, cat = asyncio.run(go({"safety": {"allow_private": True}}))
+    finally:
+        server.shutdown()
+    assert blocked.startswith(f"[ERROR]: Failed to download file from {url} to /home/user/in/data.csv:")
+    assert "not a public address" in blocked or "local addresses" in blocked
+    assert allowed == "File downloaded to /home/user/in/data.csv"
+    assert "stdout='x,y\\n3,4\\n'" in cat
