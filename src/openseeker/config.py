@@ -44,13 +44,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
+from openseeker import redaction
 from openseeker.errors import ConfigError
 from openseeker.registry import Registry
 
 ENV_PREFIX = "OPENSEEKER_"
-REDACTED = "***"
-# Keys whose values are secrets wherever they appear, even in free-form option dicts.
-_SECRET_MARKERS = ("api_key", "apikey", "token", "secret", "password", "authorization")
+REDACTED = redaction.REDACTED
 
 C = TypeVar("C", bound=BaseModel)
 
@@ -417,14 +416,16 @@ def load_config(
             f"Invalid {section or cls.__name__} configuration{origin}: "
             + "; ".join(p.rstrip(".") for p in problems)
         )
-    return cls.model_validate(data)
+    cfg = cls.model_validate(data)
+    # the secret values this config brings (keys, tokens, the variables *_env fields name) are scrubbed from
+    # tool responses, caches, logs and error lines from now on
+    redaction.register_environment(environ)
+    redaction.register_config(cfg, environ=environ)
+    return cfg
 
 
 def _is_secret_key(key: str) -> bool:
-    k = key.lower()
-    if k.endswith("_env") or k.endswith("_envs"):  # names of env vars are not secrets
-        return False
-    return any(m in k for m in _SECRET_MARKERS)
+    return redaction.is_secret_name(key)  # (names of env vars, *_env, are not secrets)
 
 
 def redact(value: Any, key: str = "") -> Any:
@@ -446,4 +447,5 @@ def dump_config(config: BaseModel, path: str | Path) -> None:
     """Write ``config`` resolved and redacted, as YAML."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(yaml.safe_dump(redact(config), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    text = yaml.safe_dump(redact(config), sort_keys=False, allow_unicode=True)
+    p.write_text(redaction.scrub(text), encoding="utf-8")  # (a known secret in a field of any name, too)

@@ -73,7 +73,12 @@ def cli(verbose: int) -> None:
     level = logging.WARNING - 10 * verbose
     from rich.logging import RichHandler
 
-    logging.basicConfig(level=max(level, logging.DEBUG), format="%(message)s", handlers=[RichHandler(show_path=False)])
+    from openseeker.redaction import SecretFilter, register_environment
+
+    register_environment()  # keys in the environment are scrubbed from output, logs and caches
+    handler = RichHandler(show_path=False)
+    handler.addFilter(SecretFilter())
+    logging.basicConfig(level=max(level, logging.DEBUG), format="%(message)s", handlers=[handler])
 
 
 # global options of this invocation, read back by main() when an error reaches it
@@ -110,10 +115,12 @@ def main(argv: list[str] | None = None) -> Any:
 
 
 def _show_error(e: BaseException, hint: str = "") -> None:
+    from openseeker.redaction import scrub
+
     if _options["verbose"]:
-        click.echo("".join(traceback.format_exception(e)), err=True)
+        click.echo(scrub("".join(traceback.format_exception(e))), err=True)
         hint = ""
-    click.secho(f"Error ({type(e).__name__}): {_one_line(str(e))}{hint}", fg="red", err=True)
+    click.secho(f"Error ({type(e).__name__}): {scrub(_one_line(str(e)))}{hint}", fg="red", err=True)
 
 
 if __name__ == "__main__":

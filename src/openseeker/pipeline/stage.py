@@ -50,6 +50,7 @@ from openseeker.config import dump_config
 from openseeker.errors import RunLockedError, StageError
 from openseeker.io.jsonl import dumps_line, iter_jsonl
 from openseeker.pipeline.concurrency import bounded_map
+from openseeker.redaction import SecretFilter, scrub
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -265,6 +266,7 @@ def _attach_log(run_dir: Path, stage: str) -> logging.Handler:
     (run_dir / "logs").mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(run_dir / "logs" / f"{stage}.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(SecretFilter())  # no known secret value reaches the log file
     logging.getLogger("openseeker").addHandler(handler)
     if logging.getLogger("openseeker").level in (logging.NOTSET, logging.WARNING):
         logging.getLogger("openseeker").setLevel(logging.INFO)
@@ -390,8 +392,9 @@ async def _run_stage_locked(
                         log.error("stage %s: input %s failed: %r", stage, k, res)
                         with open(stage_dir / "errors.jsonl", "ab") as fh:
                             fh.write(dumps_line({
-                                "key": k, "time": time.time(), "type": type(res).__name__, "error": str(res),
-                                "traceback": "".join(traceback.format_exception(res))[-4000:],
+                                "key": k, "time": time.time(), "type": type(res).__name__,
+                                "error": scrub(str(res)),
+                                "traceback": scrub("".join(traceback.format_exception(res)))[-4000:],
                             }))
                     else:
                         ctx, value = res

@@ -2,7 +2,8 @@
 
 A call's key is the backend name plus its canonical arguments (whitespace-normalised query and
 ``top_k``; the stripped URL), hashed with SHA-256. Values are the results as JSON: a list of hits or a
-page. Failures are not cached (they are usually transient). API keys never enter a key or a value.
+page. Failures are not cached (they are usually transient). API keys never enter a key or a value: known
+secret values are scrubbed from what is stored (:mod:`openseeker.redaction`).
 
 The file uses WAL mode, so several stages may read and write it at once.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from openseeker import redaction
 from openseeker.tools.base import FetchedPage, PageFetcher, SearchBackend, SearchHit
 
 _SCHEMA = """
@@ -89,7 +91,7 @@ class ToolCache:
                     backend,
                     op,
                     orjson.dumps(args),
-                    orjson.dumps(value),
+                    redaction.scrub_bytes(orjson.dumps(value)),  # never a known secret on disk
                     time.time(),
                 ),
             )

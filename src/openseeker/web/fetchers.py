@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 import httpx
 
+from openseeker import redaction
 from openseeker.errors import ToolError
 from openseeker.tools.base import FetchedPage, PageFetcher
 from openseeker.tools.config import ToolsConfig
@@ -139,7 +140,7 @@ class HttpFetcher:
                 if resp.status_code >= 400:
                     raise ToolError(f"Failed to visit {url}: the server answered HTTP {resp.status_code}.")
                 try:
-                    body = await read_limited(resp, s.max_bytes)
+                    body = redaction.scrub_bytes(await read_limited(resp, s.max_bytes))
                 except BodyTooLarge:
                     raise ToolError(
                         f"Failed to visit {url}: the page is larger than {s.max_bytes} bytes."

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from openseeker import redaction
 from openseeker.errors import ToolError
 from openseeker.pipeline.concurrency import limiter
 from openseeker.web.decode import ACCEPT_ENCODING, BodyTooLarge, BoundedDecoder, UnsupportedEncoding
@@ -229,6 +230,7 @@ class ApiCaller:
             raise  # the attempt's time is up: handled by the caller
         except httpx.HTTPError as e:
             return None, f"the connection dropped while reading ({type(e).__name__})", None
+        body = redaction.scrub_bytes(body)  # a provider that echoes its request must not leak the key
         if status >= 400:
             detail = self.keys.redact(body.decode("utf-8", errors="replace").strip())[:300]
             raise ToolError(

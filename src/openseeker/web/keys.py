@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
+from openseeker import redaction
 from openseeker.errors import ConfigError
 
 
@@ -66,6 +67,7 @@ class KeyPool:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def __post_init__(self) -> None:
+        redaction.register(*(k.reveal() for k in self.keys))  # scrubbed wherever a provider echoes them
         self._states = [_KeyState(k) for k in self.keys]
         self._turn = 0
         self._lock: asyncio.Lock | None = None
@@ -156,9 +158,9 @@ class KeyPool:
                 s.disabled = reason
 
     def redact(self, text: str) -> str:
-        """``text`` with every key value replaced by ``***``."""
+        """``text`` with every key value (and every other known secret) replaced by ``***``."""
         for s in self._states:
             value = s.key.reveal()
-            if value and value in text:
+            if value and value in text:  # (also keys too short for the process-wide registry)
                 text = text.replace(value, "***")
-        return text
+        return redaction.scrub(text)

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from openseeker import redaction
 from openseeker.errors import ConfigError, DataError, OpenSeekerError, ToolError
 from openseeker.tools.base import FetchedPage, PageFetcher, SearchBackend, SearchHit
 from openseeker.tools.config import ToolsConfig
@@ -80,7 +81,7 @@ class Cassette:
             else:
                 entry["result"] = result
             with self.path.open("ab") as f:
-                f.write(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE))
+                f.write(redaction.scrub_bytes(orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)))
 
 
 class RecordingSearch:

@@ -4,7 +4,8 @@ From the outside in::
 
     Safe -> Recording -> Cached -> Budgeted -> provider
 
-* safety is outermost, so the blocklist applies to cache hits and replays too;
+* safety is outermost, so the blocklist applies to cache hits and replays too, and every known secret value
+  is scrubbed from what the agent gets (:mod:`openseeker.redaction`);
 * recording sees every answer the agent gets (cache hits included), so a cassette is complete;
 * the budget is charged only for calls that reach a provider.
 
@@ -21,6 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+
+from openseeker import redaction
 from openseeker.errors import ConfigError, ToolError
 from openseeker.tools.base import FetchedPage, PageFetcher, SearchBackend, SearchHit
 from openseeker.tools.config import ToolsConfig
@@ -38,6 +42,17 @@ WEB_FETCH = frozenset({"jina", "http", "replay"})
 OPTION_KEYS = frozenset({"safety", "budget", "record", "cache_ttl_days", "corpus_search_mode"})
 
 
+R = TypeVar("R", SearchHit, FetchedPage)
+
+
+def _scrubbed(record: R) -> R:
+    """``record`` without any known secret value (a provider may echo its request, key included; cache
+    entries and cassettes written before a key was known are cleaned on the way out, too)."""
+    raw = orjson.dumps(record.to_dict())
+    clean = redaction.scrub_bytes(raw)
+    return record if clean == raw else type(record).from_dict(orjson.loads(clean))
+
+
 class SafeSearch:
     """Drops search results on the blocklist (they are counted in :attr:`blocked`)."""
 
@@ -49,7 +64,7 @@ class SafeSearch:
         return f"SafeSearch({self.inner!r})"
 
     async def search(self, query: str, top_k: int = 10) -> list[SearchHit]:
-        hits = await self.inner.search(query, top_k)
+        hits = [_scrubbed(h) for h in await self.inner.search(query, top_k)]
         kept = [h for h in hits if self.policy.blocklist.match(h.url) is None]
         if len(kept) != len(hits):
             self.blocked += len(hits) - len(kept)
@@ -68,7 +83,7 @@ class SafeFetch:
 
     async def fetch(self, url: str) -> FetchedPage:
         self.policy.check_url(url)
-        page = await self.inner.fetch(url)
+        page = _scrubbed(await self.inner.fetch(url))
         self.policy.check_blocklist(page.url)
         page.links = [u for u in page.links if self.policy.blocklist.match(u) is None]
         return page
