@@ -59,3 +59,15 @@ def test_run_sandbox_tools(sandbox_cfg: SandboxConfig, tmp_path: Path) -> None:
     assert code == 0 and "stdout='/home/user\\n'" in out
     code, out = invoke("tools", "run", "run_command", "--command", "exit 3", "--config", str(cfg))
     assert code == 1 and "Command exited with code 3" in out
+
+
+def test_run_and_list_a_tool_of_an_mcp_server(tmp_path: Path) -> None:
+    import sys
+
+    cfg = tmp_path / "mcp.yaml"
+    server = Path(__file__).resolve().parent / "mcp_test_server.py"
+    cfg.write_text(f"tools:\n  mcp:\n    - {{name: calc, command: {sys.executable}, args: [{server}], prefix: calc_}}\n")
+    code, out = invoke("tools", "run", "calc_add", "--config", str(cfg), "--a", "2", "--b", "40")
+    assert code == 0 and out.startswith("2 + 40 = 42")
+    code, out = invoke("tools", "run", "calc_broken", "--config", str(cfg))
+    assert code == 1 and "the broken tool broke" in out

@@ -16,6 +16,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import sys
 from typing import Any
 
 from openseeker.errors import ConfigError, ToolError, missing_extra
@@ -103,7 +105,15 @@ class MCPToolSource(ToolSource):
                 )
                 return streamable_http_client(c.url, http_client=http)
             return c.url
-        return mcp.StdioServerParameters(command=c.command, args=list(c.args), env=c.env, cwd=c.cwd)
+        from mcp.client.stdio import stdio_client
+
+        params = mcp.StdioServerParameters(command=c.command, args=list(c.args), env=c.env, cwd=c.cwd)
+        try:  # the server's stderr goes to ours, when ours is a real file (not in notebooks or test runners)
+            sys.stderr.fileno()
+            errlog: Any = sys.stderr
+        except (AttributeError, OSError, ValueError):
+            errlog = stack.enter_context(open(os.devnull, "w"))  # closed with the connection
+        return stdio_client(params, errlog=errlog)
 
     async def _connect(self) -> None:
         mcp = _import_mcp()
