@@ -169,3 +169,27 @@ def test_corpus_served_over_mcp_is_an_agent_tool_source(corpus_dir: Path) -> Non
 
     res = asyncio.run(go())
     assert not res.error and "https://w.test/Paris" in res.content
+
+
+def test_corpus_served_over_streamable_http(corpus_dir: Path) -> None:
+    from mcp import Client
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "openseeker.cli.main", "mcp", "serve", str(corpus_dir), "--transport", "http",
+         "--port", str(port)],
+        env={"PYTHONPATH": str(REPO / "src"), "PATH": "/usr/bin:/bin"}, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_port(port, proc)
+
+        async def go() -> str:
+            async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=60) as client:
+                res = await client.call_tool("search", {"query": ["capital of France"]})
+                return str(res.content[0].text)
+
+        text = asyncio.run(go())
+    finally:
+        proc.kill()
+        proc.wait()
+    assert "https://w.test/Paris" in text
