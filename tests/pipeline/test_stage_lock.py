@@ -19,16 +19,16 @@ from openseeker.pipeline import StageContext, read_stage, run_stage, stage_lock
 HOLDER = """
 import sys, time
 from openseeker.pipeline import stage_lock
-with stage_lock(sys.argv[1], "s"):
+with stage_lock(sys.argv[1], sys.argv[2]):
     print("locked", flush=True)
     time.sleep(60)
 """
 
 
-def _hold_in_child(run: Path) -> subprocess.Popen[str]:
+def _hold_in_child(run: Path, stage: str = "s") -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(run)], stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", HOLDER, str(run), stage], stdout=subprocess.PIPE, text=True, env=env
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
     return proc
@@ -127,3 +127,19 @@ def test_two_eval_runs_on_one_folder_at_once(tmp_path: Path) -> None:
     assert f"process {procs[winner].pid}" in err and "Traceback" not in err
     results = orjson.loads((out / "results.json").read_bytes())
     assert results["run"]["records"] == n and results["run"]["complete"] is True
+
+
+def test_a_second_quickstart_on_a_busy_run_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openseeker.cli.main import main
+
+    proc = _hold_in_child(tmp_path / "qs", "quickstart")
+    try:
+        with pytest.raises(SystemExit) as info:
+            main(["quickstart", "--out", str(tmp_path / "qs"), "--fast", "--no-progress"])
+        assert info.value.code == 75 and f"process {proc.pid}" in capsys.readouterr().err
+        assert sorted(p.name for p in (tmp_path / "qs").iterdir()) == ["quickstart"]  # nothing else written
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()

@@ -78,7 +78,11 @@ def quickstart(
     def report(stage: str, message: str) -> None:
         console.print(f"[bold cyan]{stage:>12}[/] {message}")
 
-    summary = run_quickstart(cfg, report=report)
+    from openseeker.pipeline.stage import stage_lock
+
+    # one quickstart per run folder: besides its locked stages it ingests, splits and exports in place
+    with stage_lock(cfg.out, "quickstart"):
+        summary = run_quickstart(cfg, report=report)
     print_summary(summary, console)
     failed = failed_stages(summary)
     if failed:
