@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from openseeker.agent import Agent, AgentConfig, Trajectory, render_context
 from openseeker.errors import ContextLengthError, LLMError
 from openseeker.llm import LLMOutput, ScriptedLLM, ToolCall, ToolSpec
+from openseeker.llm.types import Capabilities
 from openseeker.tools.base import Tool, Toolset
 
 
@@ -135,11 +138,29 @@ def test_context_budget_shrinks_generation_then_forces(toolset: Toolset) -> None
     assert llm.requests[0].config.max_tokens == first.max_tokens
 
 
-def test_context_overflow_fabricates_answer(toolset: Toolset) -> None:
-    llm = ScriptedLLM(["never called"])
-    traj = run(Agent(llm, toolset, AgentConfig(max_context_tokens=512, forced_min_tokens=512)))
-    assert traj.finish_reason == "context_limit" and traj.steps == [] and llm.requests == []
+class Flood(Tool):
+    spec = ToolSpec("flood", "Returns a very long page.", {"type": "object", "properties": {}})
+
+    async def __call__(self, arguments: dict) -> str:  # type: ignore[type-arg]
+        return "word " * 20_000
+
+
+def test_context_overflow_fabricates_answer() -> None:
+    # the first turn fits; its tool response fills the context, so no answer fits afterwards
+    llm = ScriptedLLM(["a</think>" + call("flood")])
+    cfg = AgentConfig(max_context_tokens=3000, max_tokens=500, min_generation_tokens=200, forced_min_tokens=100)
+    traj = run(Agent(llm, Toolset([Flood()]), cfg))
+    assert traj.finish_reason == "context_limit" and len(traj.steps) == 1 and len(llm.requests) == 1
+    assert traj.metadata["forced_by"] == "context"
     assert "maximum context length" in traj.final_response
+
+
+def test_no_silent_forced_answer_at_turn_zero(toolset: Toolset) -> None:
+    llm = ScriptedLLM(["never called"])
+    cfg = AgentConfig(max_context_tokens=1000, max_tokens=400, min_generation_tokens=300)
+    with pytest.raises(ContextLengthError, match=r"agent\.min_generation_tokens"):
+        run(Agent(llm, toolset, cfg), "why? " * 600)
+    assert llm.requests == []
 
 
 def test_context_length_error_shrinks_then_forces(toolset: Toolset) -> None:
@@ -154,11 +175,23 @@ def test_context_length_error_shrinks_then_forces(toolset: Toolset) -> None:
     assert [r.config.max_tokens for r in llm.requests] == [1000, 900]
     assert traj.finish_reason == "answer" and traj.steps[0].attempts == 2
     llm2 = ScriptedLLM(fn=lambda m, t, c: (_ for _ in ()).throw(ContextLengthError("x")))
-    traj2 = run(
-        Agent(llm2, toolset, AgentConfig(max_tokens=1000, min_generation_tokens=950, forced_min_tokens=800))
-    )
-    assert traj2.finish_reason == "context_limit"
-    assert llm2.requests[1].config.prefill is not None  # 900 < 950: tools disabled, answer forced
+    # at turn 0 a budget shrunk below min_generation_tokens is an error, not a silent forced answer
+    with pytest.raises(ContextLengthError, match="first request"):
+        run(Agent(llm2, toolset, AgentConfig(max_tokens=1000, min_generation_tokens=950, forced_min_tokens=800)))
+    assert len(llm2.requests) == 1
+    # later turns shrink, force an answer with tools disabled, then give up (METHOD 5.3)
+    calls = iter(["a</think>" + call("search", query=["a"])])
+
+    def fn3(messages, tools, config):  # type: ignore[no-untyped-def]
+        first = next(calls, None)
+        if first is not None:
+            return first
+        raise ContextLengthError("x")
+
+    llm3 = ScriptedLLM(fn=fn3)
+    traj3 = run(Agent(llm3, toolset, AgentConfig(max_tokens=1000, min_generation_tokens=950, forced_min_tokens=800)))
+    assert traj3.finish_reason == "context_limit" and traj3.metadata["forced_by"] == "context"
+    assert llm3.requests[2].config.prefill is not None  # 900 < 950: tools disabled, answer forced
 
 
 def test_native_mode(toolset: Toolset) -> None:
@@ -260,7 +293,7 @@ def test_token_counter_is_pluggable(toolset: Toolset) -> None:
 
 
 def test_fit_context_scales_budgets() -> None:
-    cfg = AgentConfig().fit_context(4096)
+    cfg = AgentConfig().fitted(Capabilities("a server", context_window=4096))
     assert (cfg.max_context_tokens, cfg.max_tokens, cfg.min_generation_tokens, cfg.forced_min_tokens) == (
         4096,
         1024,

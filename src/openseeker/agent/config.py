@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from openseeker.config import StrictModel
+from openseeker.errors import ConfigError
 from openseeker.llm.config import RolesConfig
 from openseeker.tools.config import ToolsConfig
+
+if TYPE_CHECKING:
+    from openseeker.llm.types import Capabilities
+
+# Without a configured value, a turn may generate a quarter of the context window, and the agent keeps
+# using tools while at least half a turn's budget is left.
+TURN_SHARE = 4
 
 
 class AgentConfig(StrictModel):
@@ -41,18 +49,26 @@ class AgentConfig(StrictModel):
     )
     max_turns: int = Field(default=400, ge=1, description="assistant turns before a final answer is forced")
     max_context_tokens: int = Field(
-        default=256_000, ge=512, description="context budget (prompt + generation)"
+        default=256_000,
+        ge=512,
+        description="context budget (prompt + generation); unset: the server's context window when known",
     )
-    max_tokens: int = Field(default=32_768, ge=16, description="generation budget of one turn")
+    max_tokens: int = Field(
+        default=32_768,
+        ge=16,
+        description="generation budget of one turn; unset: a quarter of the context budget, at most 32768",
+    )
     min_generation_tokens: int = Field(
         default=2048,
         ge=1,
-        description="below this generation budget the agent stops using tools and concludes",
+        description="below this generation budget the agent stops using tools and concludes; "
+        "unset: half of max_tokens, at most 2048",
     )
     forced_min_tokens: int = Field(
         default=128,
         ge=1,
-        description="below this budget no answer is generated (finish_reason context_limit)",
+        description="below this budget no answer is generated (finish_reason context_limit); "
+        "unset: a quarter of min_generation_tokens, at most 128",
     )
     on_tool_limit: Literal["force_answer", "stop"] = Field(
         default="force_answer",
@@ -90,22 +106,84 @@ class AgentConfig(StrictModel):
     token_counter: str = Field(
         default="chars", description="chars (characters/4) or tokenizer:<name-or-path> (needs transformers)"
     )
-    forced_prefix: str | None = Field(default=None, description="text a forced final turn starts with")
+    forced_prefix: str | None = Field(
+        default=None, description="text a forced final turn starts with (where the endpoint can continue a turn)"
+    )
+    forced_instruction: str | None = Field(
+        default=None,
+        description="the user message asking for the final answer where the endpoint cannot continue a turn "
+        "(and in native mode); default: ours",
+    )
 
-    def fit_context(self, n_ctx: int) -> AgentConfig:
-        """A copy whose budgets fit a model with an ``n_ctx``-token window (small local models).
+    @model_validator(mode="after")
+    def _budgets_fit(self) -> AgentConfig:
+        self.fitted()  # raises on settings that cannot work together
+        return self
 
-        Generation gets at most a quarter of the window; the thresholds scale with it.
+    def fitted(self, caps: Capabilities | None = None) -> AgentConfig:
+        """A copy with the budgets the endpoint's context window allows, and its tool-message role.
+
+        Settings the user gave win; the others are derived: ``max_context_tokens`` is the window,
+        ``max_tokens`` a quarter of it (at most the default and the server's reply limit),
+        ``min_generation_tokens`` half of ``max_tokens`` and ``forced_min_tokens`` a quarter of that.
+
+        Raises:
+            ConfigError: settings that cannot work together, in one line naming the keys (every turn would
+                be forced to answer, or no turn could generate anything).
         """
-        max_tokens = min(self.max_tokens, max(16, n_ctx // 4))
-        return self.model_copy(
-            update={
-                "max_context_tokens": max(512, n_ctx),
-                "max_tokens": max_tokens,
-                "min_generation_tokens": min(self.min_generation_tokens, max(1, max_tokens // 2)),
-                "forced_min_tokens": min(self.forced_min_tokens, max(1, max_tokens // 8)),
-            }
+        given = self.model_fields_set
+        window = caps.context_window if caps is not None else None
+        where = f" of {caps.server}" if caps is not None and caps.server else ""
+        ctx = self.max_context_tokens
+        if window is not None:
+            if "max_context_tokens" in given and ctx > window:
+                raise ConfigError(
+                    f"agent.max_context_tokens ({ctx}) exceeds the context window{where} ({window} tokens): "
+                    f"lower agent.max_context_tokens to at most {window}, or leave it unset"
+                )
+            ctx = min(ctx, window) if "max_context_tokens" in given else window
+        out_cap = caps.max_output_tokens if caps is not None else None
+        if "max_tokens" in given:
+            max_tokens = self.max_tokens
+            if out_cap is not None and max_tokens > out_cap:
+                raise ConfigError(
+                    f"agent.max_tokens ({max_tokens}) exceeds the longest reply{where} ({out_cap} tokens): "
+                    "lower agent.max_tokens, or leave it unset"
+                )
+        else:
+            max_tokens = max(16, min(self.max_tokens, ctx // TURN_SHARE, out_cap or self.max_tokens))
+        if max_tokens >= ctx:
+            raise ConfigError(
+                f"agent.max_tokens ({max_tokens}) leaves no room for the prompt in agent.max_context_tokens "
+                f"({ctx}{', the context window' + where if window else ''}): lower agent.max_tokens"
+            )
+        min_gen = self.min_generation_tokens if "min_generation_tokens" in given else min(
+            self.min_generation_tokens, max(1, max_tokens // 2)
         )
+        if min_gen > max_tokens:
+            raise ConfigError(
+                f"agent.min_generation_tokens ({min_gen}) exceeds agent.max_tokens ({max_tokens}): every turn "
+                "would be forced to answer without searching; lower min_generation_tokens or raise max_tokens"
+            )
+        forced_min = self.forced_min_tokens if "forced_min_tokens" in given else min(
+            self.forced_min_tokens, max(1, min_gen // 4)
+        )
+        if forced_min > max_tokens:
+            raise ConfigError(
+                f"agent.forced_min_tokens ({forced_min}) exceeds agent.max_tokens ({max_tokens}): no turn could "
+                "generate anything; lower forced_min_tokens"
+            )
+        update: dict[str, object] = {
+            "max_context_tokens": ctx,
+            "max_tokens": max_tokens,
+            "min_generation_tokens": min_gen,
+            "forced_min_tokens": forced_min,
+        }
+        if caps is not None and caps.tool_role and "tool_role" not in given and self.mode == "text":
+            update["tool_role"] = caps.tool_role
+        fit = self.model_copy(update=update)
+        object.__setattr__(fit, "__pydantic_fields_set__", set(given))  # derived values stay "unset"
+        return fit
 
 
 class AgentRunConfig(StrictModel):

@@ -50,8 +50,9 @@ def _summarized(step_index: int, upto: int, strategy: ContextStrategy) -> bool:
 
 
 def step_messages(step: Step, *, summarized: bool, native: bool, tool_role: str) -> list[Message]:
-    """The messages of one turn: the assistant turn, then its observations."""
-    msgs: list[Message] = []
+    """The messages of one turn: the instruction that preceded it (forced answers), the assistant turn,
+    then its observations."""
+    msgs: list[Message] = [{"role": "user", "content": step.instruction}] if step.instruction else []
     if native:
         am: Message = {"role": "assistant", "content": step.content}
         if step.native_tool_calls and step.calls:

@@ -31,7 +31,7 @@ from openseeker.agent.records import Observation, Step, Trajectory
 from openseeker.agent.summarize import Summarizer
 from openseeker.errors import BudgetExceededError, ContextLengthError
 from openseeker.llm.base import LLM
-from openseeker.llm.types import GenerateConfig, LLMOutput, ToolCall, Usage
+from openseeker.llm.types import Capabilities, GenerateConfig, LLMOutput, Message, ToolCall, Usage
 from openseeker.tools.base import Toolset
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,23 @@ class Agent:
         if build is None or self.config.mode != "text" or self.config.system_template is not None:
             return None
         return build(self.toolset.specs, self.config.prompt_source, False)
+        self.capabilities: Capabilities | None = None
+        self._fitted: AgentConfig | None = None
+
+    async def prepare(self) -> AgentConfig:
+        """Ask the endpoint what it offers (once) and fit the budgets and tool role to it.
+
+        Stages call this before their first input, so that a server that is not running, or settings
+        that cannot fit its context window, stop the stage at once with one message.
+
+        Raises:
+            LLMServerError: no server at the model's base URL.
+            ConfigError: the settings do not fit the endpoint (see :meth:`AgentConfig.fitted`).
+        """
+        if self._fitted is None:
+            self.capabilities = await self.llm.capabilities()
+            self._fitted = self.config.fitted(self.capabilities)
+        return self._fitted
 
     # ------------------------------------------------------------------------------------------- public
 
@@ -142,7 +159,7 @@ class Agent:
         scope: str | None,
         on_step: OnStep | None,
     ) -> Trajectory:
-        cfg = self.config
+        cfg = await self.prepare()
         strategy = context or cfg.context
         specs = self.toolset.specs
         traj = Trajectory(
@@ -176,7 +193,7 @@ class Agent:
             while True:
                 if forced_by is None and len(traj.steps) >= cfg.max_turns:
                     forced_by = "turn_limit"
-                step, out_usage, forced_by, done = await self._turn(traj, strategy, forced_by, scope, count)
+                step, out_usage, forced_by, done = await self._turn(cfg, traj, strategy, forced_by, scope, count)
                 usage = usage + out_usage
                 if step is None:  # no room left to generate anything
                     traj.finish_reason = "context_limit"
@@ -186,7 +203,7 @@ class Agent:
                 if done:
                     await self._notify(on_step, traj, step)
                     break
-                await self._act(traj, step, summarizer, scope)
+                await self._act(cfg, traj, step, summarizer, scope)
                 await self._notify(on_step, traj, step)
                 if traj.tool_calls >= cfg.max_tool_calls and forced_by is None:
                     if cfg.on_tool_limit == "stop":
@@ -214,8 +231,9 @@ class Agent:
             if inspect.isawaitable(res):
                 await res
 
-    def _gen_config(self, max_tokens: int, tools_enabled: bool, prefill: str | None) -> GenerateConfig:
-        cfg = self.config
+    def _gen_config(
+        self, cfg: AgentConfig, max_tokens: int, tools_enabled: bool, prefill: str | None
+    ) -> GenerateConfig:
         grammar = None
         if cfg.constrain_format and cfg.mode == "text":
             grammar = turn_grammar(
@@ -226,8 +244,21 @@ class Agent:
             )
         return GenerateConfig(max_tokens=max_tokens, grammar=grammar, prefill=prefill)
 
+    def _forced_request(self, cfg: AgentConfig, cause: str) -> tuple[str, str | None, str | None]:
+        """How to ask for the final answer: ``(forced_via, prefill, instruction)``.
+
+        Text mode continues the turn from the forced prefix where the endpoint can (a client-rendered
+        prompt, or a server that continues the final assistant message); otherwise, and in native mode,
+        the tools are withdrawn and a user message asks for the answer (as OpenSeeker-v2 does).
+        """
+        via = self.capabilities.continuation if self.capabilities is not None else None
+        if cfg.mode == "text" and via is not None:
+            return via, (cfg.forced_prefix or self.profile.forced_text(cause)), None
+        return "instruction", None, (cfg.forced_instruction or prompts.load("answer_now_en").strip())
+
     async def _turn(
         self,
+        cfg: AgentConfig,
         traj: Trajectory,
         strategy: Literal["raw", "retrospective"],
         forced_by: str | None,
@@ -235,7 +266,6 @@ class Agent:
         count: TokenCounter,
     ) -> tuple[Step | None, Usage, str | None, bool]:
         """Generate one step. Returns (step or None when nothing fits, usage, forced_by, finished)."""
-        cfg = self.config
         upto = len(traj.steps)
         msgs = render_context(traj, strategy, upto, tool_role=cfg.tool_role)
         prompt_tokens = count_messages(msgs, count)
@@ -252,30 +282,37 @@ class Agent:
         gen_seconds = 0.0
         while True:
             if forced_by is None and max_tokens < cfg.min_generation_tokens:
+                if upto == 0:  # a forced answer before any search would pass silently for a result
+                    why = (
+                        f"the server rejected it as too long with max_tokens {int(max_tokens / 0.9)}"
+                        if attempts
+                        else f"~{prompt_tokens} tokens of system prompt and question"
+                    )
+                    raise ContextLengthError(
+                        f"the first request ({why}) leaves {max_tokens} tokens to generate, below "
+                        f"agent.min_generation_tokens ({cfg.min_generation_tokens}) with agent.max_context_tokens "
+                        f"{cfg.max_context_tokens}: raise the context window (and max_context_tokens), lower "
+                        "min_generation_tokens, or shorten the question"
+                    )
                 forced_by = "context"
             if max_tokens < cfg.forced_min_tokens:
                 return None, usage, forced_by, True
             forced = forced_by is not None
-            # Text mode: the forced prefix continues the turn (the completions/llamacpp providers append it to
-            # the prompt). Native mode: withdrawing the tools is the signal; chat APIs have no prefill. A retry
-            # after a forced turn that still called tools uses the profile's "retry" text where it has one.
+            # A retry after a forced turn that still called tools uses the profile's "retry" text where it has one.
             cause = "retry" if (discarded and "retry" in self.profile.forced_prefix) else forced_by
-            prefill = (
-                (cfg.forced_prefix or self.profile.forced_text(cause or ""))
-                if forced and cfg.mode == "text"
-                else None
-            )
+            via, prefill, instruction = self._forced_request(cfg, cause or "") if forced else (None, None, None)
             system = traj.metadata.get("system_without_tools") if forced else None
             if system is not None and msgs and msgs[0].get("role") == "system":
                 msgs = [{**msgs[0], "content": system}, *msgs[1:]]
+            request: list[Message] = [*msgs, {"role": "user", "content": instruction}] if instruction else msgs
             native_tools = self.toolset.specs if (cfg.mode == "native" and not forced) else None
             attempts += 1
             t0 = time.monotonic()
             try:
                 out: LLMOutput = await self.llm.generate(
-                    msgs,
+                    request,
                     tools=native_tools,
-                    config=self._gen_config(max_tokens, not forced, prefill),
+                    config=self._gen_config(cfg, max_tokens, not forced, prefill),
                     scope=scope if attempts == 1 or scope is None else f"{scope}|a{attempts}",
                 )
             except ContextLengthError:
@@ -303,7 +340,7 @@ class Agent:
                     return step, usage, forced_by, True
                 return step, usage, forced_by, False
             # Tools are disabled: an answer (tagged or plain text) ends the run; new calls are discarded.
-            step.forced = True
+            step.forced, step.forced_via, step.instruction = True, via, instruction
             if step.calls and attempts < cfg.forced_answer_retries:
                 discarded = True
                 continue
@@ -362,10 +399,9 @@ class Agent:
         traj.final_response = strip_blocks(step.content) if step.content else (step.answer or "")
 
     async def _act(
-        self, traj: Trajectory, step: Step, summarizer: Summarizer | None, scope: str | None
+        self, cfg: AgentConfig, traj: Trajectory, step: Step, summarizer: Summarizer | None, scope: str | None
     ) -> None:
         """Run the step's calls (and, concurrently, summarize the previous step's responses)."""
-        cfg = self.config
         t0 = time.monotonic()
         budget = cfg.max_tool_calls - traj.tool_calls
         todo = [c for c in step.calls if not c.error]

@@ -61,8 +61,12 @@ class Step(Record):
         calls: the tool calls of this turn with their responses.
         parse_error: the message returned to the model when the turn had neither a valid call nor an answer.
         answer: the text inside ``<answer>`` when the turn answered.
-        forced: the turn was generated with tools disabled (tool/context limit), see ``prefill``.
+        forced: the turn was generated with tools disabled (tool/context limit), see ``forced_via``.
+        forced_via: how the final answer was asked for: ``prefill`` (the turn continued from ``prefill`` in a
+            client-rendered prompt), ``continue_final_message`` (the server continued it), or
+            ``instruction`` (a user message, ``instruction``, asked for the answer; tools withdrawn).
         prefill: text the turn was forced to start with (it is part of ``reasoning``/``text``).
+        instruction: a user message sent right before this turn (it is part of every later context).
         max_tokens: the generation budget actually used for the turn.
         prompt_tokens: estimated prompt tokens of the context actually sent.
         prompt_tokens_raw: estimated prompt tokens of the raw (student) view at this step.
@@ -81,7 +85,9 @@ class Step(Record):
     parse_error: str | None = None
     answer: str | None = None
     forced: bool = False
+    forced_via: str | None = None
     prefill: str | None = None
+    instruction: str | None = None
     max_tokens: int | None = None
     prompt_tokens: int = 0
     prompt_tokens_raw: int = 0

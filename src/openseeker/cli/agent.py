@@ -22,6 +22,10 @@ def agent() -> None:
     "llm",
     help="Agent model, provider/model (e.g. llamacpp/smollm2, completions/OpenSeeker-v1-30B-SFT).",
 )
+@click.option(
+    "--base-url",
+    help="OpenAI-compatible endpoint of --llm (e.g. http://127.0.0.1:8080/v1 for a local llama.cpp server).",
+)
 @click.option("--summarizer", help="Model for visit extraction and retrospective summaries (default: --llm).")
 @click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="YAML/TOML config."
@@ -47,6 +51,7 @@ def ask(
     question: str,
     corpus: str | None,
     llm: str | None,
+    base_url: str | None,
     summarizer: str | None,
     config_file: str | None,
     mode: str | None,
@@ -63,6 +68,7 @@ def ask(
     Examples:
       openseeker agent ask "Who designed the Analytical Engine?" --corpus corpus/
       openseeker agent ask "..." --corpus corpus/ --llm openai/gpt-4.1 --mode native
+      openseeker agent ask "..." --corpus corpus/ --llm openai/local --base-url http://127.0.0.1:8080/v1
     """
     import orjson
 
@@ -73,8 +79,8 @@ def ask(
     from openseeker.llm.registry import Roles
 
     overrides: dict[str, Any] = {}
-    if llm:
-        overrides["roles"] = {"default": {"model": llm}}
+    if llm or base_url:
+        overrides["roles"] = {"default": {k: v for k, v in (("model", llm), ("base_url", base_url)) if v}}
     if summarizer:
         overrides.setdefault("roles", {})["summarizer"] = {"model": summarizer}
     if corpus:
@@ -91,12 +97,10 @@ def ask(
         overrides["agent"] = agent_over
     cfg = load_config(AgentRunConfig, config_file, overrides, section="agent_run")
     agent_llm = cfg.roles.for_role("agent")
-    if agent_llm.provider == "llamacpp":
-        # Small local models: keep the turn format by grammar, and size the budgets to the model's window.
-        if constrain is None and cfg.agent.mode == "text":
-            cfg.agent = cfg.agent.model_copy(update={"constrain_format": True})
-        if "max_context_tokens" not in cfg.agent.model_fields_set:
-            cfg.agent = cfg.agent.fit_context(int(agent_llm.options.get("n_ctx", 4096)))
+    if agent_llm.provider == "llamacpp" and constrain is None and cfg.agent.mode == "text":
+        # Small local models keep the turn format by grammar. (Every model's budgets are fitted to its
+        # context window when the agent starts.)
+        cfg.agent = cfg.agent.model_copy(update={"constrain_format": True})
     roles = Roles(cfg.roles, cache_path=cfg.cache)
     printer = TracePrinter(max_chars=max_chars)
 

@@ -286,6 +286,9 @@ async def _run_eval_locked(
     own_agent = agent is None
     agent = agent or build_eval_agent(config, roles)
     try:
+        prepare = getattr(agent, "prepare", None)
+        if prepare is not None:  # no server, or budgets that do not fit it: stop before any question
+            await prepare()
         return await _run_eval(config, roles, agent, bench, chosen, subset, judge)
     finally:
         toolset = getattr(agent, "toolset", None)
@@ -303,6 +306,8 @@ async def _run_eval(
     judge: Judge | None,
 ) -> EvalResult:
     style = judge_style(config)
+    if judge is None and (style != "table" or config.roles.judge is not None):
+        await roles.preflight("judge")
     if style not in ("table", *STYLES):
         raise ConfigError(f"Unknown judge {config.judge!r}: use openseeker, official, {', '.join(STYLES)}.")
     judges: dict[str, Judge] = {}

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from openseeker.llm.types import GenerateConfig, LLMOutput, Message, ToolSpec, Usage
+from openseeker.llm.types import Capabilities, GenerateConfig, LLMOutput, Message, ToolSpec, Usage
 
 
 class LLM(ABC):
@@ -55,6 +55,14 @@ class LLM(ABC):
     ) -> LLMOutput:
         """Provider-specific call (config already merged)."""
 
+    async def capabilities(self) -> Capabilities:
+        """What the endpoint offers: context window, how a turn can be continued, the tool-message role.
+
+        HTTP providers probe their server once (see :mod:`openseeker.llm.servers`); a refused connection
+        raises :class:`~openseeker.errors.LLMServerError` ("no server at ..."). The default knows nothing.
+        """
+        return Capabilities()
+
     def generate_sync(self, messages: Sequence[Message], **kwargs: Any) -> LLMOutput:
         """Blocking convenience wrapper around :meth:`generate`."""
         return asyncio.run(self.generate(messages, **kwargs))
@@ -77,6 +85,9 @@ class WrapperLLM(LLM):
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig, *, scope: str | None
     ) -> LLMOutput:
         return await self.inner._generate(messages, tools, self.inner.defaults.merged(config), scope=scope)
+
+    async def capabilities(self) -> Capabilities:
+        return await self.inner.capabilities()
 
     async def aclose(self) -> None:
         await self.inner.aclose()

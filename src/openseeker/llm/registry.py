@@ -92,6 +92,17 @@ class Roles:
             self._built[role] = self._by_cfg[k]
         return self._built[role]
 
+    async def preflight(self, *roles: str) -> None:
+        """Ask each role's endpoint once what it is (see :meth:`LLM.capabilities`), before a stage's work.
+
+        A server that is not running fails here, within seconds, with "no server at <url>", instead of
+        failing every input of the stage after its retries.
+        """
+        import asyncio
+
+        llms = {id(m): m for m in (self[r] for r in dict.fromkeys(roles))}
+        await asyncio.gather(*(m.capabilities() for m in llms.values()))
+
     def model_id(self, role: str) -> str:
         """The ``provider/model`` id of a role (for records), without building it."""
         if role in self._built:

@@ -124,3 +124,26 @@ class GenerateConfig(BaseModel):
     def cache_relevant(self) -> dict[str, Any]:
         """The fields that can change the output (timeouts cannot)."""
         return self.model_dump(exclude_none=True, exclude={"timeout"})
+
+
+@dataclass
+class Capabilities:
+    """What a model endpoint offers the agent (from its server profile, or the provider itself).
+
+    Attributes:
+        server: the server's title (for messages).
+        context_window: prompt + generation tokens allowed (``None``: not known).
+        max_output_tokens: the most tokens of one reply (``None``: not known).
+        continuation: how an assistant turn can be continued: ``prefill`` (the prompt is rendered
+            client-side: completions, llamacpp), ``continue_final_message`` (vLLM / SGLang chat), or
+            ``None`` (the forced answer is asked for by an instruction instead).
+        tool_role: the text-mode tool-response role the endpoint accepts (``None``: any).
+        notes: free-form details (the profile's source).
+    """
+
+    server: str = ""
+    context_window: int | None = None
+    max_output_tokens: int | None = None
+    continuation: str | None = None
+    tool_role: str | None = None
+    notes: dict[str, Any] = field(default_factory=dict)

@@ -374,6 +374,10 @@ async def arun_qa_synthesis(
     synth = QASynthesizer(config, roles, corpus, judge)
     tasks = [SeedTask(i, pid) for i, pid in enumerate(seeds)]
     try:
+        ck = config.checks
+        judged = judge is None and (ck.closed_book != "off" or ck.oracle != "off")
+        verified = any(m != "off" for m in (ck.closed_book, ck.oracle, ck.uniqueness))
+        await roles.preflight("generator", *(["verifier"] if verified else []), *(["judge"] if judged else []))
         result = await run_stage(
             run,
             STAGE,

@@ -342,6 +342,11 @@ class FakeOpenAIServer:
         self._lock = threading.Lock()
 
     @property
+    def generations(self) -> list[RecordedRequest]:
+        """The recorded generation requests (``POST``), without the clients' server probes (``GET``)."""
+        return [r for r in self.requests if r.method == "POST"]
+
+    @property
     def base_url(self) -> str:
         """The ``/v1`` base URL to give a client."""
         return f"http://127.0.0.1:{self.port}/v1"

@@ -448,40 +448,104 @@ def error_message(body: bytes) -> str:
     return str(data)[:300]
 
 
+# A 500 whose body says the request itself is wrong (pydantic/FastAPI validation in llama-cpp-python's
+# server, chat-template errors, unsupported parameters): retrying sends the same request again.
+_INVALID_REQUEST = re.compile(
+    r"validation error|field required|literal_error|extra (inputs|fields) (are )?not permitted|"
+    r"invalid (request|value|type|argument|parameter|role|message|schema|grammar)|is not supported|"
+    r"unsupported|not a valid|must be (one of|a |an |provided|a string|an object)|unrecognized|"
+    r"unknown (field|parameter|argument)|failed to parse|error parsing grammar|could not parse|"
+    r"roles must alternate|conversation roles|jinja|template error|bad request",
+    re.I,
+)
+
+# message pattern -> the setting most likely at fault (the first match is named)
+_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.I), h)
+    for p, h in (
+        (r"'tool'|\"tool\"|role.{0,20}tool|tool_call_id|roles must alternate",
+         "this server does not take role=tool messages here: set agent.tool_role: user"),
+        (r"response_format|json_schema|json_object|guided_json|structured",
+         "set the role's options.structured_output (json_schema, json_object_schema, json_object or prompt)"),
+        (r"continue_final_message|add_generation_prompt",
+         "this server cannot continue an assistant turn: set the role's options.server to its kind"),
+        (r"grammar", "set agent.constrain_format: false (this server does not take a GBNF grammar)"),
+        (r"max_(completion_)?tokens|max_new_tokens",
+         "lower agent.max_tokens (or the role's generation.max_tokens)"),
+        (r"tool_choice|\btools\b|function", "set agent.mode: text (the endpoint does not take native tools)"),
+        (r"model", "check the model name (GET <base_url>/models lists what the server serves)"),
+    )
+)
+
+
+def setting_hint(message: str) -> str:
+    """The setting a permanent request error most likely comes from ('' when nothing fits)."""
+    for pattern, hint in _HINTS:
+        if pattern.search(message):
+            return hint
+    return ""
+
+
+def status_error(status: int, msg: str, where: str, retry_after: float | None = None) -> LLMError:
+    """The openseeker error for an HTTP failure ``status`` with the server's message ``msg``.
+
+    Retryable: 408, 429, 502/503/504, other 5xx without a sign of an invalid request. Permanent: every
+    other 4xx and a 5xx whose body reports an invalid request; these name the setting likely at fault.
+    """
+    s = status
+    text = f"{where} answered HTTP {s}: {msg}"
+    if s == 429:
+        return LLMRateLimitError(
+            text + " (rate limited; lower max_concurrency or wait)", retry_after=retry_after, status=s
+        )
+    if s in (400, 413, 422, 500) and _CONTEXT.search(msg):
+        return ContextLengthError(text + " (shorten the prompt or lower max_tokens)", status=s)
+    if s in (401, 403):
+        return LLMResponseError(
+            text + " (the endpoint rejected the API key: check the key's environment variable)", status=s
+        )
+    if s == 404:
+        return LLMResponseError(
+            text + " (check base_url, which usually ends in /v1, and the model name)", status=s
+        )
+    invalid = s < 500 or (s == 500 and _INVALID_REQUEST.search(msg) is not None)
+    if s == 408 or not invalid:
+        return LLMServerError(text, retry_after=retry_after, status=s)
+    hint = setting_hint(msg)
+    return LLMResponseError(
+        text + f" (the server rejected the request; not retried{': ' + hint if hint else ''})", status=s
+    )
+
+
 def raise_for_status(resp: HTTPResponse, where: str, *, secret: str | None = None) -> None:
-    """Raise the openseeker error for a non-2xx response (nothing for 2xx)."""
+    """Raise the openseeker error for a non-2xx response (nothing for 2xx); see :func:`status_error`."""
     if 200 <= resp.status < 300:
         return
     msg = error_message(resp.body)
     if secret:
         msg = msg.replace(secret, "***")
-    s = resp.status
-    text = f"{where} answered HTTP {s}: {msg}"
-    err: LLMError
-    if s == 429:
-        ra = parse_retry_after(resp.headers.get("retry-after"))
-        err = LLMRateLimitError(
-            text + " (rate limited; lower max_concurrency or wait)", retry_after=ra, status=s
-        )
-    elif s in (400, 413, 422, 500) and _CONTEXT.search(msg):
-        err = ContextLengthError(text + " (shorten the prompt or lower max_tokens)", status=s)
-    elif s >= 500 or s == 408:
-        err = LLMServerError(text, retry_after=parse_retry_after(resp.headers.get("retry-after")), status=s)
-    elif s in (401, 403):
-        err = LLMResponseError(
-            text + " (the endpoint rejected the API key: check the key's environment variable)", status=s
-        )
-    elif s == 404:
-        err = LLMResponseError(
-            text + " (check base_url, which usually ends in /v1, and the model name)", status=s
-        )
-    else:
-        err = LLMResponseError(text, status=s)
-    raise err
+    raise status_error(resp.status, msg, where, parse_retry_after(resp.headers.get("retry-after")))
 
 
-def decode_json(resp: HTTPResponse, where: str) -> dict[str, Any]:
-    """The JSON object of a 2xx response, or :class:`LLMResponseError` naming what was wrong."""
+def _embedded_status(err: Any) -> int | None:
+    """The HTTP status an in-body error object carries (``{"error": {"code": 502, ...}}``), if any."""
+    if not isinstance(err, dict):
+        return None
+    for k in ("code", "status"):
+        v = err.get(k)
+        if isinstance(v, int) and 100 <= v < 600:
+            return v
+        if isinstance(v, str) and v.isdigit() and 100 <= int(v) < 600:
+            return int(v)
+    return None
+
+
+def decode_json(resp: HTTPResponse, where: str, *, secret: str | None = None) -> dict[str, Any]:
+    """The JSON object of a 2xx response, or :class:`LLMResponseError` naming what was wrong.
+
+    A 200 carrying only an error object is classified by the status code inside it (see
+    :func:`status_error`), so a gateway's "200 with error 502" is retried like a 502.
+    """
     try:
         data = orjson.loads(resp.body)
     except orjson.JSONDecodeError as e:
@@ -490,6 +554,15 @@ def decode_json(resp: HTTPResponse, where: str) -> dict[str, Any]:
             f"{where} answered HTTP {resp.status} with a body that is not JSON ({e}): {snippet!r}",
             status=resp.status,
         ) from e
+    if isinstance(data, dict) and data.get("error") and not data.get("choices"):
+        # Some gateways (OpenRouter) answer 200 with an error object whose code is the real status.
+        code = _embedded_status(data["error"])
+        msg = error_message(resp.body)
+        if secret:
+            msg = msg.replace(secret, "***")
+        if code is not None and not 200 <= code < 300:
+            raise status_error(code, msg, f"{where} (HTTP {resp.status}, error code {code})")
+        raise LLMResponseError(f"{where} answered HTTP {resp.status} with an error: {msg}", status=resp.status)
     if not isinstance(data, dict) or not isinstance(data.get("choices"), list) or not data["choices"]:
         raise LLMResponseError(
             f"{where} answered without any 'choices': {str(data)[:200]}", status=resp.status

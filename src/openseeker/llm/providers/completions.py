@@ -8,8 +8,10 @@ assistant turn: the forced ``<think>\\n`` and the prefill, then what the model g
 end-of-turn tokens removed), so it can go back into the history as it is.
 
 Options (``LLMConfig.options``): ``template`` (``openseeker`` default, or ``chatml``),
-``structured_output`` (``prompt`` default; ``guided_json`` for vLLM, ``sglang`` for SGLang's
-``json_schema`` field), ``http_client``, ``api_key_required``.
+``structured_output`` (default: the server profile's; ``prompt``, ``guided_json`` for vLLM, ``sglang``
+for SGLang's ``json_schema`` string, ``llamacpp`` for llama.cpp's ``json_schema`` object, ``gbnf`` for a
+grammar built here), ``server`` and ``context_window`` (see :mod:`openseeker.llm.providers.openai`),
+``http_client``, ``api_key_required``.
 
 When ``tools`` are given they are described in the system message (:func:`templates.tools_section`) and
 ``<tool_call>{json}</tool_call>`` blocks in the reply are parsed into ``tool_calls``; the text is kept whole.
@@ -22,21 +24,23 @@ from typing import Any
 
 import orjson
 
-from openseeker.errors import ConfigError, LLMResponseError
+from openseeker.errors import LLMResponseError
 from openseeker.llm.config import LLMConfig
 from openseeker.llm.providers.openai import (
     DEFAULT_BASE_URL,
     HTTPEndpointLLM,
+    endpoint_options,
     resolve_api_key,
     sampling_fields,
     schema_instruction,
     with_instruction,
 )
+from openseeker.llm.servers import ServerProfile
 from openseeker.llm.templates import get_template, strip_end_tokens
-from openseeker.llm.types import GenerateConfig, LLMOutput, Message, ToolCall, ToolSpec, Usage
+from openseeker.llm.types import Capabilities, GenerateConfig, LLMOutput, Message, ToolCall, ToolSpec, Usage
 
 _TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>", re.S)
-STRUCTURED_MODES = ("prompt", "guided_json", "sglang")
+STRUCTURED_MODES = ("prompt", "guided_json", "sglang", "llamacpp", "gbnf")
 
 
 def parse_text_tool_calls(text: str) -> list[ToolCall]:
@@ -75,6 +79,7 @@ class CompletionsLLM(HTTPEndpointLLM):
     """A model behind a raw ``/v1/completions`` endpoint, prompted with a client-side chat template."""
 
     structured_modes = STRUCTURED_MODES
+    default_structured = "prompt"
 
     def __init__(
         self,
@@ -85,10 +90,12 @@ class CompletionsLLM(HTTPEndpointLLM):
         api_key: str | None = None,
         timeout: float = 600.0,
         template: str = "openseeker",
-        structured_output: str = "prompt",
+        structured_output: str | None = None,
         http_client: str = "auto",
         max_connections: int = 256,
         defaults: GenerateConfig | None = None,
+        server: str = "auto",
+        context_window: int | None = None,
     ):
         super().__init__(
             name,
@@ -100,6 +107,8 @@ class CompletionsLLM(HTTPEndpointLLM):
             http_client=http_client,
             max_connections=max_connections,
             defaults=defaults,
+            server=server,
+            context_window=context_window,
         )
         self.template = template
         self._render, self.forced_prefix = get_template(template)
@@ -108,10 +117,7 @@ class CompletionsLLM(HTTPEndpointLLM):
     def from_config(cls, model: str, cfg: LLMConfig) -> CompletionsLLM:
         """Build from a role config (``completions/<model>``)."""
         base_url = cfg.base_url or DEFAULT_BASE_URL
-        opts = dict(cfg.options)
-        unknown = set(opts) - {"template", "structured_output", "http_client", "api_key_required"}
-        if unknown:
-            raise ConfigError(f"unknown option(s) for the completions provider: {', '.join(sorted(unknown))}")
+        opts = endpoint_options(cfg, "completions", {"template"})
         return cls(
             f"completions/{model}",
             model,
@@ -119,14 +125,30 @@ class CompletionsLLM(HTTPEndpointLLM):
             api_key=resolve_api_key(cfg, base_url),
             timeout=cfg.timeout,
             template=opts.get("template", "openseeker"),
-            structured_output=opts.get("structured_output", "prompt"),
+            structured_output=opts.get("structured_output"),
             http_client=opts.get("http_client", "auto"),
             max_connections=max(cfg.max_concurrency, 1),
             defaults=cfg.generation,
+            server=opts.get("server", "auto"),
+            context_window=opts.get("context_window"),
         )
 
     def __repr__(self) -> str:
         return f"<CompletionsLLM {self.name} at {self.base_url} template={self.template}>"
+
+    def _structured_from(self, profile: ServerProfile) -> str:
+        return profile.completions_structured
+
+    async def capabilities(self) -> Capabilities:
+        """The server profile's window; the prompt is rendered here, so any turn can be continued."""
+        p = await self.server_profile()
+        return Capabilities(
+            server=p.title,
+            context_window=p.window,
+            max_output_tokens=p.max_output_tokens,
+            continuation="prefill",
+            notes={"kind": p.kind, "source": p.source, "structured_output": self.structured_output},
+        )
 
     def prompt(self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig) -> str:
         """The full prompt text: rendered template, generation prompt, then the prefill."""
@@ -149,6 +171,14 @@ class CompletionsLLM(HTTPEndpointLLM):
                 body["guided_json"] = config.json_schema
             elif self.structured_output == "sglang":
                 body["json_schema"] = orjson.dumps(config.json_schema).decode()
+            elif self.structured_output == "llamacpp":
+                from openseeker.llm.grammar import sanitize_schema
+
+                body["json_schema"] = sanitize_schema(config.json_schema)
+            elif self.structured_output == "gbnf" and config.grammar is None:
+                from openseeker.llm.grammar import schema_to_gbnf
+
+                body["grammar"] = schema_to_gbnf(config.json_schema)
         if config.extra_body:
             body.update(config.extra_body)
         return body
@@ -162,6 +192,7 @@ class CompletionsLLM(HTTPEndpointLLM):
         scope: str | None,
     ) -> LLMOutput:
         where = f"{self.base_url}/completions"
+        await self.server_profile()
         data = await self._post("/completions", self.request_body(messages, tools, config), config.timeout)
         choice = data["choices"][0]
         generated = choice.get("text")

@@ -27,14 +27,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from openseeker.errors import ConfigError, ContextLengthError, LLMError, missing_extra
 from openseeker.llm.base import LLM
 from openseeker.llm.config import LLMConfig
 from openseeker.llm.providers.completions import parse_text_tool_calls
 from openseeker.llm.templates import _with_tools, get_template, strip_end_tokens
-from openseeker.llm.types import GenerateConfig, LLMOutput, Message, ToolSpec, Usage
+from openseeker.llm.types import Capabilities, GenerateConfig, LLMOutput, Message, ToolSpec, Usage
 
 _OPTIONS = {"n_ctx", "n_threads", "n_batch", "seed", "template", "default_max_tokens"}
 
@@ -163,6 +161,10 @@ class LlamaCppLLM(LLM):
     def __repr__(self) -> str:
         return f"<LlamaCppLLM {self.name} {self.path.name}>"
 
+    async def capabilities(self) -> Capabilities:
+        """The window is ``n_ctx``; the prompt is rendered here, so any turn can be continued (prefill)."""
+        return Capabilities(server="llama.cpp (in process)", context_window=self.n_ctx, continuation="prefill")
+
     @property
     def model(self) -> _Loaded:
         """The loaded model (loading it on first access)."""
@@ -192,21 +194,22 @@ class LlamaCppLLM(LLM):
         return prompt + (config.prefill or ""), stop, forced
 
     def _grammar(self, config: GenerateConfig) -> Any:
+        """The grammar of a request (built from its JSON schema by :mod:`openseeker.llm.grammar`), parsed by
+        llama.cpp once and cached; one that does not parse raises :class:`GrammarError` (it would crash)."""
         from llama_cpp import LlamaGrammar
 
-        build: Any
+        from openseeker.llm.grammar import check_grammar, schema_to_gbnf
+
         if config.grammar is not None:
-            text, build = config.grammar, LlamaGrammar.from_string
+            text = config.grammar
         elif config.json_schema is not None:
-            text, build = orjson.dumps(config.json_schema).decode(), LlamaGrammar.from_json_schema
+            text = schema_to_gbnf(config.json_schema)
         else:
             return None
         m = self.model
         if text not in m.grammars:
-            try:
-                m.grammars[text] = build(text, verbose=False)
-            except (ValueError, RuntimeError) as e:
-                raise ConfigError(f"{self.name}: invalid grammar / JSON schema for llama.cpp: {e}") from e
+            check_grammar(m.llama, text)
+            m.grammars[text] = LlamaGrammar.from_string(text, verbose=False)
         return m.grammars[text]
 
     def _run(

@@ -4,9 +4,16 @@ OpenAI, vLLM, SGLang, DeepSeek, OpenRouter and llama.cpp's server all speak this
 calls (``tools`` / ``tool_calls``), separate reasoning (``reasoning_content``) and JSON-schema structured
 output are supported. Options (``LLMConfig.options``):
 
-* ``structured_output``: how ``GenerateConfig.json_schema`` is sent. ``json_schema`` (default; OpenAI,
-  vLLM, SGLang), ``json_object_schema`` (llama.cpp server: ``{"type": "json_object", "schema": ...}``),
+* ``server``: ``auto`` (default: detect the server once, see :mod:`openseeker.llm.servers`) or its kind
+  (``vllm``, ``sglang``, ``llama.cpp``, ``llama-cpp-python``, ``openai``, ``deepseek``, ``openrouter``,
+  ``generic``). The server's profile chooses the structured-output form, the text-mode tool role, whether
+  a forced answer continues the assistant turn, and the context window; the options below still win.
+* ``context_window``: the server's context window in tokens (when it does not report it).
+* ``structured_output``: how ``GenerateConfig.json_schema`` is sent. ``json_schema`` (OpenAI, vLLM,
+  SGLang), ``json_object_schema`` (llama.cpp: ``{"type": "json_object", "schema": ...}``; enum values its
+  converter cannot escape are left out), ``gbnf`` (a grammar built here, llama.cpp's ``grammar`` field),
   ``json_object`` (JSON mode, schema only in the prompt) or ``prompt`` (nothing sent; schema in the prompt).
+  Default: the server profile's.
 * ``http_client``: ``auto`` (default), ``fast`` or ``httpx`` (see :mod:`._http`).
 * ``api_key_required``: set ``false`` for a remote endpoint without authentication.
 * ``keep_reasoning_in_messages``: send ``reasoning_content`` of earlier assistant turns back (default false;
@@ -15,8 +22,10 @@ output are supported. Options (``LLMConfig.options``):
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -32,11 +41,12 @@ from openseeker.llm.providers._http import (
     make_transport,
     raise_for_status,
 )
-from openseeker.llm.types import GenerateConfig, LLMOutput, Message, ToolCall, ToolSpec, Usage
+from openseeker.llm.servers import SERVER_KINDS, ServerProfile, detect, profile_for, root_url
+from openseeker.llm.types import Capabilities, GenerateConfig, LLMOutput, Message, ToolCall, ToolSpec, Usage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
-STRUCTURED_MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
+STRUCTURED_MODES = ("json_schema", "json_object_schema", "gbnf", "json_object", "prompt")
 _MESSAGE_KEYS = ("role", "content", "name", "tool_calls", "tool_call_id")
 
 
@@ -141,11 +151,34 @@ def sampling_fields(config: GenerateConfig) -> dict[str, Any]:
     return body
 
 
+ENDPOINT_OPTIONS = frozenset({"structured_output", "http_client", "api_key_required", "server", "context_window"})
+
+
+def endpoint_options(cfg: LLMConfig, provider: str, extra: set[str]) -> dict[str, Any]:
+    """``cfg.options`` checked against what an HTTP provider knows."""
+    known = ENDPOINT_OPTIONS | extra
+    unknown = set(cfg.options) - known
+    if unknown:
+        raise ConfigError(
+            f"unknown option(s) for the {provider} provider: {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    server = cfg.options.get("server", "auto")
+    if server not in SERVER_KINDS:
+        raise ConfigError(f"options.server must be one of {', '.join(SERVER_KINDS)}, not {server!r}")
+    window = cfg.options.get("context_window")
+    if window is not None and (not isinstance(window, int) or window < 256):
+        raise ConfigError(f"options.context_window must be a number of tokens (>= 256), not {window!r}")
+    return dict(cfg.options)
+
+
 class HTTPEndpointLLM(LLM):
     """What every OpenAI-compatible HTTP provider shares: the endpoint, its key (never shown), the pooled
-    transport, one ``POST`` with error mapping, and the choice of structured-output mode."""
+    transport, one ``POST`` with error mapping, and the server profile (detected once, see
+    :mod:`openseeker.llm.servers`) that chooses the structured-output mode unless the user set one."""
 
     structured_modes: tuple[str, ...] = ()
+    default_structured: str = ""
 
     def __init__(
         self,
@@ -155,32 +188,81 @@ class HTTPEndpointLLM(LLM):
         base_url: str,
         api_key: str | None,
         timeout: float,
-        structured_output: str,
+        structured_output: str | None,
         http_client: str,
         max_connections: int,
         defaults: GenerateConfig | None,
+        server: str = "auto",
+        context_window: int | None = None,
     ):
         super().__init__(name, defaults)
-        if structured_output not in self.structured_modes:
+        if structured_output is not None and structured_output not in self.structured_modes:
             raise ConfigError(
                 f"structured_output must be one of {', '.join(self.structured_modes)}, not {structured_output!r}"
             )
         self.model = model
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.structured_output = structured_output
+        self._explicit_structured = structured_output
+        self.structured_output = structured_output or self.default_structured
+        self.server = server
+        self.context_window = context_window
+        self.profile: ServerProfile | None = None
         self._secret = SecretStr(api_key or "")  # repr shows '**********'
-        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http_client = http_client
         self._transport: Transport = make_transport(
-            self.base_url, headers, kind=http_client, max_connections=max_connections
+            self.base_url, self._headers(), kind=http_client, max_connections=max_connections
         )
+        self._lock: asyncio.Lock | None = None
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
+
+    def _headers(self) -> dict[str, str]:
+        key = self._secret.get_secret_value()
+        return {"authorization": f"Bearer {key}"} if key else {}
+
+    def _structured_from(self, profile: ServerProfile) -> str:
+        """The profile's structured-output mode for this provider."""
+        raise NotImplementedError
+
+    async def server_profile(self) -> ServerProfile:
+        """The server's profile: probed once per endpoint and process (``options.server`` names the kind;
+        ``options.context_window`` and ``options.structured_output`` override what it says).
+
+        Raises:
+            LLMServerError: nothing listens at ``base_url``.
+        """
+        if self.profile is not None:
+            return self.profile
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        root = make_transport(root_url(self.base_url), self._headers(), kind=self._http_client, max_connections=2)
+        try:
+            found = await detect(self.base_url, self.model, self._transport, root, lock=self._lock)
+        finally:
+            await root.aclose()
+        prof = found
+        if self.server not in ("auto", found.kind):
+            prof = profile_for(
+                self.server,
+                context_window=found.context_window,
+                max_output_tokens=found.max_output_tokens,
+                source="option",
+            )
+        if self.context_window is not None:
+            prof = replace(prof, context_window=self.context_window)
+        if self._explicit_structured is None:
+            self.structured_output = self._structured_from(prof)
+        self.profile = prof
+        return prof
 
     async def _post(self, path: str, body: dict[str, Any], timeout: float | None) -> dict[str, Any]:
         """POST ``body`` to ``path``; HTTP errors mapped onto the error hierarchy, the reply decoded."""
         where = f"{self.base_url}{path}"
         resp = await self._transport.request("POST", path, orjson.dumps(body), timeout or self.timeout)
-        raise_for_status(resp, where, secret=self._secret.get_secret_value())
-        return decode_json(resp, where)
+        secret = self._secret.get_secret_value()
+        raise_for_status(resp, where, secret=secret)
+        return decode_json(resp, where, secret=secret)
 
     async def aclose(self) -> None:
         await self._transport.aclose()
@@ -195,12 +277,15 @@ class OpenAIChatLLM(HTTPEndpointLLM):
         base_url: the endpoint, ending in ``/v1``.
         api_key: the key (kept only inside the transport's headers; never in reprs or errors).
         timeout: default per-request timeout in seconds.
-        structured_output: see the module docstring.
+        structured_output: see the module docstring (``None``: the server profile's).
         http_client: ``auto``, ``fast`` or ``httpx``.
         max_connections: the connection-pool size.
+        server: ``auto`` or the server's kind (see the module docstring).
+        context_window: the server's context window, when it does not report it.
     """
 
     structured_modes = STRUCTURED_MODES
+    default_structured = "json_schema"
 
     def __init__(
         self,
@@ -210,11 +295,13 @@ class OpenAIChatLLM(HTTPEndpointLLM):
         base_url: str = DEFAULT_BASE_URL,
         api_key: str | None = None,
         timeout: float = 600.0,
-        structured_output: str = "json_schema",
+        structured_output: str | None = None,
         http_client: str = "auto",
         max_connections: int = 256,
         keep_reasoning: bool = False,
         defaults: GenerateConfig | None = None,
+        server: str = "auto",
+        context_window: int | None = None,
     ):
         super().__init__(
             name,
@@ -226,6 +313,8 @@ class OpenAIChatLLM(HTTPEndpointLLM):
             http_client=http_client,
             max_connections=max_connections,
             defaults=defaults,
+            server=server,
+            context_window=context_window,
         )
         self.keep_reasoning = keep_reasoning
 
@@ -233,35 +322,47 @@ class OpenAIChatLLM(HTTPEndpointLLM):
     def from_config(cls, model: str, cfg: LLMConfig) -> OpenAIChatLLM:
         """Build from a role config (``openai/<model>``)."""
         base_url = cfg.base_url or DEFAULT_BASE_URL
-        opts = dict(cfg.options)
-        unknown = set(opts) - {
-            "structured_output",
-            "http_client",
-            "api_key_required",
-            "keep_reasoning_in_messages",
-        }
-        if unknown:
-            raise ConfigError(f"unknown option(s) for the openai provider: {', '.join(sorted(unknown))}")
+        opts = endpoint_options(cfg, "openai", {"keep_reasoning_in_messages"})
         return cls(
             f"openai/{model}",
             model,
             base_url=base_url,
             api_key=resolve_api_key(cfg, base_url),
             timeout=cfg.timeout,
-            structured_output=opts.get("structured_output", "json_schema"),
+            structured_output=opts.get("structured_output"),
             http_client=opts.get("http_client", "auto"),
             max_connections=max(cfg.max_concurrency, 1),
             keep_reasoning=bool(opts.get("keep_reasoning_in_messages", False)),
             defaults=cfg.generation,
+            server=opts.get("server", "auto"),
+            context_window=opts.get("context_window"),
         )
 
     def __repr__(self) -> str:
         return f"<OpenAIChatLLM {self.name} at {self.base_url}>"
 
+    def _structured_from(self, profile: ServerProfile) -> str:
+        return profile.chat_structured
+
+    async def capabilities(self) -> Capabilities:
+        p = await self.server_profile()
+        return Capabilities(
+            server=p.title,
+            context_window=p.window,
+            max_output_tokens=p.max_output_tokens,
+            continuation="continue_final_message" if p.continuation else None,
+            tool_role=p.tool_role,
+            notes={"kind": p.kind, "source": p.source, "structured_output": self.structured_output},
+        )
+
     def request_body(
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
     ) -> dict[str, Any]:
-        """The JSON body of one chat request."""
+        """The JSON body of one chat request.
+
+        A ``prefill`` becomes a final assistant message that the server continues
+        (``continue_final_message``, vLLM and SGLang); the reply then holds only the continuation.
+        """
         msgs = wire_messages(messages, keep_reasoning=self.keep_reasoning)
         body: dict[str, Any] = {"model": self.model, "messages": msgs}
         if tools:
@@ -281,11 +382,21 @@ class OpenAIChatLLM(HTTPEndpointLLM):
                     },
                 }
             elif mode == "json_object_schema":
-                body["response_format"] = {"type": "json_object", "schema": schema}
+                from openseeker.llm.grammar import sanitize_schema
+
+                body["response_format"] = {"type": "json_object", "schema": sanitize_schema(schema)}
+            elif mode == "gbnf" and config.grammar is None:
+                from openseeker.llm.grammar import schema_to_gbnf
+
+                body["grammar"] = schema_to_gbnf(schema)
             else:
                 if mode == "json_object":
                     body["response_format"] = {"type": "json_object"}
                 body["messages"] = with_instruction(msgs, schema_instruction(schema))
+        if config.prefill:
+            body["messages"] = [*body["messages"], {"role": "assistant", "content": config.prefill}]
+            body["continue_final_message"] = True
+            body["add_generation_prompt"] = False
         if config.extra_body:
             body.update(config.extra_body)
         return body
@@ -298,10 +409,11 @@ class OpenAIChatLLM(HTTPEndpointLLM):
         *,
         scope: str | None,
     ) -> LLMOutput:
-        if config.prefill:
+        prof = await self.server_profile()
+        if config.prefill and not prof.continuation:
             raise ConfigError(
-                f"{self.name}: 'prefill' needs the completions or llamacpp provider "
-                "(a chat endpoint cannot continue a partial assistant turn portably)"
+                f"{self.name}: {prof.title} at {self.base_url} cannot continue an assistant turn ('prefill'); "
+                "use the completions provider, or set options.server if this server is vLLM or SGLang"
             )
         data = await self._post(
             "/chat/completions", self.request_body(messages, tools, config), config.timeout

@@ -16,7 +16,7 @@ from typing import Any
 
 from openseeker.errors import ConfigError, LLMError
 from openseeker.llm.base import LLM
-from openseeker.llm.types import GenerateConfig, LLMOutput, Message, ToolSpec, Usage
+from openseeker.llm.types import Capabilities, GenerateConfig, LLMOutput, Message, ToolSpec, Usage
 
 ScriptFn = Callable[[list[Message], list[ToolSpec] | None, GenerateConfig], Any]
 
@@ -43,6 +43,8 @@ class ScriptedLLM(LLM):
         fn: alternatively, ``fn(messages, tools, config) -> str | LLMOutput`` (sync or async).
         name: the model id to report.
         default: returned once ``outputs`` is exhausted; if ``None``, running out raises :class:`LLMError`.
+        capabilities: what it reports as its endpoint's (default: continues a turn by prefill, like the
+            completions provider; give ``Capabilities()`` to play a chat server that cannot).
     """
 
     __test__ = False
@@ -55,14 +57,19 @@ class ScriptedLLM(LLM):
         name: str = "scripted/test",
         default: str | LLMOutput | None = None,
         defaults: GenerateConfig | None = None,
+        capabilities: Capabilities | None = None,
     ):
         super().__init__(name, defaults)
+        self._caps = capabilities if capabilities is not None else Capabilities("scripted", continuation="prefill")
         if outputs is None and fn is None and default is None:
             raise ConfigError("ScriptedLLM needs outputs, a function, or a default.")
         self._outputs = list(outputs or [])
         self._fn = fn
         self._default = default
         self.requests: list[ScriptedRequest] = []
+
+    async def capabilities(self) -> Capabilities:
+        return self._caps
 
     async def _generate(
         self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig, *, scope: str | None
