@@ -54,7 +54,6 @@ DEFAULT_AGENT: dict[str, Any] = {
     "max_tool_calls": 2,
     "max_turns": 4,
     "max_tokens": 256,
-    "max_context_tokens": 8192,
     "min_generation_tokens": 96,
     "forced_min_tokens": 48,
     "forced_answer_retries": 1,

@@ -1,23 +1,17 @@
-"""The ``llamacpp`` provider in-process with SmolLM2-135M, and the ``openai`` provider against a real
-llama.cpp server (``python -m llama_cpp.server``) running that model."""
+"""The ``llamacpp`` provider in-process with SmolLM2-135M (the ``openai`` and ``completions`` providers
+against a real llama.cpp server running that model are in ``tests/realserver``)."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import orjson
 import pytest
 from pydantic import BaseModel
 
 from openseeker.errors import ContextLengthError
-from openseeker.llm import GenerateConfig, LLMConfig, ToolSpec, build_llm, generate_structured, get_llm
+from openseeker.llm import GenerateConfig, LLMConfig, ToolSpec, generate_structured, get_llm
 from openseeker.llm import local_model as lm
 
 pytestmark = [
@@ -87,69 +81,3 @@ def test_concurrent_calls_are_serialized_safely(llm) -> None:  # type: ignore[no
 def test_context_length_error(llm) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ContextLengthError, match="n_ctx"):
         llm.generate_sync([{"role": "user", "content": "word " * 3000}], config=GREEDY)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(
-    importlib.util.find_spec("uvicorn") is None, reason="llama-cpp-python[server] is not installed"
-)
-def test_openai_provider_against_a_real_llama_cpp_server(tmp_path: Path) -> None:
-    port = _free_port()
-    log = open(tmp_path / "server.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(lm.model_path("smollm2")),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-            "--n_threads",
-            "2",
-            "--model_alias",
-            "smol",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},  # see openseeker.llm.providers.llamacpp.load_model
-    )
-    try:
-        base = f"http://127.0.0.1:{port}/v1"
-        cfg = LLMConfig(
-            model="openai/smol",
-            base_url=base,
-            timeout=60,
-            max_retries=2,
-            options={"structured_output": "json_object_schema"},
-        )
-        llm = build_llm(cfg)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError((tmp_path / "server.log").read_text()[-2000:]) from None
-                time.sleep(0.2)
-        out = llm.generate_sync(USER, config=GREEDY)
-        assert out.text and out.usage.prompt_tokens > 0 and out.usage.calls == 1
-        obj, _ = asyncio.run(
-            generate_structured(llm, USER, City, GenerateConfig(temperature=0, max_tokens=60))
-        )
-        assert isinstance(obj, City)
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        log.close()

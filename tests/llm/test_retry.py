@@ -92,3 +92,63 @@ def test_per_attempt_timeout_becomes_a_retryable_timeout(sleeps: list[float]) ->
     calls = 0
     with pytest.raises(LLMTimeoutError):
         llm2.generate_sync(USER, config=GenerateConfig(timeout=0.05))
+
+
+# ---- classification of real HTTP answers (fake server, the retry wrapper of build_llm) ----------------
+
+from openseeker.llm import LLMConfig, build_llm  # noqa: E402
+from openseeker.testing import FakeOpenAIServer, Fault  # noqa: E402
+
+# what llama-cpp-python's server answers for a role=tool message without a tool-call id (seen for real)
+_VALIDATION_500 = (
+    "6 validation errors: {'type': 'literal_error', 'loc': ('body', 'messages', 3, "
+    "'ChatCompletionRequestUserMessage', 'role'), 'msg': \"Input should be 'user'\", 'input': 'tool'}"
+)
+
+
+def _llm(srv: FakeOpenAIServer) -> Any:
+    return build_llm(LLMConfig(model="openai/m", base_url=srv.base_url, max_retries=3))
+
+
+@pytest.mark.parametrize(
+    ("fault", "hint"),
+    [
+        (Fault.status(500, message=_VALIDATION_500), "agent.tool_role: user"),
+        (Fault.status(422, message="response_format.type: Input should be 'text' or 'json_object'"),
+         "structured_output"),
+        (Fault.status(400, message="'grammar' is not supported by this endpoint"), "constrain_format"),
+        (Fault.status(500, message="invalid request: continue_final_message is not supported"), "options.server"),
+        (Fault.status(401, message="bad key"), "API key"),
+        (Fault.status(404, message="The model `x` does not exist"), "model name"),
+    ],
+)
+def test_permanent_errors_fail_at_once_naming_the_setting(sleeps: list[float], fault: Fault, hint: str) -> None:
+    with FakeOpenAIServer(text="ok") as srv:
+        srv.inject(fault, fault, fault)
+        with pytest.raises(LLMResponseError) as e:
+            _llm(srv).generate_sync(USER)
+        assert len(srv.generations) == 1 and sleeps == []
+        assert hint in str(e.value) and (fault.message[:20] in str(e.value))
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.status(500, message="CUDA out of memory, try again"), Fault.status(502), Fault.status(503), Fault.drop()],
+)
+def test_transient_errors_are_retried(sleeps: list[float], fault: Fault) -> None:
+    with FakeOpenAIServer(text="ok") as srv:
+        srv.inject(fault, fault)
+        assert _llm(srv).generate_sync(USER).text == "ok"
+
+
+def test_200_with_an_error_object_is_retried_as_its_code_says(sleeps: list[float]) -> None:
+    """Issue 16 item 7: a gateway's HTTP 200 carrying ``{"error": {"code": 502}}`` is a 502."""
+    with FakeOpenAIServer(text="ok") as srv:
+        upstream = Fault.garbage(b'{"error": {"code": 502, "message": "upstream provider timed out"}}')
+        srv.inject(upstream, Fault.garbage(b'{"error": {"code": "429", "message": "slow down"}}'))
+        assert _llm(srv).generate_sync(USER).text == "ok"
+        assert len(srv.generations) == 3 and len(sleeps) == 2
+        srv.inject(Fault.garbage(b'{"error": {"code": 400, "message": "invalid tool schema"}}'))
+        with pytest.raises(LLMResponseError, match="invalid tool schema"):
+            _llm(srv).generate_sync([{"role": "user", "content": "again"}])
+        assert len(srv.generations) == 4

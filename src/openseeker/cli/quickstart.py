@@ -24,6 +24,11 @@ from openseeker.errors import ExitCode
     "(default: llamacpp/default, the embedded local model).",
 )
 @click.option(
+    "--base-url",
+    default=None,
+    help="OpenAI-compatible endpoint of --llm, e.g. http://127.0.0.1:8080/v1 (a local llama.cpp server).",
+)
+@click.option(
     "--config",
     "config_file",
     default=None,
@@ -38,6 +43,7 @@ def quickstart(
     out: str | None,
     corpus: str | None,
     llm: str | None,
+    base_url: str | None,
     config_file: str | None,
     fast: bool | None,
     pages: int | None,
@@ -51,6 +57,7 @@ def quickstart(
       openseeker quickstart
       openseeker quickstart --corpus ../shared/data/wikispeedia --out runs/qs-wiki
       openseeker quickstart --llm openai/gpt-4.1-mini --config examples/paper_scale.yaml
+      openseeker quickstart --fast --llm openai/local --base-url http://127.0.0.1:8080/v1
 
     Exits with status 1 when some inputs of a stage failed (re-running the same command retries them).
     """
@@ -63,8 +70,8 @@ def quickstart(
     if no_progress:
         overrides["progress"] = False
     # flags go through the config loader, so that they are validated (and --llm resolved) like the file
-    if llm:
-        overrides["roles"] = {"default": {"model": llm}}
+    if llm or base_url:
+        overrides["roles"] = {"default": {k: v for k, v in (("model", llm), ("base_url", base_url)) if v}}
     if pages is not None:
         overrides["world"] = {"n_pages": pages}
     if n_seeds is not None:

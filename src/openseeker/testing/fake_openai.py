@@ -285,6 +285,8 @@ class FakeOpenAIServer:
             kernel spreads connections over them).
         api_key: if set, requests without ``Authorization: Bearer <api_key>`` get 401.
         loop_factory: the event loop to serve on (e.g. ``uvloop.new_event_loop``); default asyncio's.
+        get_routes: JSON bodies for ``GET`` paths (e.g. ``{"/v1/models": ..., "/version": ...}``), to
+            imitate what another server kind reports to openseeker's server detection.
 
     Attributes:
         base_url: ``http://127.0.0.1:<port>/v1``, set once started.
@@ -306,6 +308,7 @@ class FakeOpenAIServer:
         reuse_port: bool = False,
         api_key: str | None = None,
         loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+        get_routes: dict[str, Any] | None = None,
     ):
         if handler is not None and text is not None:
             raise ValueError("give a handler or a text, not both")
@@ -330,6 +333,7 @@ class FakeOpenAIServer:
         self.port = port
         self.reuse_port = reuse_port
         self.api_key = api_key
+        self.get_routes = dict(get_routes or {})
         self.requests: list[RecordedRequest] = []
         self.faults: deque[Fault] = deque()
         self.served = 0
@@ -449,6 +453,9 @@ class FakeOpenAIServer:
         path = req.path.split("?", 1)[0].rstrip("/")
         if self.api_key is not None and req.headers.get("authorization") != f"Bearer {self.api_key}":
             conn._raw(401, b'{"error":{"message":"invalid api key","type":"invalid_request_error"}}')
+            return None
+        if req.method == "GET" and path in self.get_routes:
+            conn._raw(200, orjson.dumps(self.get_routes[path]))
             return None
         if req.method == "GET" and path.endswith("/models"):
             conn._raw(
