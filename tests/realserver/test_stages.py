@@ -87,6 +87,9 @@ def test_synth_traj_retrospective(llama_server: Any, world: Path, qa_item: Path,
     assert len(trajs) == 1, (_records(stage), _rejects(stage))
     t = trajs[0]
     assert t["context"] == "retrospective" and t["usage"].get("summarizer") is not None
+    steps = t["steps"]
+    if len(steps) >= 2 and steps[0]["calls"] and steps[1]["calls"]:  # summarized one step behind
+        assert all(c["summary_method"] in ("llm", "verbatim", "failed") for c in steps[0]["calls"])
     if t["metadata"].get("forced_by") == "tool_limit":
         assert t["steps"][-1]["forced_via"] == ("instruction" if provider == "openai" else "prefill")
     assert rejected_requests(llama_server, before) == []

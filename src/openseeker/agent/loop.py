@@ -87,6 +87,8 @@ class Agent:
         source = self.config.prompt_source
         suffix = self.profile.question_suffix
         self.question_suffix = suffix(source) if suffix is not None else ""
+        self.capabilities: Capabilities | None = None
+        self._fitted: AgentConfig | None = None
 
     def _system_text(self) -> str:
         if self.config.mode != "text":
@@ -102,8 +104,6 @@ class Agent:
         if build is None or self.config.mode != "text" or self.config.system_template is not None:
             return None
         return build(self.toolset.specs, self.config.prompt_source, False)
-        self.capabilities: Capabilities | None = None
-        self._fitted: AgentConfig | None = None
 
     async def prepare(self) -> AgentConfig:
         """Ask the endpoint what it offers (once) and fit the budgets and tool role to it.
