@@ -26,16 +26,22 @@ async def _box(cfg: SandboxConfig) -> tuple[LocalSandbox, str]:
     return backend, await backend.create(600)
 
 
-def _sandbox_processes(cfg: SandboxConfig) -> list[psutil.Process]:
-    """Processes still running as a sandbox uid (as root), or under our bwrap (as a normal user)."""
+def _leftovers(uid: int | None) -> list[psutil.Process]:
+    """Processes still running as the sandbox's own uid (as root), or below this test process (bwrap)."""
     out = []
-    for p in psutil.process_iter(["uids", "cmdline"]):
+    for c in psutil.Process().children(recursive=True):
         try:
-            uid = p.info["uids"].real
-            if cfg.uid_base <= uid < cfg.uid_base + 100_000 or (p.info["cmdline"] or [""])[0].endswith("bwrap"):
-                out.append(p)
-        except (psutil.Error, TypeError, AttributeError):
-            pass
+            if c.status() != psutil.STATUS_ZOMBIE:
+                out.append(c)
+        except psutil.Error:
+            pass  # gone meanwhile
+    if uid is not None:
+        for p in psutil.process_iter(["uids", "status"]):
+            try:
+                if p.info["status"] != psutil.STATUS_ZOMBIE and p.info["uids"].real == uid:
+                    out.append(p)
+            except (psutil.Error, TypeError, AttributeError):
+                pass
     return out
 
 
@@ -127,15 +133,17 @@ def test_fork_bomb_is_stopped_by_the_process_limit(sandbox_cfg: SandboxConfig) -
         backend, sid = await _box(cfg)
         counted = await backend.run_python(sid, counter)
         bomb = await backend.run_command(sid, ":(){ :|:& };: ; sleep 60")
+        uids.append(backend._meta(sid)["uid"])
         await backend.kill(sid)
         return repr(counted), bomb
 
+    uids: list[int | None] = []
     counted, bomb = run(go())
     n = int(counted.split("stdout: ['")[1].split()[0])
     assert 0 < n < cfg.max_processes, counted  # forks beyond the limit failed with EAGAIN
     assert "BlockingIOError" in counted
     assert bomb.exit_code == 124 and "time limit" in bomb.error  # type: ignore[attr-defined]
-    assert not _sandbox_processes(cfg)  # the whole tree is gone
+    assert not _leftovers(uids[0])  # the whole tree is gone
 
 
 def test_memory_hog_is_stopped(sandbox_cfg: SandboxConfig) -> None:
@@ -159,14 +167,16 @@ def test_endless_loop_is_stopped_by_cpu_time_and_sleep_by_wall_clock(sandbox_cfg
         shell_spin = await backend.run_command(sid, "while :; do :; done")
         backend.cfg = cfg.model_copy(update={"timeout_seconds": 2})
         sleeper = await backend.run_command(sid, "(setsid sleep 300 &) ; sleep 300")
+        uids.append(backend._meta(sid)["uid"])
         await backend.kill(sid)
         return spin, shell_spin, sleeper
 
+    uids: list[int | None] = []
     spin, shell_spin, sleeper = run(go())
     assert "CPU-time limit" in repr(spin)
     assert "CPU-time limit" in shell_spin.error  # type: ignore[attr-defined]
     assert sleeper.exit_code == 124 and "time limit" in sleeper.error  # type: ignore[attr-defined]
-    assert not _sandbox_processes(cfg)  # the detached sleeper died with the sandbox
+    assert not _leftovers(uids[0])  # the detached sleeper died with the sandbox
 
 
 def test_output_is_truncated_at_the_cap(sandbox_cfg: SandboxConfig) -> None:

@@ -27,6 +27,7 @@ import os
 import secrets
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -104,8 +105,10 @@ def bwrap_path() -> str | None:
 
 
 def default_root() -> Path:
-    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
-    return Path(base) / f"openseeker-sandboxes-{os.getuid()}"
+    """Where sandbox folders live by default. As root, sandboxes run as other users, who must be able to
+    traverse to their folder: the temp folder, not the root user's private runtime folder."""
+    private = os.environ.get("XDG_RUNTIME_DIR") if os.geteuid() != 0 else None
+    return Path(private or tempfile.gettempdir()) / f"openseeker-sandboxes-{os.getuid()}"
 
 
 def _owner() -> dict[str, Any]:
@@ -164,7 +167,34 @@ class LocalSandbox(SandboxBackend):
                     f"Sandbox folder {str(self.root)!r}: sandboxes run as unprivileged users, who cannot "
                     f"enter {blocked[-1]!r}; choose a tools.sandbox.root under a world-traversable folder"
                 )
+        self._probe()
         self.reap()
+
+    _probed: set[tuple[str, bool]] = set()
+
+    def _probe(self) -> None:
+        """Fail at start, with the likely cause, where bubblewrap cannot make a sandbox (once per process)."""
+        key = (self.bwrap, self.as_root)
+        if key in LocalSandbox._probed:
+            return
+        argv = [self.bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr"]
+        for link in _SYSTEM_LINKS:
+            if os.path.islink(link):
+                argv += ["--symlink", os.readlink(link), link]
+        uid = self.cfg.uid_base + _UID_SLOTS  # never given to a sandbox
+        user = {"user": uid, "group": uid, "extra_groups": []} if self.as_root else {}
+        try:
+            res = subprocess.run([*argv, "--", "/usr/bin/true"], capture_output=True, timeout=60, **user)  # type: ignore[call-overload]
+            problem = res.stderr.decode("utf-8", "replace").strip() if res.returncode else ""
+        except (OSError, subprocess.SubprocessError) as e:
+            problem = f"{type(e).__name__}: {e}"
+        if problem:
+            raise ConfigError(
+                f"bubblewrap cannot create a sandbox on this machine ({problem}). Unprivileged user namespaces "
+                "may be off (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu 24.04+ the AppArmor "
+                "restriction kernel.apparmor_restrict_unprivileged_userns), or use tools.sandbox.backend: e2b."
+            )
+        LocalSandbox._probed.add(key)
 
     # -------------------------------------------------------------------------------- lifecycle
 
