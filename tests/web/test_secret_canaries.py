@@ -128,12 +128,13 @@ def test_logs_errors_and_error_lines_are_scrubbed(
         log.warning("the provider answered %s", {"echo": f"X-API-KEY: {canary}"})
         if x == "bad":
             raise RuntimeError(f"provider error: your key {canary} is invalid")
-        return {"id": x}
+        return {"id": x, "model_output": f"my instructions came with the key {canary}"}  # an echoing model
 
     asyncio.run(run_stage(tmp_path / "run", "s", ["ok", "bad"], work, key=str))
     errors = orjson.loads((tmp_path / "run" / "s" / "errors.jsonl").read_bytes().splitlines()[0])
     assert "your key *** is invalid" in errors["error"]
     assert "X-API-KEY: ***" in (tmp_path / "run" / "logs" / "s.log").read_text()
+    assert "with the key ***" in (tmp_path / "run" / "s" / "00000.jsonl").read_text()
     assert _files_containing(tmp_path, canary) == []
 
     # the CLI's error line, with and without -v

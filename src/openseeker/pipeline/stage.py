@@ -50,7 +50,7 @@ from openseeker.config import dump_config
 from openseeker.errors import RunLockedError, StageError
 from openseeker.io.jsonl import dumps_line, iter_jsonl
 from openseeker.pipeline.concurrency import bounded_map
-from openseeker.redaction import SecretFilter, scrub
+from openseeker.redaction import SecretFilter, scrub, scrub_bytes
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -152,12 +152,13 @@ class _ShardWriter:
 
     def commit(self, key: str, outputs: list[Any], rejects: list[dict[str, Any]], ctx: StageContext) -> None:
         if outputs:
-            buf = b"".join(dumps_line(o) for o in outputs)
+            # a model or service may echo a key it was given: no known secret value goes into a record
+            buf = scrub_bytes(b"".join(dumps_line(o) for o in outputs))
             self.out.write(buf)
             self.out.flush()
             self.out_end += len(buf)
         if rejects:
-            buf = b"".join(dumps_line(r) for r in rejects)
+            buf = scrub_bytes(b"".join(dumps_line(r) for r in rejects))
             self.rej.write(buf)
             self.rej.flush()
             self.rej_end += len(buf)
