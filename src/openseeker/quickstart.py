@@ -49,6 +49,9 @@ DEFAULT_QA: dict[str, Any] = {
     # A small local model rarely passes the model-judged checks; the quickstart records their outcome
     # (and the world audit measures the truth exactly) instead of rejecting, so every stage has data.
     "checks": {"shortcut": "record", "closed_book": "record", "oracle": "record", "uniqueness": "record"},
+    # The generated world's answers are exact titles: the rules judge decides them without a model (the
+    # embedded model fails calibration as a judge; see 'openseeker eval calibrate-judge').
+    "judge_style": "rules",
 }
 DEFAULT_AGENT: dict[str, Any] = {
     "max_tool_calls": 2,
@@ -74,9 +77,10 @@ DEFAULT_TRAJ: dict[str, Any] = {
     "keep_incorrect": True,
     "keep_forced": True,
     "max_raw_context_tokens": None,
+    "judge_style": "rules",
 }
 DEFAULT_EXPORT: dict[str, Any] = {"format": "messages", "correctness": "any", "require_answer": False}
-DEFAULT_EVAL: dict[str, Any] = {"benchmark": "synth", "judge": "openseeker", "concurrency": 2}
+DEFAULT_EVAL: dict[str, Any] = {"benchmark": "synth", "judge": "rules", "concurrency": 2}
 FAST: dict[str, Any] = {
     "world": {"n_pages": 120},
     "qa": {"n": 4, "k": 2},
@@ -384,6 +388,9 @@ class Quickstart:
             kept=res.stats.get("outputs", 0),
             rejected=res.stats.get("reject_reasons", {}),
             correct=counters.get("correct", 0),
+            incorrect=counters.get("incorrect", 0),
+            judge=cfg.judge_style,
+            **_judge_info(res.stats.get("judge_calibration")),
             errors=res.errors,
         )
 
@@ -436,7 +443,11 @@ class Quickstart:
             questions=res.summary.get("run", {}).get("records"),
             accuracy=detail.get("acc"),
             correct=detail.get("correct"),
+            wrong=detail.get("wrong"),
             unparsed=detail.get("unparsed"),
+            judge=res.summary.get("run", {}).get("judge_style"),
+            judge_methods=res.summary.get("judge_methods"),
+            **_judge_info(res.summary.get("judge_calibration")),
             complete=res.complete,
         )
 
@@ -468,6 +479,19 @@ class Quickstart:
             if self._roles is not None and hasattr(self._roles, "aclose"):
                 await self._roles.aclose()
         return self.summary
+
+
+def _judge_info(cal: dict[str, Any] | None) -> dict[str, Any]:
+    """The judge's calibration for the summary: its figures, and the caveat when it was allowed as weak."""
+    if not cal or "false_accept" not in cal:
+        return {}
+    info: dict[str, Any] = {
+        "judge_false_accept": cal["false_accept"],
+        "judge_agreement": cal["agreement"],
+    }
+    if cal.get("caveat"):
+        info["caveat"] = cal["caveat"]
+    return info
 
 
 def load_quickstart_config(

@@ -94,3 +94,16 @@ def bench_dir() -> Path:
     if not SHARED.exists():
         pytest.skip(reason="../shared/data/benchmarks not present")
     return SHARED
+
+
+def eval_requests(llm) -> list:
+    """The requests a scripted judge got for evaluation proper, without those of its calibration (which
+    every run makes first, on the built-in labelled set)."""
+    from openseeker.evaluate.calibration import load_set
+
+    triples = [(it.question, it.gold, it.response) for it in load_set()[1]]
+
+    def calibration(text: str) -> bool:
+        return any(q in text and g in text and r in text for q, g, r in triples)
+
+    return [r for r in llm.requests if not calibration(str(r.messages[-1].get("content", "")))]

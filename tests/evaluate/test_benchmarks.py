@@ -56,21 +56,87 @@ def test_browsecomp_zh_fixture(bczh_xlsx, qa_rows):
     assert all(i.lang == "zh" for i in items)
 
 
-def test_browsecomp_zh_revised_every_column(tmp_path, qa_rows):
-    import openpyxl
+REVISED_HEADER = ["Unnamed: 0", "raw_problem", "raw_answer", "tag", "reason", "answer", "answer_diff", "canary"]
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["id", "Topic", "Question", "Answer", "canary"])
-    for n, (q, a, t) in enumerate(qa_rows):
-        ws.append(
-            [encrypt_browsecomp(f"r{n}", "pw"), *(encrypt_browsecomp(x, "pw") for x in (t, q, a)), "pw"]
-        )
-    p = tmp_path / "revised.xlsx"
-    wb.save(p)
-    items = get_benchmark("browsecomp-zh-revised").load(p)
-    assert [i.id for i in items] == ["r0", "r1", "r2"]
-    assert [(i.question, i.answer, i.topic) for i in items] == qa_rows
+
+def _revised_csv(path: Path, rows: list[tuple[str, str, str, str, str]], canary: str = "browsecomp-zh-revised"):
+    """A file in the revised release's layout (every column but the canary encrypted; empty cells empty),
+    built from our own rows (question, raw answer, tag, reason, answer)."""
+    pw = "browsecomp-zh-revised"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(REVISED_HEADER)
+        for i, (q, raw, tag, reason, ans) in enumerate(rows):
+            cells = [str(i), q, raw, tag, reason, ans, str(raw != ans)]
+            w.writerow([encrypt_browsecomp(c, pw) if c else "" for c in cells] + [canary])
+    return path
+
+
+ZH_ROWS = [
+    ("哪座城市举办了1992年夏季奥运会？", "巴塞罗那", "", "", "巴塞罗那"),
+    ("《红楼梦》的作者是谁？", "高鹗", "原答案错误", "前八十回的作者是曹雪芹", "曹雪芹"),
+    ("柏林墙在哪一年倒塌？", "1989年", "", "", "1989年"),
+]
+
+
+def test_browsecomp_zh_revised_csv(tmp_path):
+    _revised_csv(tmp_path / "browsecomp-zh-encrypted.csv", ZH_ROWS)
+    before = _files(tmp_path)
+    items = get_benchmark("browsecomp-zh-revised").load(tmp_path)  # a folder holding the release file
+    assert [i.id for i in items] == ["0", "1", "2"] and _files(tmp_path) == before
+    assert [(i.question, i.answer) for i in items] == [(q, a) for q, _, _, _, a in ZH_ROWS]
+    changed = items[1].meta
+    assert changed == {"raw_answer": "高鹗", "answer_diff": True, "tag": "原答案错误", "reason": "前八十回的作者是曹雪芹"}
+    assert items[0].meta == {"raw_answer": "巴塞罗那", "answer_diff": False, "tag": "", "reason": ""}
+    # a wrong canary (here the original release's password) is a clear error naming the file
+    bad = _revised_csv(tmp_path / "wrong.csv", ZH_ROWS, canary="BrowseComp-ZH")
+    with pytest.raises(DataError, match=r"wrong\.csv at data row 1: cannot decrypt column .* canary"):
+        get_benchmark("browsecomp-zh-revised").load(bad)
+    # the xlsx of the original release is not the revised release
+    xlsx = tmp_path / "x.xlsx"
+    xlsx.touch()
+    with pytest.raises(DataError, match="is a CSV"):
+        get_benchmark("browsecomp-zh-revised").load(xlsx)
+
+
+@pytest.mark.shared
+def test_real_browsecomp_zh_revised(shared_dir):
+    """The real release, when the lead has put it beside the others (it is not in ../shared by default)."""
+    folder = shared_dir / "data" / "benchmarks" / "browsecomp-zh-revised"
+    if not (folder / "browsecomp-zh-encrypted.csv").exists():
+        pytest.skip(f"the revised release is not in {folder}")
+    items = get_benchmark("browsecomp-zh-revised").load(folder)
+    assert len(items) == 289 and sum(i.meta["answer_diff"] for i in items) == 24
+
+
+def test_implausible_decryption_is_an_error(tmp_path):
+    """A canary that is wrong but still yields valid UTF-8 gives garbage; the loader refuses it."""
+    right, wrong = "A" * 40, ">" * 40  # XOR-ing with the difference (0x7f) turns letters into controls
+    p = tmp_path / "DeepSearch-2510.csv"
+    with open(p, "w", newline="", encoding="utf-8-sig") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "prompt", "answer", "reference_steps", "canary"])
+        for i in range(5):
+            w.writerow([i, encrypt_xbench(f"which city hosted the games number {i}", right),
+                        encrypt_xbench("barcelona", right), "", wrong])
+    with pytest.raises(DataError, match=r"DeepSearch-2510\.csv: decrypted text is implausible"):
+        get_benchmark("xbench-deepsearch-2510").load(p)
+    from openseeker.evaluate.benchmarks.base import check_plausible
+
+    with pytest.raises(DataError, match="Chinese"):
+        check_plausible(["latin text only"] * 25, path=p, lang="zh")
+    check_plausible(["中文问题"] * 25, path=p, lang="zh")
+
+
+def test_empty_benchmark_file_is_an_error(tmp_path):
+    empty = tmp_path / "qa.jsonl"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(DataError, match="holds no questions"):
+        get_benchmark("custom").load(empty)
+    header_only = tmp_path / "DeepSearch-2510.csv"
+    header_only.write_text("id,prompt,answer,reference_steps,canary\n", encoding="utf-8")
+    with pytest.raises(DataError, match="holds no questions"):
+        get_benchmark("xbench-deepsearch-2510").load(header_only)
 
 
 def test_xbench_fixture(xbench_csv, qa_rows):
@@ -186,8 +252,9 @@ def test_real_xbench_2505(bench_dir):
 
 
 @pytest.mark.shared
-def test_real_answers_pass_the_exact_path(bench_dir):
-    """Every real Chinese gold answer, written back as an agent would, is recognised without an LLM."""
+def test_real_answers_pass_the_exact_path_and_the_rules(bench_dir):
+    """Every real Chinese gold answer, written back as an agent would, is recognised without an LLM: by the
+    explicit exact-match option and by the rules judge."""
     import asyncio
 
     from openseeker.evaluate.judges import get_judge
@@ -197,8 +264,13 @@ def test_real_answers_pass_the_exact_path(bench_dir):
         return [await judge.judge(i.question, i.answer, wrap(i.answer)) for i in items]
 
     zh = get_benchmark("browsecomp-zh").load(bench_dir / "browsecomp-zh")
-    vs = asyncio.run(check(zh, "browsecomp", lambda a: f"<think>…</think>\n<answer>{a}</answer>"))
+    wrap_zh = lambda a: f"<think>…</think>\n<answer>{a}</answer>"  # noqa: E731
+    vs = asyncio.run(check(zh, "exact+browsecomp", wrap_zh))
     assert all(v.correct and v.method == "exact" for v in vs)
+    vs = asyncio.run(check(zh, "rules", wrap_zh))
+    assert all(v.correct and v.method == "rules" for v in vs)
+    # without the option nothing is decided without a model
+    assert asyncio.run(check(zh[:3], "browsecomp", wrap_zh))[0].correct is None
     xb = get_benchmark("xbench-deepsearch").load(bench_dir / "xbench-deepsearch")
-    vs = asyncio.run(check(xb, "xbench", lambda a: f"推理过程……\n最终答案：{a}"))
+    vs = asyncio.run(check(xb, "exact+xbench", lambda a: f"推理过程……\n最终答案：{a}"))
     assert all(v.correct and v.method == "exact" for v in vs)

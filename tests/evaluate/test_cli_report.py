@@ -35,7 +35,7 @@ class _Agent:
 
 def _write_agent_yaml(tmp_path):
     p = tmp_path / "agent.yaml"
-    p.write_text("roles:\n  judge: scripted/echo\neval:\n  concurrency: 2\n", encoding="utf-8")
+    p.write_text("roles:\n  judge: scripted/echo\neval:\n  concurrency: 2\n  judge: rules\n", encoding="utf-8")
     return p
 
 
@@ -71,9 +71,9 @@ def two_runs(tmp_path, qa_jsonl, monkeypatch, qa_rows):
 
 def test_cli_run_writes_results(two_runs):
     res = json.loads((two_runs[0] / "results.json").read_text(encoding="utf-8"))
-    assert res["accuracy"]["acc"] == 1.0 and res["judge_methods"] == {"exact": 3}
+    assert res["accuracy"]["acc"] == 1.0 and res["judge_methods"] == {"rules": 3}
     assert res["run"]["subset"]["limit"] == 3 and res["run"]["complete"]
-    assert res["run"]["judge_model"] == "scripted/echo"
+    assert res["run"]["judge_model"] == "rules" and res["judge_calibration"]["passed"]
 
 
 def test_cli_list_and_errors():
@@ -92,6 +92,9 @@ def test_report_markdown_html_and_chromium(two_runs, tmp_path):
     assert "r1 (custom)" in md and "r2 (custom)" in md and "| Sports |" in md
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 3
+    # the agent model, the interval, the judge and its calibration, and who decided the verdicts
+    for text in ("scripted/agent", "100.0 ± 0.0", "rules on rules / rules/v1", "passed: agreement", "rules 3"):
+        assert text in page, text
     assert "http://" not in page and "https://" not in page  # self-contained
     assert "Barcelona" not in page  # aggregates only, never answers
 
@@ -113,6 +116,7 @@ def test_report_markdown_html_and_chromium(two_runs, tmp_path):
     dom = subprocess.run([*flags, "--dump-dom", url], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert "Evaluation report" in dom.stdout and dom.stdout.count('id="plot-') == 3
+    assert "judge calibration" in dom.stdout and "acc_official" in dom.stdout
     # the page's own load handler checks that every embedded PNG decoded (naturalWidth > 0)
     assert 'data-images-ok="true"' in dom.stdout
     shot = tmp_path / "shot.png"
@@ -123,3 +127,35 @@ def test_report_markdown_html_and_chromium(two_runs, tmp_path):
         timeout=120,
     )
     assert done.returncode == 0 and shot.exists() and shot.stat().st_size > 10_000
+
+
+def _overlap(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_plots_are_readable_single_values_and_legends_off_the_bars():
+    from openseeker.evaluate.report import figures
+
+    one = {
+        "accuracy": {"n": 4, "acc": 0.5, "acc_parsed": 0.5, "acc_official": None, "ci95": 0.49},
+        "by_topic": {"(none)": {"n": 4, "acc": 0.5}},
+        "tool_calls": {"histogram": {"3": 4}},  # every item made exactly 3 calls
+    }
+    figs = figures([("only run", one)])
+    # one topic is nothing to compare, and acc_official is absent: no plot, no empty series
+    assert set(figs) == {"runs", "tools"}
+    for name, fig in figs.items():
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        bars = [b for b in ax.patches if b.get_height() > 0]
+        assert bars, name
+        legend = ax.get_legend().get_window_extent(renderer)
+        assert not any(_overlap(legend, b.get_window_extent(renderer)) for b in bars), name
+        assert all(b.get_window_extent(renderer).width >= 20 for b in bars), name  # a readable bar
+    assert [b.get_height() for b in figs["tools"].axes[0].patches] == [4]
+    import matplotlib.pyplot as plt
+
+    for fig in figs.values():
+        plt.close(fig)
+    assert figures([]) == {}

@@ -80,13 +80,17 @@ def test_eval_run_and_report_end_to_end(tmp_path):
         )
         out = tmp_path / "run"
         r = runner.invoke(
-            cli, ["eval", "run", "-b", "custom", "--data", str(qa), "--agent", str(cfg), "--out", str(out)]
+            cli,
+            [*("eval", "run", "-b", "custom", "--data", str(qa), "--agent", str(cfg), "--out", str(out)),
+             *("--judge", "rules+binary")],
         )
         assert r.exit_code == 0, r.output
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert res["run"]["complete"] and res["accuracy"]["correct"] == 2
-    assert res["judge_methods"] == {"exact": 1, "llm": 1}
-    assert res["run"]["judge_model"] == "openai/judge" and res["tool_calls"]["min"] >= 1
+    # the rules decide "barcelona"; "1989 AD" is undecided by them and goes to the (calibrated) model
+    assert res["judge_methods"] == {"rules": 1, "llm": 1}
+    assert res["run"]["judge_model"] == "rules+openai/judge" and res["tool_calls"]["min"] >= 1
+    assert res["judge_calibration"]["passed"] and res["judge_calibration"]["methods"]["llm"] > 0
     assert "sk-test" not in (out / "eval" / "config.yaml").read_text(encoding="utf-8")  # secret redacted
     rec = [json.loads(x) for x in (out / "eval" / "00000.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {x["finish_reason"] for x in rec} == {"answer"} and all(

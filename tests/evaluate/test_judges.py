@@ -1,4 +1,5 @@
-"""Judges: exact-match fast path, every parse branch (EN/ZH), retries and unparsed verdicts."""
+"""Judges: the exact-match option, every parse branch (EN/ZH), retries, unparsed verdicts, the official
+label, and the ``openseeker-v1`` judge prompt."""
 
 from __future__ import annotations
 
@@ -162,9 +163,9 @@ def test_parse_xbench_extracted():
 
 # --- judges end to end -----------------------------------------------------------------------------
 @pytest.mark.parametrize("style", ["binary", "browsecomp", "xbench"])
-def test_exact_fast_path_skips_llm(style):
+def test_exact_option_skips_llm(style):
     llm = ScriptedLLM(default="should not be called", name="scripted/judge")
-    judge = get_judge(style, llm)
+    judge = get_judge(f"exact+{style}", llm)
     assert isinstance(judge, Judge)
     v = run(judge.judge("Q?", "Barcelona", "I think... <answer>barcelona</answer>"))
     assert v.correct is True and v.method == "exact" and v.attempts == 0
@@ -172,15 +173,18 @@ def test_exact_fast_path_skips_llm(style):
     assert v.judge == "scripted/judge" and v.prompt_version.startswith(style)
 
 
-def test_exact_fast_path_alias():
-    judge = get_judge("binary", ScriptedLLM(default="B"))
+def test_exact_option_alias_and_default_asks_the_judge():
+    judge = get_judge("exact+binary", ScriptedLLM(default="B"))
     v = run(judge.judge("Q?", "New York City", "<answer>NYC</answer>", aliases=["NYC"]))
-    assert v.correct and v.method == "exact"
+    assert v.correct and v.method == "exact" and v.official is None
+    # without the option the judge's word stands, as in the official evaluation ("yen" vs "Yen")
+    v = run(get_judge("binary", ScriptedLLM(default="B")).judge("Q?", "Yen", "<answer>yen</answer>"))
+    assert v.correct is False and v.method == "llm" and v.official == "B"
 
 
 def test_xbench_final_answer_line_exact():
     llm = ScriptedLLM(default="结论: 错误")
-    v = run(get_judge("xbench", llm, lang="zh").judge("问题", "42", "推理过程\n最终答案：４２"))
+    v = run(get_judge("exact+xbench", llm, lang="zh").judge("问题", "42", "推理过程\n最终答案：４２"))
     assert v.correct is True and v.method == "exact" and not llm.requests
 
 
@@ -224,10 +228,91 @@ def test_unparseable_gives_unparsed_verdict_never_guess():
 
 
 def test_no_llm_means_unparsed_unless_exact():
-    judge = get_judge("binary", None)
-    assert run(judge.judge("Q", "x", "x")).correct is True
-    v = run(judge.judge("Q", "x", "y"))
-    assert v.correct is None and v.method == "none"
+    assert run(get_judge("exact+binary", None).judge("Q", "x", "x")).correct is True
+    for spec in ("binary", "exact+binary"):
+        v = run(get_judge(spec, None).judge("Q", "x", "y"))
+        assert v.correct is None and v.method == "none"
+
+
+@pytest.mark.parametrize(
+    ("reply", "label", "ours"),
+    [
+        ("A", "A", True),
+        ("  B. The years differ.", "B", False),
+        ("<think>hmm</think>\nA", "A", True),
+        ("<|channel|>final<|message|>B<|return|>", "B", False),
+        # what our parser reads and the official one does not
+        ("**B**", "unknown", False),
+        ("Answer: B", "unknown", False),
+        ("They differ.\nB", "unknown", False),
+        ("[INCORRECT]", "unknown", False),
+        ("As I see it", "unknown", None),
+    ],
+)
+def test_official_label_is_the_leading_letter_only(reply, label, ours):
+    from openseeker.evaluate.judges import official_label
+
+    assert official_label(reply) == label
+    v = run(get_judge("binary", ScriptedLLM([reply, reply, reply])).judge("Q", "x", "y"))
+    assert v.official == label and v.correct is ours
+
+
+def test_rules_judge_and_fallback():
+    rules = get_judge("rules", None)
+    v = run(rules.judge("Which year?", "1,989", "<answer>1988</answer>"))
+    assert (v.correct, v.method, v.details["rule"]) == (False, "rules", "quantity_mismatch")
+    v = run(rules.judge("Who?", "Albert Einstein", "<answer>It was Albert Einstein, surely.</answer>"))
+    assert v.correct is None and v.method == "rules" and "no calibrated LLM judge" in v.details["reason"]
+    llm = ScriptedLLM(["A"])
+    both = get_judge("rules+binary", llm)
+    v = run(both.judge("Who?", "Albert Einstein", "<answer>It was Albert Einstein, surely.</answer>"))
+    assert v.correct is True and v.method == "llm" and v.details["rules"] == "contains_gold"
+    v = run(both.judge("Capital?", "Paris", "<answer>Berlin</answer>"))
+    assert v.method == "rules" and v.correct is False and len(llm.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("gold", "response", "expected"),
+    [
+        ("2,400,000", "2.4 million", True),
+        ("271.35", "271", True),
+        ("271.35", "270", False),
+        ("5 km", "5000 m", True),
+        ("5 km", "5 miles", False),
+        ("1957", "一九五七年", True),
+        ("3万人", "30000人", True),
+        ("12次", "十一次", False),
+        ("2008年", "２００８年", True),
+        ("阿Q正传", "《阿Ｑ正传》", True),
+        ("Paris", "Paris or Lyon", False),
+        ("北京", "北京或者上海", False),
+        ("Paris", "", False),
+        ("Paris", "I could not find it.", False),
+        ("曹雪芹", "无法确定", False),
+        ("Tchaikovsky", "Chaikovsky", None),  # a transliteration stays undecided
+        ("New York City", "NYC", None),  # an abbreviation too
+        ("1980", "the 1980s", None),
+    ],
+)
+def test_rules_decisions(gold, response, expected):
+    from openseeker.evaluate.rules import decide
+
+    assert decide(extract_answer(f"<answer>{response}</answer>"), response, [gold])[0] is expected
+
+
+def test_openseeker_v1_judge_uses_the_official_prompt(tmp_path):
+    from openseeker.errors import ConfigError
+
+    prompt = tmp_path / "judge.txt"
+    prompt.write_text("Q={question}\nGOLD={correct_answer}\nPRED={response}\nReply A or B.", encoding="utf-8")
+    llm = ScriptedLLM(["A"])
+    judge = get_judge("openseeker-v1", llm, prompt_source=str(prompt))
+    v = run(judge.judge("Who?", "Ada", "<answer>Ada</answer>", aliases=["Augusta Ada King"]))
+    assert v.correct is True and v.official == "A" and v.prompt_version.startswith("openseeker-v1/")
+    # the official runner sends the gold answer alone (no aliases) and a short system message
+    assert llm.requests[0].messages[-1]["content"] == "Q=Who?\nGOLD=Ada\nPRED=<answer>Ada</answer>\nReply A or B."
+    with pytest.raises(ConfigError, match="does not ship"):
+        get_judge("openseeker-v1", llm)
 
 
 def test_unknown_style():

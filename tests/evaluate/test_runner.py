@@ -1,4 +1,5 @@
-"""The runner with a scripted fake agent: records, judging, resume after failures, subsets, samples."""
+"""The runner with a scripted fake agent: records, judging, resume after failures, subsets, samples, the
+judge's calibration gate and the three accuracy conventions."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from dataclasses import dataclass, field
 import pytest
 
 from openseeker.agent import Agent, AgentConfig
+from openseeker.evaluate.calibration import WeakJudgeError
 from openseeker.evaluate.runner import EvalConfig, load_results, run_eval
 from openseeker.llm import Roles, RolesConfig, ScriptedLLM
 from openseeker.tools.base import Toolset
+
+from .conftest import eval_requests
 
 
 @dataclass
@@ -59,7 +63,9 @@ def test_run_resume_and_records(tmp_path, qa_jsonl):
     judge = ScriptedLLM(
         fn=lambda m, t, c: "A" if "Cao Xueqin" in m[-1]["content"] else "B", name="scripted/judge"
     )
-    cfg = EvalConfig(benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"), concurrency=2)
+    cfg = EvalConfig(
+        benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"), concurrency=2, judge="exact+binary"
+    )
     r1 = run_eval(cfg, roles=_roles(judge), agent=agent)
     assert not r1.complete and r1.summary["run"]["records"] == 2 and r1.summary["run"]["errors"] == 1
     r2 = run_eval(cfg, roles=_roles(judge), agent=agent)
@@ -98,7 +104,7 @@ def test_samples_subset_and_unparsed(tmp_path, qa_jsonl):
     assert r.summary["run"]["records"] == 4 and r.summary["samples"]["k"] == 2
     assert r.summary["accuracy"]["unparsed"] == 4 and r.summary["accuracy"]["acc"] == 0.0
     assert r.summary["run"]["subset"]["sample"] == 2 and r.summary["run"]["subset"]["seed"] == 1
-    assert len(judge.requests) == 8  # 2 attempts per item, then unparsed
+    assert len(eval_requests(judge)) == 8  # 2 attempts per item, then unparsed
     scopes = {s for _, s in agent.calls}
     assert len(scopes) == 4  # one cache scope per sample
 
@@ -122,10 +128,10 @@ def test_with_the_real_agent_loop(tmp_path, qa_jsonl):
     """The toolkit's own Agent (scripted model, no tools) goes through the runner unchanged."""
     llm = ScriptedLLM(default="<think>\nok\n</think>\n\n<answer>Barcelona</answer>", name="scripted/agent")
     agent = Agent(llm, Toolset([]), AgentConfig())
-    judge = ScriptedLLM(default="B", name="scripted/judge")
-    cfg = EvalConfig(benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"))
-    r = run_eval(cfg, roles=_roles(judge), agent=agent)
+    cfg = EvalConfig(benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"), judge="rules")
+    r = run_eval(cfg, roles=_roles(None), agent=agent)
     assert r.complete and r.summary["accuracy"]["correct"] == 1 and r.summary["accuracy"]["wrong"] == 2
+    assert r.summary["judge_methods"] == {"rules": 3} and r.summary["run"]["judge_model"] == "rules"
     assert r.summary["tokens"]["prompt"] > 0 and r.summary["finish_reasons"] == {"answer": 3}
     rec = json.loads((tmp_path / "run" / "eval" / "00000.jsonl").read_text().splitlines()[0])
     assert rec["trajectory"]["steps"] and rec["agent_model"] == "scripted/agent"
@@ -164,9 +170,10 @@ def test_unparsed_verdicts_are_judged_again_on_rerun(tmp_path, qa_jsonl):
     assert r1.summary["accuracy"]["unparsed"] == 2
     # next run: the judge now answers; the agent is not run again, only the judge
     agent = FakeAgent({})
-    judge = ScriptedLLM(["A", "still unsure"], name="scripted/judge")
+    first = "Question: Which city hosted the 1992 Summer Olympics?\n"
+    judge = ScriptedLLM(fn=lambda m, t, c: "A" if first in m[-1]["content"] else "still unsure", name="scripted/judge")
     r2 = run_eval(cfg, roles=_roles(judge), agent=agent)
-    assert agent.calls == [] and len(judge.requests) == 2
+    assert agent.calls == [] and len(eval_requests(judge)) == 2
     acc = r2.summary["accuracy"]
     assert (acc["correct"], acc["unparsed"]) == (1, 1)
     # the overlay persists: a third run with rejudging off keeps the re-judged verdict
@@ -176,3 +183,61 @@ def test_unparsed_verdicts_are_judged_again_on_rerun(tmp_path, qa_jsonl):
         agent=agent,
     )
     assert r3.summary["accuracy"]["correct"] == 1
+
+
+def test_a_lenient_judge_is_refused_or_marks_every_number(tmp_path, qa_jsonl):
+    yes_man = ScriptedLLM(default="A", name="scripted/yes-man")
+    cfg = EvalConfig(benchmark="custom", data=str(qa_jsonl), out=str(tmp_path / "run"))
+    agent = FakeAgent({})
+    with pytest.raises(WeakJudgeError, match=r"false-accept 100\.0 %.*--allow-weak-judge"):
+        run_eval(cfg, roles=_roles(yes_man), agent=agent)
+    assert agent.calls == []  # refused before any item ran
+    r = run_eval(cfg.model_copy(update={"allow_weak_judge": True}), roles=_roles(yes_man), agent=agent)
+    mark = "weak judge (false-accept 100.0 %)"
+    s = r.summary
+    assert s["caveats"] == [mark] and s["accuracy"]["caveat"] == mark and s["samples"]["caveat"] == mark
+    assert all(t["caveat"] == mark for t in s["by_topic"].values())
+    cal = s["judge_calibration"]
+    assert cal["passed"] is False and cal["false_accept"] == 1.0 and cal["n"] >= 60
+    assert load_results(tmp_path / "run")["accuracy"]["caveat"] == mark
+
+
+# 15 predictions and the judge's replies, and what the official eval.py makes of them
+REPLIES = [
+    "A", "A", "A", "A", "A", "B", "B",  # leading letters: 5 correct, 2 wrong
+    "  A because the names agree", "B.",  # still leading: +1 correct, +1 wrong
+    "**B**", "Answer: B", "The years differ.\nB", "[INCORRECT]",  # ours reads them; eval.py does not
+    "**A**", "I am not sure",  # ours reads the first; nobody reads the second
+]
+
+
+def test_three_accuracy_conventions_on_the_same_replies(tmp_path):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        "".join(json.dumps({"id": f"q{i}", "question": f"Question number {i}?", "answer": "yen"}) + "\n" for i in range(15)),
+        encoding="utf-8",
+    )
+    replies = {f"Question number {i}?": r for i, r in enumerate(REPLIES)}
+
+    def judge_fn(messages, tools, config):
+        text = messages[-1]["content"]
+        return next((r for q, r in replies.items() if q in text), "I cannot tell")
+
+    cfg = EvalConfig(benchmark="custom", data=str(qa), out=str(tmp_path / "run"), judge_max_attempts=1)
+    agent = FakeAgent({f"Question number {i}?": "Yen" for i in range(15)})
+    s = run_eval(cfg, roles=_roles(ScriptedLLM(fn=judge_fn, name="scripted/j")), agent=agent).summary
+    a = s["accuracy"]
+    # ours: A x7 (incl. "**A**"), B x7, unparsed 1
+    assert (a["correct"], a["wrong"], a["unparsed"]) == (7, 7, 1)
+    assert a["acc"] == pytest.approx(7 / 15) and a["acc_parsed"] == pytest.approx(7 / 14)
+    # official: 6 A, 3 B, 6 unknown left out -> 6 / 9
+    assert s["official"] == {"correct": 6, "wrong": 3, "unknown": 6, "not_applicable": 0, "acc": pytest.approx(6 / 9)}
+    assert a["acc_official"] == pytest.approx(6 / 9)
+    # the exact-match option would have overridden the judge ("Yen" vs "yen"); then the official count is n/a
+    r = run_eval(
+        cfg.model_copy(update={"judge": "exact+binary", "out": str(tmp_path / "r2")}),
+        roles=_roles(ScriptedLLM(fn=judge_fn, name="scripted/j")),
+        agent=agent,
+    )
+    assert r.summary["accuracy"]["acc"] == 1.0 and r.summary["judge_methods"] == {"exact": 15}
+    assert r.summary["accuracy"]["acc_official"] is None and r.summary["official"]["not_applicable"] == 15

@@ -99,6 +99,7 @@ def test_two_eval_runs_on_one_folder_at_once(tmp_path: Path) -> None:
         "roles:\n  agent: scripted/gated_models:agent\n  summarizer: scripted/gated_models:agent\n"
         "  judge: scripted/gated_models:judge\n"
         f"tools: {{corpus: '{tmp_path / 'corpus'}'}}\n"
+        "eval: {judge: rules}\n"  # a judge that says A to everything would (rightly) fail calibration
     )
     gate = tmp_path / "gate"
     here = Path(__file__).resolve().parent

@@ -49,6 +49,19 @@ def test_quickstart_end_to_end_and_resume(tmp_path, world_roles) -> None:
         "eval",
     }
     assert all(isinstance(st[s]["seconds"], float | int) for s in ("qa", "trajectories", "eval"))
+    # every verdict of the quickstart comes from the rules judge, which passed calibration
+    assert st["eval"]["judge"] == "rules" and st["trajectories"]["judge"] == "rules"
+    assert st["eval"]["judge_false_accept"] == 0.0 and "caveat" not in st["eval"]
+    assert set(st["eval"]["judge_methods"]) == {"rules"}
+    assert json.loads((run / "qa" / "stats.json").read_text())["judge_calibration"]["passed"] is True
+    from rich.console import Console
+
+    from openseeker.cli.quickstart import print_summary
+
+    console = Console(record=True, width=200)
+    print_summary(summary, console)
+    text = console.export_text()
+    assert "rules judge, false-accept 0 % on the calibration set" in text and "by the rules judge" in text
 
     # re-running continues: nothing is synthesized or rolled out again
     calls = dict(player.calls)

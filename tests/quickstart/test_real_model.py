@@ -52,3 +52,6 @@ def test_cli_end_to_end_with_the_local_model(tmp_path) -> None:
     assert st["trajectories"]["rollouts"] == st["split"]["train"]
     assert st["eval"]["questions"] == st["split"]["heldout"]
     assert (out / "results.json").exists() and (out / "sft").is_dir()
+    # the summary's accuracy is the rules judge's (the embedded model is not trusted as a judge)
+    assert st["eval"]["judge"] == "rules" and set(st["eval"]["judge_methods"]) <= {"rules"}
+    assert "rules judge" in res.output

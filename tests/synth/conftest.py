@@ -162,10 +162,14 @@ class Script:
             self.steps.append("judge")
             if self.judge == "garbage":
                 return "I cannot decide."
-            # Grade by the gold answer's first word appearing in the response.
+            # Grade as a careful judge would on exact answers: the normalized prediction must equal the
+            # reference (or one of the aliases shown with it). Strict enough to pass calibration.
+            from openseeker.evaluate.rules import fold
+
             golds = re.findall(r"^(?:Reference answer|参考答案)[:：]\s*(.+)$", user, re.M)
             resps = re.findall(r"^(?:Predicted answer|预测答案)[:：]\s*(.+)$", user, re.M)
-            ok = bool(golds and resps and golds[-1].split()[0].lower() in resps[-1].lower())
+            accepted = re.split(r"\s*\((?:also accepted|也接受): |; |\)$", golds[-1]) if golds else []
+            ok = bool(resps) and fold(resps[-1]) in {fold(g) for g in accepted if g}
             return "A" if ok else "B"
         lang, step = _STEP_OF_SYSTEM.get(system, ("en", "unknown"))
         self.steps.append(step)

@@ -29,6 +29,7 @@ def _cfg(tmp_path: Path, **kw: Any) -> QASynthConfig:
         "concurrency": 4,
         "progress": False,
         "seeds": {"min_text_chars": 20},
+        "judge_style": "binary",  # the scripted model's judge (strict, passes calibration) decides the checks
     }
     for key, value in kw.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -252,3 +253,26 @@ def test_wikispeedia_slice_with_scripted_model(tmp_path, shared_dir, make_roles)
         for f in r.entity_subgraph.facts:
             assert containment(f.evidence, corpus.get(f.page_id).text) >= 0.85
             assert "featured article" not in f.evidence and "SOS Children" not in f.evidence
+
+
+def test_judged_checks_need_a_calibrated_judge(tmp_path, en_corpus, make_roles):
+    from openseeker.evaluate.calibration import WeakJudgeError
+    from openseeker.evaluate.verdict import Verdict
+
+    class YesMan:
+        name = "yes-man"
+
+        async def judge(self, question, gold, response, *, aliases=None):
+            return Verdict(True, "yes-man")
+
+    roles, _llm = make_roles(Script())
+    with pytest.raises(WeakJudgeError, match="closed-book/oracle"):
+        run_qa_synthesis(_cfg(tmp_path), roles=roles, corpus=en_corpus, judge=YesMan())
+    cfg = _cfg(tmp_path, allow_weak_judge=True, checks={"closed_book": "record"})
+    res = run_qa_synthesis(cfg, roles=roles, corpus=en_corpus, judge=YesMan())
+    assert res.stats["judge_calibration"]["false_accept"] == 1.0
+    rec = next(read_stage(Path(tmp_path / "run"), "qa", QARecord))
+    assert rec.extra["judge_caveat"] == "weak judge (false-accept 100.0 %)"
+    # the rules judge passes calibration and needs no model
+    res = run_qa_synthesis(_cfg(tmp_path / "r", judge_style="rules"), roles=roles, corpus=en_corpus)
+    assert res.stats["judge_calibration"]["passed"] is True

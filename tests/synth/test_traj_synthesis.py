@@ -12,6 +12,7 @@ import pytest
 from openseeker.agent import AgentConfig, Trajectory, render_context
 from openseeker.corpus.base import MemoryCorpus
 from openseeker.errors import DataError
+from openseeker.evaluate.calibration import WeakJudgeError
 from openseeker.evaluate.verdict import Verdict
 from openseeker.llm import LLMConfig, Roles, RolesConfig, ScriptedLLM, ToolSpec
 from openseeker.pipeline.stage import read_rejects, read_stage
@@ -120,11 +121,20 @@ def test_rejection_sampling_and_filters(tmp_path: Path) -> None:
     )
     roles, teacher, _summ = make_roles()
     judge = GoldJudge()
+    # a gold-substring judge accepts too many wrong answers: refused before any rollout ...
+    with pytest.raises(WeakJudgeError, match="rejection sampling"):
+        run_trajectory_synthesis(cfg, roles, toolset=Toolset([Search()]), judge=judge)
+    assert teacher.requests == []
+    # ... unless allowed, and then every kept trajectory and stats.json say so
+    cfg = cfg.model_copy(update={"allow_weak_judge": True})
     res = run_trajectory_synthesis(cfg, roles, toolset=Toolset([Search()]), judge=judge)
     assert res.processed == 10 and res.errors == 0
+    cal = json.loads((tmp_path / "run" / "trajectories" / "stats.json").read_text())["judge_calibration"]
+    assert cal["passed"] is False and cal["false_accept"] > 0.1 and cal["n"] >= 60
     kept = list(read_stage(tmp_path / "run", "trajectories", Trajectory))
     assert sorted(t.id for t in kept) == ["good#r0", "good#r1"]
     assert all(t.correct and t.gold == "Charles Babbage" and t.context == "retrospective" for t in kept)
+    assert all(t.metadata["judge_caveat"].startswith("weak judge (false-accept") for t in kept)
     assert res.stats["reject_reasons"] == {
         "incorrect": 2,
         "too_few_tool_calls": 2,
@@ -149,7 +159,9 @@ def test_rejection_sampling_and_filters(tmp_path: Path) -> None:
 def test_keep_incorrect_and_no_judge(tmp_path: Path) -> None:
     qa = write_qa(tmp_path / "qa.jsonl")
     roles, _, _ = make_roles()
-    cfg = TrajSynthConfig(qa=str(qa), out=str(tmp_path / "a"), keep_incorrect=True, progress=False, limit=2)
+    cfg = TrajSynthConfig(
+        qa=str(qa), out=str(tmp_path / "a"), keep_incorrect=True, progress=False, limit=2, allow_weak_judge=True
+    )
     run_trajectory_synthesis(cfg, roles, toolset=Toolset([Search()]), judge=GoldJudge())
     kept = {t.id: t.correct for t in read_stage(tmp_path / "a", "trajectories", Trajectory)}
     assert kept == {"good#r0": True, "wrong#r0": False}

@@ -45,8 +45,24 @@ def eval_group() -> None:
 @click.option("--ids", help="Question ids: a,b,c or @file.")
 @click.option("--sample", type=int, help="A seeded random subset of N questions.")
 @click.option("--seed", type=int, help="Seed of --sample.")
-@click.option("--judge", help="openseeker (A/B, as the paper), official, binary, browsecomp or xbench.")
+@click.option(
+    "--judge",
+    help="openseeker (our A/B judge), openseeker-v1 (the official A/B prompt), official, binary, browsecomp, "
+    "xbench or rules; prefix exact+ or rules+ (e.g. rules+binary).",
+)
 @click.option("--judge-lang", help="auto, en or zh.")
+@click.option(
+    "--judge-prompt",
+    "judge_prompt",
+    type=click.Path(exists=True),
+    help="openseeker-v1 judge: a file with the official judge prompt, or a checkout of the official repository.",
+)
+@click.option(
+    "--allow-weak-judge",
+    is_flag=True,
+    default=None,
+    help="Run even if the judge fails calibration; every number is then marked 'weak judge'.",
+)
 @click.option("--concurrency", type=int, help="Items in flight.")
 def run_cmd(
     benchmark: str,
@@ -60,11 +76,15 @@ def run_cmd(
     seed: int | None,
     judge: str | None,
     judge_lang: str | None,
+    judge_prompt: str | None,
+    allow_weak_judge: bool | None,
     concurrency: int | None,
 ) -> None:
     """Run the agent on a benchmark, judge every answer and write per-item records and results.json.
 
-    Exits with status 1 when some items failed (re-run the same command to retry them).
+    The judge is calibrated first (cached; see 'openseeker eval calibrate-judge') and refused when it
+    accepts too many wrong answers, unless --allow-weak-judge. Exits with status 1 when some items failed
+    (re-run the same command to retry them).
     """
     from openseeker.config import load_config
     from openseeker.evaluate.runner import EvalConfig, run_eval
@@ -80,6 +100,8 @@ def run_cmd(
         "seed": seed,
         "judge": judge,
         "judge_lang": judge_lang,
+        "judge_prompt_source": judge_prompt,
+        "allow_weak_judge": allow_weak_judge,
         "concurrency": concurrency,
         "progress": True,
     }
@@ -101,32 +123,180 @@ def _print_summary(s: dict[str, Any]) -> None:
     from rich.table import Table
 
     a, meta = s["accuracy"], s.get("run", {})
-    t = Table(title=f"{meta.get('benchmark', '')}: {a['n']} records")
+    mark = f" [{a['caveat']}]" if a.get("caveat") else ""
+    t = Table(title=f"{meta.get('benchmark', '')}: {a['n']} records{mark}")
     for col in (
-        "accuracy",
-        "acc (parsed only)",
+        "acc (unparsed = wrong)",
+        "acc_parsed",
+        "acc_official",
+        "± ci95",
         "correct",
         "wrong",
         "unparsed",
         "avg@k",
         "pass@k",
         "tool calls",
-        "judge",
     ):
         t.add_column(col)
     smp = s.get("samples", {})
+    official = a.get("acc_official")
     t.add_row(
         f"{100 * a['acc']:.1f}%",
         f"{100 * a['acc_parsed']:.1f}%",
+        "n/a" if official is None else f"{100 * official:.1f}%",
+        f"{100 * a['ci95']:.1f}",
         str(a["correct"]),
         str(a["wrong"]),
         str(a["unparsed"]),
         f"{100 * smp.get('avg_at_k', 0):.1f}%",
         f"{100 * smp.get('pass_at_k', 0):.1f}%",
         f"{s['tool_calls']['mean']:.1f}",
-        f"{meta.get('judge_model')} {meta.get('prompt_version')}",
     )
-    Console().print(t)
+    console = Console()
+    console.print(t)
+    console.print(
+        f"judge: {meta.get('judge_style')} on {meta.get('judge_model')} ({meta.get('prompt_version')}); "
+        f"verdicts decided by: {s.get('judge_methods', {})}"
+    )
+    cal = s.get("judge_calibration") or {}
+    if "agreement" in cal:
+        state = "passed" if cal.get("passed") else "FAILED, allowed as weak"
+        console.print(
+            f"judge calibration ({state}): agreement {100 * cal['agreement']:.1f} %, false-accept "
+            f"{100 * cal['false_accept']:.1f} %, false-reject {100 * cal['false_reject']:.1f} % "
+            f"on {cal['n']} labelled items"
+        )
+    if mark:
+        console.print(f"[bold red]Every number above rests on a {a['caveat']}.[/]")
+
+
+@eval_group.command("calibrate-judge")
+@click.option(
+    "--judge",
+    "model",
+    help="The judge model, provider/model (e.g. llamacpp/default, openai/gpt-4.1-mini); default: the judge "
+    "role of --config. Not needed for --style rules.",
+)
+@click.option(
+    "--style",
+    default="binary",
+    show_default=True,
+    help="binary (= openseeker), openseeker-v1, browsecomp, xbench or rules; prefix exact+ or rules+.",
+)
+@click.option("--base-url", help="Endpoint of the judge model (vLLM, SGLang, llama.cpp server ...).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML/TOML with roles (the judge role is used) and an eval section (judge_prompt_source ...).",
+)
+@click.option("--judge-prompt", type=click.Path(exists=True), help="openseeker-v1: the official judge prompt.")
+@click.option("--lang", default="auto", show_default=True, help="auto (each item's language), en or zh.")
+@click.option(
+    "--max-false-accept", type=float, default=None, help="The refusal threshold (default 0.10)."
+)
+@click.option("--max-tokens", type=int, help="Generation budget of one judge reply (default: the provider's).")
+@click.option("--no-cache", is_flag=True, help="Measure again even if a cached calibration exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full calibration as JSON.")
+def calibrate_judge_cmd(
+    model: str | None,
+    style: str,
+    base_url: str | None,
+    config_file: str | None,
+    judge_prompt: str | None,
+    lang: str,
+    max_false_accept: float | None,
+    max_tokens: int | None,
+    no_cache: bool,
+    as_json: bool,
+) -> None:
+    """Measure a judge on the built-in labelled set: agreement, false-accept and false-reject rates.
+
+    The same calibration (cached per model and prompt version) gates every 'eval run', the rejection
+    sampling of 'synth traj' and the checks of 'synth qa'. Exits with status 1 when the judge would be
+    refused (false-accept above the threshold).
+    """
+    import asyncio
+
+    import orjson
+    from rich.console import Console
+    from rich.table import Table
+
+    from openseeker.config import load_config
+    from openseeker.evaluate.calibration import DEFAULT_MAX_FALSE_ACCEPT, calibrate
+    from openseeker.evaluate.judges import get_judge
+    from openseeker.evaluate.runner import EvalConfig
+    from openseeker.llm.registry import Roles
+    from openseeker.llm.types import GenerateConfig
+
+    cfg = load_config(EvalConfig, config_file, {"benchmark": "custom"}, section="eval")
+    roles_cfg = cfg.roles
+    if model or base_url:
+        judge_cfg = roles_cfg.for_role("judge")
+        update: dict[str, Any] = {}
+        if model:
+            update["model"] = model
+        if base_url:
+            update["base_url"] = base_url
+        roles_cfg = roles_cfg.model_copy(update={"judge": judge_cfg.model_copy(update=update)})
+    spec = "binary" if style == "openseeker" else style.replace("openseeker+", "binary+")
+    threshold = max_false_accept if max_false_accept is not None else cfg.max_false_accept
+    source = judge_prompt or cfg.judge_prompt_source
+
+    async def run() -> Any:
+        roles = Roles(roles_cfg)
+        try:
+            llm = None if spec == "rules" else roles["judge"]
+            built: dict[str, Any] = {}
+
+            def judge_for(item_lang: str) -> Any:
+                key = item_lang if lang == "auto" else lang
+                if key not in built:
+                    built[key] = get_judge(
+                        spec,
+                        llm,
+                        key,
+                        prompt_source=source,
+                        generation=GenerateConfig(temperature=0.0, max_tokens=max_tokens or cfg.judge_max_tokens),
+                    )
+                return built[key]
+
+            return await calibrate(judge_for, use_cache=not no_cache)
+        finally:
+            await roles.aclose()
+
+    cal = asyncio.run(run())
+    cal.threshold = threshold if threshold is not None else DEFAULT_MAX_FALSE_ACCEPT
+    cal.passed = cal.worst_false_accept <= cal.threshold
+    if as_json:
+        click.echo(orjson.dumps(cal.summary(), option=orjson.OPT_INDENT_2).decode())
+    else:
+        console = Console()
+        t = Table(title=f"Judge calibration: {cal.judge} on {cal.model} (set {cal.set_version})")
+        for col in ("items", "agreement", "false-accept", "false-reject", "unparsed", "decided by"):
+            t.add_column(col)
+        rows = [("all", cal.n, cal.agreement, cal.false_accept, cal.false_reject, cal.unparsed)]
+        rows += [(k, v["n"], v["agreement"], v["false_accept"], v["false_reject"], v["unparsed"]) for k, v in cal.by_lang.items()]
+        for i, (name, n, ag, fa, fr, un) in enumerate(rows):
+            t.add_row(
+                f"{name} ({n})",
+                f"{100 * ag:.1f} %",
+                f"{100 * fa:.1f} %",
+                f"{100 * fr:.1f} %",
+                str(un),
+                ", ".join(f"{k} {v}" for k, v in cal.methods.items()) if i == 0 else "",
+            )
+        console.print(t)
+        kinds = ", ".join(f"{k} {v['agree']}/{v['n']}" for k, v in cal.by_kind.items())
+        console.print(f"agreement by kind: {kinds}")
+        console.print(f"prompt: {cal.prompt_version}; {'cached' if cal.cached else f'{cal.seconds:.1f} s'}")
+        verdict = "passes" if cal.passed else "[bold red]would be REFUSED[/]"
+        console.print(
+            f"false-accept limit {100 * cal.threshold:.0f} % (overall and per language; worst "
+            f"{100 * cal.worst_false_accept:.1f} %): the judge {verdict}"
+        )
+    if not cal.passed:
+        click.get_current_context().exit(1)
 
 
 @eval_group.command("report")

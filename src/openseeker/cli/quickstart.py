@@ -142,19 +142,18 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
         )
     t = st.get("trajectories", {})
     row("rollouts", t.get("rollouts"), t.get("skipped", ""))
-    row(
-        "trajectories kept",
-        t.get("kept"),
-        f"{t.get('correct', 0)} judged correct; " + _reasons(t.get("rejected")) + _errors(t, "trajectories"),
+    judged = (
+        f"{t.get('correct', 0)} correct, {t.get('incorrect', 0)} wrong by the {t['judge']} judge"
+        + (f" [{t['caveat']}]" if t.get("caveat") else "")
+        + "; "
+        if t.get("judge") and t.get("judge") != "none"
+        else "not judged; "
     )
+    row("trajectories kept", t.get("kept"), judged + _reasons(t.get("rejected")) + _errors(t, "trajectories"))
     e = st.get("export", {})
     row("SFT samples", e.get("written"), _reasons(e.get("skipped")))
     v = st.get("eval", {})
-    acc = v.get("accuracy")
-    acc_note = f"accuracy {acc:.2f}" if isinstance(acc, int | float) else str(acc)
-    if v.get("unparsed"):
-        acc_note += f" ({v['unparsed']} verdicts unparsed, counted wrong)"
-    row("held-out evaluated", v.get("questions"), acc_note if "accuracy" in v else v.get("skipped"))
+    row("held-out evaluated", v.get("questions"), _accuracy_note(v) if "accuracy" in v else v.get("skipped"))
     console.print(funnel)
     times = Table(title="Stage times (s)")
     times.add_column("stage")
@@ -171,6 +170,23 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
     for name, path in summary.get("paths", {}).items():
         console.print(f"  {name:>12}: {path}")
     console.print(f"  {'summary':>12}: {summary.get('out')}/quickstart.json")
+
+
+def _accuracy_note(v: dict[str, Any]) -> str:
+    """The held-out accuracy, named by the judge that decided it (and marked when that judge is weak)."""
+    acc = v.get("accuracy")
+    if not isinstance(acc, int | float):
+        return str(acc)
+    note = f"accuracy {acc:.2f} ({v.get('correct', 0)} correct, {v.get('wrong', 0)} wrong"
+    if v.get("unparsed"):
+        note += f", {v['unparsed']} undecided counted wrong"
+    note += f"; {v.get('judge', '?')} judge"
+    if isinstance(v.get("judge_false_accept"), int | float):
+        note += f", false-accept {100 * v['judge_false_accept']:.0f} % on the calibration set"
+    note += ")"
+    if v.get("caveat"):
+        note += f" [{v['caveat']}]"
+    return note
 
 
 def _errors(info: dict[str, Any], stage: str) -> str:

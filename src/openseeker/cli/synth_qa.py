@@ -24,7 +24,15 @@ from openseeker.errors import ExitCode
 @click.option("--generator", help="Generator model, provider/model (e.g. llamacpp/smollm2).")
 @click.option("--verifier", help="Verifier model, provider/model.")
 @click.option("--judge", help="Judge model, provider/model.")
-@click.option("--judge-style", help="Judge prompt style: binary, browsecomp or xbench.")
+@click.option(
+    "--judge-style", help="Judge for the closed-book/oracle checks: binary, rules, rules+binary, browsecomp, xbench ..."
+)
+@click.option(
+    "--allow-weak-judge",
+    is_flag=True,
+    default=None,
+    help="Run the judged checks with a judge that failed calibration (records are marked).",
+)
 @click.option("--concurrency", type=int, help="Seeds in flight at once.")
 @click.option("--seed", type=int, help="Random seed (seed choice, expansion, LLM cache scope).")
 @click.option("--second-hop", type=int, help="Budget of pages reached through a second hop.")
@@ -54,6 +62,7 @@ def qa(
     verifier: str | None,
     judge: str | None,
     judge_style: str | None,
+    allow_weak_judge: bool | None,
     concurrency: int | None,
     seed: int | None,
     second_hop: int | None,
@@ -96,6 +105,7 @@ def qa(
         "concurrency": concurrency,
         "seed": seed,
         "judge_style": judge_style,
+        "allow_weak_judge": allow_weak_judge,
     }
     if roles:
         overrides["roles"] = roles

@@ -22,7 +22,16 @@ from openseeker.errors import ExitCode
 @click.option("--teacher", help="Teacher model, provider/model.")
 @click.option("--summarizer", help="Summarizer model (retrospective summaries and visit extraction).")
 @click.option("--judge", help="Judge model, provider/model.")
-@click.option("--judge-style", help="binary, browsecomp, xbench, or none (keep rollouts unjudged).")
+@click.option(
+    "--judge-style",
+    help="binary, rules, rules+binary, exact+binary, browsecomp, xbench, openseeker-v1, or none (unjudged).",
+)
+@click.option(
+    "--allow-weak-judge",
+    is_flag=True,
+    default=None,
+    help="Keep rollouts on the word of a judge that failed calibration (each is marked).",
+)
 @click.option("--rollouts", type=int, help="Rollouts per question (default 1).")
 @click.option(
     "--context",
@@ -49,6 +58,7 @@ def traj(
     summarizer: str | None,
     judge: str | None,
     judge_style: str | None,
+    allow_weak_judge: bool | None,
     rollouts: int | None,
     context: str | None,
     min_tool_calls: int | None,
@@ -76,6 +86,7 @@ def traj(
         "qa": qa,
         "out": out,
         "judge_style": judge_style,
+        "allow_weak_judge": allow_weak_judge,
         "rollouts": rollouts,
         "context": context,
         "min_tool_calls": min_tool_calls,

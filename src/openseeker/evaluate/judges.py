@@ -5,10 +5,11 @@
   (yes/no) / ``confidence``.
 * ``xbench``: exact match on the ``最终答案:`` line first, else a Chinese judge answering ``结论: 正确|错误``.
 
-Every style first tries the exact-match fast path (:mod:`openseeker.evaluate.normalize`) and records
-``method="exact"`` when it fires. Otherwise the LLM is asked; a reply that cannot be parsed is asked again
-(``max_attempts`` in all), and if it still cannot be parsed the verdict is ``correct=None`` (unparsed):
-never a guess. Parsers take the *last* match anchored at a line start, so ``incorrect: yes`` inside a
+The LLM is asked about every item (``exact+STYLE`` first decides normalized exact matches without it,
+recording ``method="exact"``; ``rules+STYLE`` lets the :mod:`rules judge <openseeker.evaluate.rules>`
+decide first). A reply that cannot be parsed is asked again (``max_attempts`` in all), and if it still
+cannot be parsed the verdict is ``correct=None`` (unparsed): never a guess. A/B verdicts also record the
+label the official OpenSeeker ``eval.py`` would read (:func:`official_label`). Parsers take the *last* match anchored at a line start, so ``incorrect: yes`` inside a
 reasoning line can never read as ``correct: yes``.
 
 Example::
@@ -19,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from typing import Any
 
 from openseeker.evaluate import prompts
 from openseeker.evaluate.normalize import after_thinking, exact_match, extract_answer, extract_xbench_answer
+from openseeker.evaluate.rules import RulesJudge
 from openseeker.evaluate.verdict import Judge, Verdict
 from openseeker.llm.base import LLM
 from openseeker.llm.types import GenerateConfig, Usage
@@ -132,15 +135,35 @@ PARSERS: dict[str, Callable[[str], Parsed]] = {
 }
 
 
+_OFFICIAL_LABEL = re.compile(r"^\s*([AB])\b")
+
+
+def official_label(reply: str) -> str:
+    """The label the official OpenSeeker ``eval.py`` reads from an A/B judge reply: after the gpt-oss
+    harmony markers are removed, the reply (or the text after the first ``</think>``) must *begin* with
+    ``A`` or ``B`` as a word. Returns ``A``, ``B`` or ``unknown`` (METHOD.md 7.2)."""
+    text = reply.split("<|message|>")[-1].split("<|return|>")[0].strip()
+    m = _OFFICIAL_LABEL.match(text)
+    if m is None and "</think>" in text:
+        m = _OFFICIAL_LABEL.match(text.split("</think>", 1)[1].strip())
+    return m.group(1) if m else "unknown"
+
+
 class LLMJudge:
-    """A judge of one style: exact-match fast path, then the LLM with bounded re-asks.
+    """A judge of one style: the judge model with bounded re-asks (and, optionally, exact match first).
 
     Args:
         style: ``binary``, ``browsecomp`` or ``xbench``.
-        llm: the judge model (``None``: exact match only, everything else is unparsed).
+        llm: the judge model (``None``: nothing can be judged; every verdict is unparsed).
         lang: ``en`` or ``zh``, the prompt language.
         max_attempts: LLM calls per item before giving up as unparsed.
         generation: generation options (default temperature 0).
+        exact: decide a normalized exact match without asking the model (``method="exact"``). Off by
+            default: the official conventions ask the judge about every item.
+        template: ``(system, user)`` prompt overriding ours (the user template has ``{question}``,
+            ``{correct_answer}`` and ``{response}``; ``system`` ``None`` keeps ours), e.g. the official
+            OpenSeeker judge prompt read by the ``openseeker-v1`` profile.
+        name: the judge's name in records (default: ``style``).
     """
 
     def __init__(
@@ -151,16 +174,25 @@ class LLMJudge:
         *,
         max_attempts: int = 3,
         generation: GenerateConfig | None = None,
+        exact: bool = False,
+        template: tuple[str | None, str] | None = None,
+        name: str | None = None,
     ):
         if style not in STYLES:
             raise ValueError(f"unknown judge style {style!r}; styles are {', '.join(STYLES)}")
         self.style = style
-        self.name = style
+        self.name = name or (f"exact+{style}" if exact else style)
         self.llm = llm
         self.lang = lang if lang in ("en", "zh") else "en"  # the two prompt languages
         self.max_attempts = max(1, max_attempts)
         self.generation = generation or GenerateConfig(temperature=0.0)
-        self.prompt_version = f"{style}-{lang}/{prompts.PROMPT_VERSION}"
+        self.exact = exact
+        self.template = template
+        if template is not None:
+            digest = hashlib.sha256("\0".join(t or "" for t in template).encode()).hexdigest()[:10]
+            self.prompt_version = f"{name or style}/{digest}"
+        else:
+            self.prompt_version = f"{style}-{lang}/{prompts.PROMPT_VERSION}"
         self.usage = Usage()
 
     @property
@@ -172,13 +204,20 @@ class LLMJudge:
             return extract_xbench_answer(response) or extract_answer(response)
         return extract_answer(response)
 
+    def _messages(self, question: str, gold: str, response: str) -> list[dict[str, str]]:
+        if self.template is None:
+            return prompts.render(self.style, self.lang, question=question, gold=gold, response=response)
+        system, user = self.template
+        text = user.format(question=question, correct_answer=gold, response=response)
+        return [{"role": "system", "content": system or prompts.SYSTEM["en"]}, {"role": "user", "content": text}]
+
     async def judge(
         self, question: str, gold: str, response: str, *, aliases: list[str] | None = None
     ) -> Verdict:
         """Judge one response against the gold answer (and its aliases)."""
         candidate = self._candidate(response)
         base: dict[str, Any] = {"judge": self.model_id, "prompt_version": self.prompt_version}
-        if exact_match(candidate, gold, aliases):
+        if self.exact and exact_match(candidate, gold, aliases):
             return Verdict(True, extracted_answer=candidate, method="exact", attempts=0, **base)
         if self.llm is None:
             return Verdict(
@@ -186,13 +225,14 @@ class LLMJudge:
                 extracted_answer=candidate,
                 method="none",
                 attempts=0,
-                details={"reason": "no judge model configured and no exact match"},
+                details={"reason": "no judge model configured"},
                 **base,
             )
-        # The judge sees the gold answer plus its aliases, so an alias match is not missed.
+        # Our prompts show the aliases too, so an alias match is not missed; an external (official) prompt
+        # gets the gold answer alone, as its own runner sends it.
         also = "也接受" if self.lang == "zh" else "also accepted"
-        gold_text = gold if not aliases else f"{gold} ({also}: {'; '.join(aliases)})"
-        messages = prompts.render(self.style, self.lang, question=question, gold=gold_text, response=response)
+        gold_text = gold if not aliases or self.template else f"{gold} ({also}: {'; '.join(aliases)})"
+        messages = self._messages(question, gold_text, response)
         parser = PARSERS[self.style]
         raws: list[str] = []
         used = Usage()
@@ -211,7 +251,8 @@ class LLMJudge:
                     attempts=attempt,
                     extracted_answer=parsed.extracted_answer or candidate,
                     confidence=parsed.confidence,
-                    details={"usage": used.to_dict()},
+                    details={"usage": used.to_dict()} | ({"replies": raws[:-1]} if attempt > 1 else {}),
+                    official=official_label(raws[0]) if self.style == "binary" else None,
                     **base,
                 )
         return Verdict(
@@ -221,6 +262,7 @@ class LLMJudge:
             attempts=self.max_attempts,
             extracted_answer=candidate,
             details={"reason": "unparsed", "replies": raws[:-1], "usage": used.to_dict()},
+            official=official_label(raws[0]) if self.style == "binary" and raws else None,
             **base,
         )
 
@@ -230,6 +272,11 @@ judges: Registry[Judge] = Registry("judge")
 
 @judges.register("binary")
 def _binary(llm: LLM | None, lang: str = "en", **kw: Any) -> Judge:
+    return LLMJudge("binary", llm, lang, **kw)
+
+
+@judges.register("openseeker")
+def _openseeker(llm: LLM | None, lang: str = "en", **kw: Any) -> Judge:
     return LLMJudge("binary", llm, lang, **kw)
 
 
@@ -243,16 +290,45 @@ def _xbench(llm: LLM | None, lang: str = "zh", **kw: Any) -> Judge:
     return LLMJudge("xbench", llm, lang, **kw)
 
 
-def get_judge(style: str, llm: LLM | None, lang: str = "en", **kwargs: Any) -> Judge:
-    """Build a judge.
+@judges.register("openseeker-v1")
+def _openseeker_v1(llm: LLM | None, lang: str = "en", *, prompt_source: str | None = None, **kw: Any) -> Judge:
+    # the official A/B judge: one English prompt for every benchmark, read from the user's copy
+    from openseeker.agent.profiles import get_profile
+
+    template = get_profile("openseeker-v1").judge_messages(prompt_source)
+    return LLMJudge("binary", llm, "en", template=template, name="openseeker-v1", **kw)
+
+
+@judges.register("rules")
+def _rules(llm: LLM | None, lang: str = "en", **kw: Any) -> Judge:
+    return RulesJudge(None)
+
+
+def get_judge(
+    style: str, llm: LLM | None, lang: str = "en", *, prompt_source: str | None = None, **kwargs: Any
+) -> Judge:
+    """Build a judge from a spec.
 
     Args:
-        style: ``binary`` (OpenSeeker A/B), ``browsecomp`` (HLE-style fields) or ``xbench``.
-        llm: the judge model, typically ``roles["judge"]``; ``None`` for exact match only.
+        style: ``binary`` (= ``openseeker``, our A/B prompt), ``openseeker-v1`` (the official A/B prompt,
+            read from ``prompt_source``), ``browsecomp``, ``xbench`` or ``rules``; prefix ``exact+`` to
+            decide exact matches without the model (``exact+binary``), or ``rules+`` to let the rules
+            judge decide first and hand only undecided items to the model (``rules+binary``).
+        llm: the judge model, typically ``roles["judge"]`` (unused by ``rules``).
         lang: prompt language, ``en`` or ``zh``.
+        prompt_source: for ``openseeker-v1``: a text file with the judge prompt, or an official checkout.
         **kwargs: ``max_attempts`` (default 3), ``generation`` (a :class:`GenerateConfig`).
 
     Returns:
         An object with ``async judge(question, gold, response, aliases=None) -> Verdict``.
     """
-    return judges.create(style, llm, lang, **kwargs)
+    if style.startswith("rules+"):
+        return RulesJudge(get_judge(style[len("rules+") :], llm, lang, prompt_source=prompt_source, **kwargs))
+    extra: dict[str, Any] = {}
+    if style.startswith("exact+"):
+        style, extra["exact"] = style[len("exact+") :], True
+    if style == "openseeker-v1":
+        extra["prompt_source"] = prompt_source
+    if style == "rules":
+        return RulesJudge(None)
+    return judges.create(style, llm, lang, **kwargs, **extra)

@@ -34,6 +34,18 @@ def accuracy(verdicts: Iterable[bool | None]) -> dict[str, Any]:
     }
 
 
+def official_accuracy(labels: Iterable[str | None]) -> dict[str, Any]:
+    """Accuracy as the official OpenSeeker ``eval.py`` counts it, from each verdict's ``official`` label:
+    ``A`` correct, ``B`` wrong, ``unknown`` left out of the denominator; ``acc`` = correct / (correct +
+    wrong). Verdicts the convention does not cover (``None``: exact-match or rules verdicts, other judge
+    styles) are counted as ``not_applicable``; when there is any, ``acc`` is ``None`` rather than a number
+    the official script would never have produced."""
+    c = Counter("n/a" if x is None else x for x in labels)
+    correct, wrong, unknown, na = c["A"], c["B"], c["unknown"], c["n/a"]
+    acc = correct / (correct + wrong) if correct + wrong and not na else None
+    return {"correct": correct, "wrong": wrong, "unknown": unknown, "not_applicable": na, "acc": acc}
+
+
 def pass_at_k(n: int, c: int, k: int) -> float:
     """Unbiased pass@k from ``n`` samples of which ``c`` are correct: 1 - C(n-c, k) / C(n, k)."""
     if k > n:
@@ -168,10 +180,18 @@ def summarize(
     *,
     prices: Mapping[str, Mapping[str, float]] | None = None,
     include_last_bin: bool = False,
+    caveat: str | None = None,
 ) -> dict[str, Any]:
-    """All metrics of one run from its per-item records (see :class:`openseeker.evaluate.runner.EvalRecord`)."""
+    """All metrics of one run from its per-item records (see :class:`openseeker.evaluate.runner.EvalRecord`).
+
+    Three accuracy conventions sit side by side in ``accuracy``: ``acc`` (unparsed counted wrong),
+    ``acc_parsed`` (unparsed left out) and ``acc_official`` (the official OpenSeeker ``eval.py`` count, see
+    :func:`official_accuracy`). ``caveat`` (a weak judge) is attached to every accuracy figure.
+    """
     verdicts = [r.get("correct") for r in records]
-    out: dict[str, Any] = {"accuracy": accuracy(verdicts)}
+    official = official_accuracy((r.get("verdict") or {}).get("official") for r in records)
+    out: dict[str, Any] = {"accuracy": {**accuracy(verdicts), "acc_official": official["acc"]}}
+    out["official"] = official
     per_item: dict[str, list[bool | None]] = defaultdict(list)
     for r in records:
         per_item[r["question_id"]].append(r.get("correct"))
@@ -181,6 +201,10 @@ def summarize(
     for r in records:
         topics[r.get("topic") or "(none)"].append(r.get("correct"))
     out["by_topic"] = {t: accuracy(v) for t, v in sorted(topics.items())}
+    if caveat:
+        out["caveats"] = [caveat]
+        for block in (out["accuracy"], out["official"], out["samples"], *out["by_topic"].values()):
+            block["caveat"] = caveat
     # calibration (only over items whose verdict carried a confidence)
     conf = [(r["confidence"], bool(r.get("correct"))) for r in records if r.get("confidence") is not None]
     if conf:

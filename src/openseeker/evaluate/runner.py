@@ -26,12 +26,14 @@ from pydantic import Field
 from openseeker.config import StrictModel
 from openseeker.errors import ConfigError
 from openseeker.evaluate.benchmarks import BenchmarkItem, get_benchmark, select_items
-from openseeker.evaluate.judges import STYLES, get_judge, parse_confidence
+from openseeker.evaluate.calibration import DEFAULT_MAX_FALSE_ACCEPT, gate
+from openseeker.evaluate.judges import get_judge, parse_confidence
 from openseeker.evaluate.metrics import summarize
 from openseeker.evaluate.verdict import Judge, Verdict
 from openseeker.io.jsonl import append_jsonl, iter_jsonl
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
+from openseeker.llm.types import GenerateConfig
 from openseeker.pipeline.concurrency import bounded_map
 from openseeker.pipeline.stage import StageContext, StageResult, read_stage, run_stage, stage_lock
 from openseeker.records import Record, to_jsonable
@@ -64,10 +66,29 @@ class EvalConfig(StrictModel):
     seed: int = 0
     judge: str = Field(
         default="openseeker",
-        description="openseeker (A/B judge, as the paper), official, or a style: binary, browsecomp, xbench",
+        description="openseeker (our A/B judge), openseeker-v1 (the official A/B prompt, from "
+        "judge_prompt_source), official (the benchmark's own grader style), binary, browsecomp, xbench, or "
+        "rules; prefix exact+ (exact matches decided without the model) or rules+ (rules first, the model "
+        "for undecided items)",
     )
     judge_lang: str = Field(default="auto", description="auto (the question's language), en or zh")
     judge_max_attempts: int = 3
+    judge_max_tokens: int | None = Field(
+        default=None, description="generation budget of one judge reply (default: the provider's)"
+    )
+    judge_prompt_source: str | None = Field(
+        default=None,
+        description="openseeker-v1 judge: a text file with the judge prompt, or an official checkout",
+    )
+    max_false_accept: float = Field(
+        default=DEFAULT_MAX_FALSE_ACCEPT,
+        ge=0,
+        le=1,
+        description="refuse a judge whose false-accept rate on the calibration set exceeds this",
+    )
+    allow_weak_judge: bool = Field(
+        default=False, description="run with a judge that failed calibration; every number is then marked"
+    )
     concurrency: int = 8
     shard_size: int = 100
     roles: RolesConfig = Field(default_factory=RolesConfig)
@@ -130,14 +151,28 @@ class EvalResult:
         return self.stage.complete
 
 
+BASE_JUDGES = ("binary", "browsecomp", "xbench", "openseeker-v1", "rules")
+
+
 def judge_style(config: EvalConfig) -> str:
+    """The judge spec of a run: ``official`` resolved for the benchmark, ``openseeker`` as ``binary``."""
     if get_benchmark(config.benchmark).judge_style == "table":
         return "table"
-    if config.judge == "openseeker":
-        return "binary"
-    if config.judge == "official":
-        return OFFICIAL.get(config.benchmark, "binary")
-    return config.judge
+    parts = config.judge.split("+")
+    parts = [
+        OFFICIAL.get(config.benchmark, "binary") if p == "official" else "binary" if p == "openseeker" else p
+        for p in parts
+    ]
+    ok = (
+        (len(parts) == 1 and parts[0] in BASE_JUDGES)
+        or (len(parts) == 2 and parts[0] in ("exact", "rules") and parts[1] in BASE_JUDGES[:4])
+    )
+    if not ok:
+        raise ConfigError(
+            f"Unknown judge {config.judge!r}: use openseeker, openseeker-v1, official, binary, browsecomp, "
+            "xbench or rules, optionally prefixed with exact+ or rules+ (e.g. rules+binary)."
+        )
+    return "+".join(parts)
 
 
 def _flat_usage(usage: Any) -> dict[str, int]:
@@ -306,20 +341,37 @@ async def _run_eval(
     judge: Judge | None,
 ) -> EvalResult:
     style = judge_style(config)
-    if judge is None and (style != "table" or config.roles.judge is not None):
+    # the rules judge needs no model; table scoring uses one only when it is configured
+    if judge is None and (style not in ("table", "rules") or config.roles.judge is not None):
         await roles.preflight("judge")
-    if style not in ("table", *STYLES):
-        raise ConfigError(f"Unknown judge {config.judge!r}: use openseeker, official, {', '.join(STYLES)}.")
     judges: dict[str, Judge] = {}
-    table_llm = roles["judge"] if config.roles.judge is not None else None
+    table_llm = roles["judge"] if config.roles.judge is not None and style == "table" else None
 
     def judge_for(lang: str) -> Judge:
         if judge is not None:
             return judge
         lang = lang if config.judge_lang == "auto" else config.judge_lang
         if lang not in judges:
-            judges[lang] = get_judge(style, roles["judge"], lang=lang, max_attempts=config.judge_max_attempts)
+            judges[lang] = get_judge(
+                style,
+                None if style == "rules" else roles["judge"],  # the rules judge needs no model loaded
+                lang=lang,
+                max_attempts=config.judge_max_attempts,
+                prompt_source=config.judge_prompt_source,
+                generation=GenerateConfig(temperature=0.0, max_tokens=config.judge_max_tokens),
+            )
         return judges[lang]
+
+    # Nothing is scored on the word of a judge that has not passed calibration (or been allowed as weak).
+    calibration = None
+    if style != "table":
+        calibration = await gate(
+            judge_for,
+            max_false_accept=config.max_false_accept,
+            allow_weak=config.allow_weak_judge,
+            what="the evaluation",
+        )
+    caveat = calibration.caveat() if calibration is not None and not calibration.passed else None
 
     _check_fingerprint(
         Path(config.out),
@@ -327,9 +379,9 @@ async def _run_eval(
             "benchmark": config.benchmark,
             "judge_style": style,
             "judge_lang": config.judge_lang,
-            "judge_model": roles.model_id("judge")
-            if judge is None
-            else getattr(judge, "model_id", type(judge).__name__),
+            "judge_model": getattr(judge, "model_id", type(judge).__name__)
+            if judge is not None
+            else ("rules" if style == "rules" else roles.model_id("judge")),
             "agent_model": roles.model_id("agent"),
             "tools": config.tools,
             "agent": config.agent,
@@ -430,16 +482,24 @@ async def _run_eval(
     if style != "table":
         # only verdicts from earlier runs: this run's items already had their bounded attempts
         records = await _rejudge(records, by_id, judge_for, Path(config.out), config, skip=fresh)
-    summary = summarize(records, prices=config.prices, include_last_bin=config.include_last_bin)
+    summary = summarize(
+        records, prices=config.prices, include_last_bin=config.include_last_bin, caveat=caveat
+    )
+    summary["judge_calibration"] = (
+        calibration.summary() if calibration is not None else {"skipped": "table scoring is not calibrated"}
+    )
     any_judge = next(iter(judges.values()), judge)
     summary["run"] = {
         "benchmark": config.benchmark,
         "subset": subset,
         "samples": config.samples,
         "judge_style": style,
-        "judge_model": getattr(any_judge, "model_id", None) or roles.model_id("judge"),
+        "judge_model": getattr(any_judge, "model_id", None)
+        or (roles.model_id("judge") if style != "rules" else "rules"),
         "prompt_version": getattr(any_judge, "prompt_version", None),
-        "agent_model": roles.model_id("agent"),
+        # what actually answered (the records say), else what was configured
+        "agent_model": ", ".join(sorted({str(r.get("agent_model")) for r in records if r.get("agent_model")}))
+        or roles.model_id("agent"),
         "records": len(records),
         "expected_records": len(work),
         "errors": stage.errors,

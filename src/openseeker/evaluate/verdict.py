@@ -12,8 +12,13 @@ from openseeker.records import Record
 class Verdict(Record):
     """A judge's decision on one predicted answer.
 
-    ``correct`` is ``None`` when the judge's reply could not be parsed even after retries: such items are
-    counted as *unparsed*, never guessed.
+    ``correct`` is ``None`` when the judge's reply could not be parsed even after retries (or no rule
+    decided and no LLM judge was configured): such items are counted as *unparsed*, never guessed.
+
+    ``method`` says what decided: ``exact`` (the exact-match option), ``rules`` (the rules judge), ``llm``
+    (a judge model), ``table`` (WideSearch scoring) or ``none``. ``official`` is the label the official
+    OpenSeeker ``eval.py`` would read from the first reply of an A/B judge (``A``, ``B`` or ``unknown``;
+    ``None`` where that convention does not apply).
     """
 
     correct: bool | None
@@ -25,6 +30,7 @@ class Verdict(Record):
     method: str = "llm"
     attempts: int = 1
     details: dict[str, Any] = field(default_factory=dict)
+    official: str | None = None
 
     @property
     def parsed(self) -> bool:

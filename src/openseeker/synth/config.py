@@ -125,7 +125,20 @@ class QASynthConfig(StrictModel):
     seed: int = 0
     concurrency: int = 16
     shard_size: int = 1000
-    judge_style: str = Field(default="binary", description="judge prompt style (see openseeker eval)")
+    judge_style: str = Field(
+        default="rules",
+        description="judge spec for the closed-book/oracle checks: rules (no model; the default, since the "
+        "embedded model fails calibration as a judge), binary, rules+binary, ... (see openseeker eval)",
+    )
+    judge_prompt_source: str | None = Field(
+        default=None, description="openseeker-v1 judge: its prompt file or an official checkout"
+    )
+    max_false_accept: float = Field(
+        default=0.10, ge=0, le=1, description="refuse a judge above this false-accept rate on the calibration set"
+    )
+    allow_weak_judge: bool = Field(
+        default=False, description="run the judged checks with a judge that failed calibration (marked)"
+    )
     cache: str | None = Field(
         default=None, description="LLM response cache file; default <out>/cache/llm.sqlite"
     )

@@ -85,6 +85,7 @@ class QASynthesizer:
         self.corpus = corpus
         self._judge = judge
         self._judges: dict[str, Judge] = {}
+        self.caveat: str | None = None  # set when a judge that failed calibration was allowed
         self.decontam = (
             qchecks.DecontamIndex.from_files(config.checks.decontam_files, config.checks.decontam_ngram)
             if config.checks.decontam != "off" and config.checks.decontam_files
@@ -102,7 +103,9 @@ class QASynthesizer:
         if lang not in self._judges:
             from openseeker.evaluate.judges import get_judge  # the evaluation harness owns judges
 
-            self._judges[lang] = get_judge(self.cfg.judge_style, self.roles["judge"], lang=lang)
+            style = self.cfg.judge_style
+            llm = None if style == "rules" else self.roles["judge"]  # the rules judge needs no model
+            self._judges[lang] = get_judge(style, llm, lang=lang, prompt_source=self.cfg.judge_prompt_source)
         return self._judges[lang]
 
     async def __call__(self, task: SeedTask, ctx: StageContext) -> QARecord | Reject:
@@ -290,7 +293,8 @@ class QASynthesizer:
             prompt_versions=versions,
             subgraph=graph.nodes,
             shortcut_rank=shortcut.detail["rank"],
-            extra={"names_kept": ob.names_kept, "dropped_facts": dropped[:20]},
+            extra={"names_kept": ob.names_kept, "dropped_facts": dropped[:20]}
+            | ({"judge_caveat": self.caveat} if self.caveat else {}),
         )
 
     @staticmethod
@@ -373,11 +377,24 @@ async def arun_qa_synthesis(
         log.warning("only %d of the %d requested seeds pass the seed filters", len(seeds), config.n)
     synth = QASynthesizer(config, roles, corpus, judge)
     tasks = [SeedTask(i, pid) for i, pid in enumerate(seeds)]
+    calibration = None
     try:
         ck = config.checks
-        judged = judge is None and (ck.closed_book != "off" or ck.oracle != "off")
+        judged = judge is None and config.judge_style != "rules" and (ck.closed_book != "off" or ck.oracle != "off")
         verified = any(m != "off" for m in (ck.closed_book, ck.oracle, ck.uniqueness))
         await roles.preflight("generator", *(["verifier"] if verified else []), *(["judge"] if judged else []))
+        if ck.closed_book != "off" or ck.oracle != "off":
+            from openseeker.evaluate.calibration import gate
+
+            # the closed-book and oracle checks decide on the judge's word: calibrate it first
+            calibration = await gate(
+                lambda lang: synth.judge_for("zh" if lang == "zh" else "en"),
+                max_false_accept=config.max_false_accept,
+                allow_weak=config.allow_weak_judge,
+                what="the closed-book/oracle checks",
+                flag="allow_weak_judge",
+            )
+            synth.caveat = None if calibration.passed else calibration.caveat()
         result = await run_stage(
             run,
             STAGE,
@@ -391,6 +408,10 @@ async def arun_qa_synthesis(
             total=len(tasks),
             description=f"QA synthesis (k={config.k})",
         )
+        if calibration is not None:
+            from openseeker.evaluate.calibration import add_to_stats
+
+            add_to_stats(result, calibration)
     finally:
         if own_roles:
             await roles.aclose()

@@ -6,6 +6,10 @@ made. A rollout is kept when it ended with an answer that the judge finds correc
 and passes the optional filters; every other rollout is a counted, inspectable rejection in
 ``<run>/trajectories/rejects/`` (reasons: ``finish_<reason>``, ``too_few_tool_calls``,
 ``context_too_long``, ``incorrect``, ``unparsed_verdict``).
+
+The judge is calibrated before the first rollout (:func:`openseeker.evaluate.calibration.gate`): one that
+accepts too many wrong answers is refused unless ``allow_weak_judge``, and then every kept trajectory
+carries the caveat in ``metadata.judge_caveat``. The figures go into ``stats.json``.
 """
 
 from __future__ import annotations
@@ -55,7 +59,19 @@ class TrajSynthConfig(StrictModel):
     rollouts: int = Field(default=1, ge=1, description="rollouts per question (rejection sampling)")
     limit: int | None = Field(default=None, description="only the first N questions")
     judge_style: str = Field(
-        default="binary", description="judge prompt style; 'none' keeps rollouts unjudged"
+        default="rules",
+        description="judge spec: rules (no model; the default, since the embedded model fails calibration as "
+        "a judge), binary, rules+binary, exact+binary, openseeker-v1 ... (see openseeker eval); 'none' keeps "
+        "rollouts unjudged",
+    )
+    judge_prompt_source: str | None = Field(
+        default=None, description="openseeker-v1 judge: its prompt file or an official checkout"
+    )
+    max_false_accept: float = Field(
+        default=0.10, ge=0, le=1, description="refuse a judge above this false-accept rate on the calibration set"
+    )
+    allow_weak_judge: bool = Field(
+        default=False, description="keep trajectories on the word of a judge that failed calibration (marked)"
     )
     keep_incorrect: bool = Field(default=False, description="keep judged-incorrect rollouts (labelled)")
     keep_forced: bool = Field(
@@ -149,6 +165,7 @@ class TrajectorySynthesizer:
         self.agent = agent
         self.judges = judges if judges is not None else {}
         self.judge_factory = judge_factory
+        self.caveat: str | None = None  # set when a judge that failed calibration was allowed
 
     def judge_for(self, lang: str) -> Judge | None:
         if self.config.judge_style == "none":
@@ -197,6 +214,8 @@ class TrajectorySynthesizer:
             qa["question"], qa["answer"], traj.final_response, aliases=qa["aliases"] or None
         )
         traj.correct, traj.verdict = verdict.correct, verdict.to_dict()
+        if self.caveat:
+            traj.metadata["judge_caveat"] = self.caveat
         if verdict.correct is None:
             return Reject("unparsed_verdict", {"raw": verdict.raw[:500]}, traj.to_dict())
         if not verdict.correct:
@@ -246,14 +265,37 @@ async def arun_trajectory_synthesis(
         if judge is None and config.judge_style != "none":
             from openseeker.evaluate.judges import get_judge
 
-            judge_llm = roles["judge"]
+            judge_llm = None if config.judge_style == "rules" else roles["judge"]  # rules need no model
 
             def factory(lang: str) -> Judge:
-                return get_judge(config.judge_style, judge_llm, "zh" if lang == "zh" else "en")
+                return get_judge(
+                    config.judge_style,
+                    judge_llm,
+                    "zh" if lang == "zh" else "en",
+                    prompt_source=config.judge_prompt_source,
+                )
 
         synth = TrajectorySynthesizer(config, agent, {"*": judge} if judge is not None else None, factory)
+        calibration = None
+        if config.judge_style != "none" or judge is not None:
+            from openseeker.evaluate.calibration import gate
+
+            # no rollout is kept on the word of a judge that has not passed calibration
+            def judge_for(lang: str) -> Judge:
+                found = synth.judge_for("zh" if lang == "zh" else "en") or judge
+                assert found is not None  # a judge style other than 'none', or a given judge
+                return found
+
+            calibration = await gate(
+                judge_for,
+                max_false_accept=config.max_false_accept,
+                allow_weak=config.allow_weak_judge,
+                what="rejection sampling",
+                flag="allow_weak_judge",
+            )
+            synth.caveat = None if calibration.passed else calibration.caveat()
         tasks = list(_tasks(items, config.rollouts))
-        return await run_stage(
+        result = await run_stage(
             run,
             STAGE,
             tasks,
@@ -266,6 +308,11 @@ async def arun_trajectory_synthesis(
             total=len(tasks),
             description=f"trajectories ({config.rollouts}x{len(items)})",
         )
+        if calibration is not None:
+            from openseeker.evaluate.calibration import add_to_stats
+
+            add_to_stats(result, calibration)
+        return result
     finally:
         if own_tools and toolset is not None:  # MCP connections, and any sandbox still open
             await toolset.aclose()

@@ -86,7 +86,14 @@ def load_builtin() -> None:
             [browsecomp_zh.FILE],
             browsecomp_zh.FILE.filename,
         ),
-        SimpleBenchmark("browsecomp-zh-revised", browsecomp_zh.read_revised, "browsecomp", "zh", [], None),
+        SimpleBenchmark(
+            "browsecomp-zh-revised",
+            _checked(browsecomp_zh.read_revised, browsecomp_zh.REVISED_ROWS, browsecomp_zh.REVISED_FILE),
+            "browsecomp",
+            "zh",
+            [browsecomp_zh.REVISED_FILE],
+            browsecomp_zh.REVISED_FILE.filename,
+        ),
         SimpleBenchmark(
             "xbench-deepsearch",
             _checked(xbench.read, xbench.ROWS_2505, xbench.FILE_2505),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import random
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,12 @@ class SimpleBenchmark:
         return p
 
     def load(self, path: str | Path | None) -> list[BenchmarkItem]:
-        return self.reader(self.resolve(path))
+        """Read the benchmark; a file without a single question is an error, never an empty run."""
+        p = self.resolve(path)
+        items = self.reader(p)
+        if not items:
+            raise DataError(f"holds no questions (benchmark {self.name!r})", path=str(p))
+        return items
 
 
 benchmarks: Registry[Benchmark] = Registry("benchmark")
@@ -160,3 +166,40 @@ def iter_csv_rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, di
                 f"missing column(s) {', '.join(missing)} (have {reader.fieldnames})", path=str(path)
             )
         yield from enumerate(reader, 1)
+
+
+def _bad_char(ch: str) -> bool:
+    if ch in "\t\n\r":
+        return False
+    return ch == "\ufffd" or unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
+
+
+def check_plausible(
+    questions: Sequence[str], *, path: Path, lang: str, others: Sequence[str] = (), max_bad: float = 0.005
+) -> None:
+    """Refuse decrypted text that looks like the output of a wrong key.
+
+    A wrong password or canary usually breaks UTF-8 (caught while decrypting); when the bytes happen to
+    decode, the text still betrays it: control, private-use or unassigned characters, or, for a Chinese
+    benchmark, questions without Chinese characters. Real releases have neither.
+
+    Raises:
+        DataError: naming the file and what looked wrong.
+    """
+    texts = [*questions, *others]
+    chars = sum(len(t) for t in texts)
+    bad = sum(1 for t in texts for ch in t if _bad_char(ch))
+    if chars and bad / chars > max_bad:
+        raise DataError(
+            f"decrypted text is implausible ({bad} of {chars} characters are control, private-use or "
+            "unassigned code points): the password/canary is wrong for this file, or it is not this benchmark",
+            path=str(path),
+        )
+    if lang == "zh" and len(questions) >= 20:  # a real release, not a handful of rows
+        cjk = sum(1 for t in questions if any("\u4e00" <= ch <= "\u9fff" for ch in t))
+        if cjk / len(questions) < 0.5:
+            raise DataError(
+                f"decrypted text is implausible for a Chinese benchmark (only {cjk} of {len(questions)} "
+                "questions contain Chinese characters): the password/canary is wrong for this file",
+                path=str(path),
+            )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from openseeker.errors import DataError
-from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, iter_csv_rows
+from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, check_plausible, iter_csv_rows
 from openseeker.evaluate.benchmarks.crypto import decrypt_browsecomp
 
 URL = "https://openaipublic.blob.core.windows.net/simple-evals/browse_comp_test_set.csv"
@@ -28,6 +28,9 @@ def read(path: Path) -> list[BenchmarkItem]:
             question = decrypt_browsecomp(row["problem"], canary)
             answer = decrypt_browsecomp(row["answer"], canary)
         except ValueError as e:
-            raise DataError(f"cannot decrypt: {e}", path=str(path), position=f"data row {n}") from None
+            raise DataError(
+                f"cannot decrypt with the row's canary: {e}", path=str(path), position=f"data row {n}"
+            ) from None
         items.append(BenchmarkItem(str(n), question, answer, topic=row.get("problem_topic") or "", lang="en"))
+    check_plausible([it.question for it in items], others=[it.answer for it in items], path=path, lang="en")
     return items

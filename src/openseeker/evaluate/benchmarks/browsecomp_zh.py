@@ -1,7 +1,11 @@
-"""BrowseComp-ZH: an xlsx sheet ``Topic | Question | Answer | canary`` (BrowseComp scheme, password per row).
+"""BrowseComp-ZH: the original release (an xlsx sheet ``Topic | Question | Answer | canary``) and the
+revised release (a CSV; AGI-Eval-Official/BrowseComp-ZH-revised), both in the BrowseComp scheme with the
+password in each row's ``canary``.
 
-The *revised* release encrypts every column; :func:`read_revised` decrypts each cell of every column but
-the canary (an ``id`` column too, when there is one). Header names are matched case-insensitively.
+The revised CSV's header is ``"Unnamed: 0",raw_problem,raw_answer,tag,reason,answer,answer_diff,canary``;
+every column but ``canary`` is encrypted (the pandas index and ``answer_diff`` too), and an empty cell is
+empty. Items are graded against ``answer`` (the corrected answer); ``raw_answer``, ``answer_diff`` (24 of
+289 rows changed), ``tag`` and ``reason`` are kept in ``meta``.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from openseeker.errors import DataError, PrerequisiteError
-from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile
+from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, check_plausible, iter_csv_rows
 from openseeker.evaluate.benchmarks.crypto import decrypt_browsecomp
 
 COMMIT = "86abe635e7deef89ec00c68ff1c2588f0e2f2099"
@@ -22,6 +26,17 @@ FILE = DataFile(
 )
 ROWS = 289
 PASSWORD = "BrowseComp-ZH"
+
+REVISED_COMMIT = "46ea5b74a335e03a85b228104dc7338460a98be8"
+REVISED_FILE = DataFile(
+    f"https://raw.githubusercontent.com/AGI-Eval-Official/BrowseComp-ZH-revised/{REVISED_COMMIT}/data/"
+    "browsecomp-zh-encrypted.csv",
+    "browsecomp-zh-encrypted.csv",
+    "77c4f04abfafac30780e49bbb36f434287eeb4d4000ed0323c9a30eec1e97e3c",
+    135_580,
+)
+REVISED_ROWS = 289
+REVISED_COLUMNS = ("raw_problem", "raw_answer", "tag", "reason", "answer", "answer_diff", "canary")
 
 
 def _rows(path: Path) -> list[tuple[Any, ...]]:
@@ -40,7 +55,8 @@ def _rows(path: Path) -> list[tuple[Any, ...]]:
         wb.close()
 
 
-def _read(path: Path, encrypted: set[str] | None) -> list[BenchmarkItem]:
+def read(path: Path) -> list[BenchmarkItem]:
+    """The original release: Topic, Question and Answer encrypted; ids are the 1-based row numbers."""
     rows = _rows(path)
     if not rows:
         raise DataError("empty sheet", path=str(path))
@@ -53,35 +69,74 @@ def _read(path: Path, encrypted: set[str] | None) -> list[BenchmarkItem]:
     for n, row in enumerate(rows[1:], 1):
         password = str(row[col["canary"]]) if "canary" in col and row[col["canary"]] else PASSWORD
         values: dict[str, str] = {}
-        for name, i in col.items():
-            if name == "canary" or i >= len(row):
-                continue
-            cell = "" if row[i] is None else str(row[i])
-            if cell and (encrypted is None or name in encrypted):
-                try:
-                    cell = decrypt_browsecomp(cell, password)
-                except ValueError as e:
-                    raise DataError(
-                        f"cannot decrypt column {name!r}: {e}", path=str(path), position=f"sheet row {n + 1}"
-                    ) from None
-            values[name] = cell
+        for name in ("topic", "question", "answer"):
+            i = col.get(name)
+            cell = "" if i is None or i >= len(row) or row[i] is None else str(row[i])
+            try:
+                values[name] = decrypt_browsecomp(cell, password) if cell else ""
+            except ValueError as e:
+                raise DataError(
+                    f"cannot decrypt column {name!r} with the row's canary: {e}",
+                    path=str(path),
+                    position=f"sheet row {n + 1}",
+                ) from None
         items.append(
-            BenchmarkItem(
-                values.get("id") or str(n),
-                values["question"],
-                values["answer"],
-                topic=values.get("topic", ""),
-                lang="zh",
-            )
+            BenchmarkItem(str(n), values["question"], values["answer"], topic=values["topic"], lang="zh")
         )
+    check_plausible([it.question for it in items], others=[it.answer for it in items], path=path, lang="zh")
     return items
 
 
-def read(path: Path) -> list[BenchmarkItem]:
-    """The original release: Topic, Question and Answer encrypted; ids are the 1-based row numbers."""
-    return _read(path, {"topic", "question", "answer"})
-
-
 def read_revised(path: Path) -> list[BenchmarkItem]:
-    """The revised release: every column except ``canary`` encrypted."""
-    return _read(path, None)
+    """The revised release (a CSV, see the module docstring); ids are the decrypted pandas index."""
+    if path.suffix.lower() != ".csv":
+        raise DataError(
+            "the revised BrowseComp-ZH release is a CSV (data/browsecomp-zh-encrypted.csv of "
+            "AGI-Eval-Official/BrowseComp-ZH-revised); for the original xlsx use -b browsecomp-zh",
+            path=str(path),
+        )
+    items: list[BenchmarkItem] = []
+    for n, row in iter_csv_rows(path, REVISED_COLUMNS):
+        password = row.get("canary") or ""
+        if not password:
+            raise DataError("the row has no canary (the password)", path=str(path), position=f"data row {n}")
+        values: dict[str, str] = {}
+        for name, cell in row.items():
+            if name in (None, "canary"):
+                continue
+            try:
+                values[name] = decrypt_browsecomp(cell, password) if cell else ""
+            except ValueError as e:
+                raise DataError(
+                    f"cannot decrypt column {name!r} with the row's canary {password!r}: {e}",
+                    path=str(path),
+                    position=f"data row {n}",
+                ) from None
+        diff = values.get("answer_diff", "")
+        if diff not in ("True", "False", ""):
+            raise DataError(
+                f"answer_diff decrypts to {diff[:20]!r}, not True/False: the canary is wrong for this file",
+                path=str(path),
+                position=f"data row {n}",
+            )
+        items.append(
+            BenchmarkItem(
+                values.get("Unnamed: 0") or str(n - 1),
+                values["raw_problem"],
+                values["answer"],
+                lang="zh",
+                meta={
+                    "raw_answer": values["raw_answer"],
+                    "answer_diff": diff == "True",
+                    "tag": values["tag"],
+                    "reason": values["reason"],
+                },
+            )
+        )
+    check_plausible(
+        [it.question for it in items],
+        others=[t for it in items for t in (it.answer, it.meta["raw_answer"], it.meta["reason"])],
+        path=path,
+        lang="zh",
+    )
+    return items

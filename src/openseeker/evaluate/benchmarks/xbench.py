@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from openseeker.errors import DataError
-from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, iter_csv_rows
+from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, check_plausible, iter_csv_rows
 from openseeker.evaluate.benchmarks.crypto import decrypt_xbench
 
 COMMIT = "17c562192cc7e62215bfb98b65e9f8806fb95504"
@@ -32,7 +32,9 @@ def read(path: Path) -> list[BenchmarkItem]:
             answer = decrypt_xbench(row["answer"], canary)
             steps = decrypt_xbench(row["reference_steps"], canary) if row.get("reference_steps") else ""
         except ValueError as e:
-            raise DataError(f"cannot decrypt: {e}", path=str(path), position=f"data row {n}") from None
+            raise DataError(
+                f"cannot decrypt with the row's canary: {e}", path=str(path), position=f"data row {n}"
+            ) from None
         items.append(
             BenchmarkItem(
                 str(row["id"]).strip() or str(n),
@@ -42,4 +44,5 @@ def read(path: Path) -> list[BenchmarkItem]:
                 meta={"reference_steps": steps},
             )
         )
+    check_plausible([it.question for it in items], others=[it.answer for it in items], path=path, lang="zh")
     return items
