@@ -11,7 +11,6 @@ from typing import Any
 import orjson
 
 from openseeker.agent import AgentConfig
-from openseeker.evaluate.verdict import Verdict
 from openseeker.export.formats import FORMATS, convert
 from openseeker.export.sft import iter_trajectories
 from openseeker.llm import LLMConfig, Roles, RolesConfig
@@ -57,13 +56,6 @@ def summarizer(messages: list[dict[str, Any]], tools: Any, config: Any) -> str:
     return "SUMMARY: the code printed 32." if "Execution(" in prompt else "SUMMARY: other."
 
 
-class GoldJudge:
-    name = "gold-substring"
-
-    async def judge(self, question: str, gold: str, response: str, *, aliases: list[str] | None = None) -> Verdict:
-        return Verdict(gold in response, self.name)
-
-
 def test_teacher_runs_code_and_the_outputs_are_summarized_and_exported(
     corpus_dir: Path, sandbox_cfg: SandboxConfig, tmp_path: Path
 ) -> None:
@@ -83,7 +75,7 @@ def test_teacher_runs_code_and_the_outputs_are_summarized_and_exported(
         # responses under 60 characters stay verbatim (the sandbox id); the code outputs are longer
         agent=AgentConfig(context="retrospective", summarize_min_chars=60),
     )
-    res = run_trajectory_synthesis(cfg, roles, judge=GoldJudge())  # type: ignore[arg-type]
+    res = run_trajectory_synthesis(cfg, roles)  # judged by the rules judge (the default; no judge model)
     assert res.complete
     [rec] = list(read_stage(tmp_path / "run", "trajectories"))
     code_obs = rec["steps"][2]["calls"][0]
