@@ -39,6 +39,8 @@ def _point_roles(roles: dict[str, Any], url: str) -> dict[str, Any]:
             rc.pop("api_key_env", None)
         else:  # the embedded in-process model: the same model, served
             rc["model"], rc["base_url"] = "openai/smollm2", url
+        if role == "judge":  # a verdict is in the first tokens; calibrating a judge takes 72 of them
+            rc["generation"] = {**rc.get("generation", {}), "max_tokens": 4}
         out[role] = rc
     return out
 
@@ -73,9 +75,11 @@ def _quickstart_example(name: str, url: str, tmp: Path, corpus: Path | None, **e
         "world": {"n_pages": 40, "languages": ["en"]},
         "world_questions_n": 2,
         "qa": {"n": 1, "concurrency": 1, "max_reasks": 0, "seeds": {"min_text_chars": 60},
-               "extract": {"page_chars": 300, "total_chars": 600, "max_tokens": 200}, "question": {"max_tokens": 80}},
-        "traj": {"rollouts": 1, "concurrency": 1},
-        "eval": {"concurrency": 1},
+               "extract": {"page_chars": 300, "total_chars": 600, "max_tokens": 200}, "question": {"max_tokens": 80},
+               "allow_weak_judge": True},
+        # (allow_weak_judge: the served embedded model fails judge calibration, rightly; numbers are marked)
+        "traj": {"rollouts": 1, "concurrency": 1, "allow_weak_judge": True},
+        "eval": {"concurrency": 1, "allow_weak_judge": True},
         "progress": False,
         **extra,
     })
@@ -114,7 +118,7 @@ def test_corpus_examples(llama_server: Any, world: Path, qa_item: Path, tmp_path
         # its stage commands, as written (web tools): refused for the missing key, before any rollout
         raw = read_config_file(EXAMPLES / "paper_scale.yaml")
         raw["roles"] = _point_roles(raw["roles"], llama_server.base_url)
-        raw["traj"] = {**raw["traj"], "qa": str(qa_item), "rollouts": 1}
+        raw["traj"] = {**raw["traj"], "qa": str(qa_item), "rollouts": 1, "allow_weak_judge": True}
         raw["agent"] = {**TINY_AGENT, "on_tool_limit": "force_answer"}
         path = tmp_path / "paper_scale_stages.yaml"
         path.write_text(yaml.safe_dump(raw), encoding="utf-8")
@@ -147,6 +151,13 @@ def test_openseeker_v1_model_example(llama_server: Any, world: Path, tmp_path: P
     # as written (web tools): refused for the missing key
     _refused(_cli("agent", "ask", "Which country is Ostbrig the capital of?", "--config", path), "SERPER_API_KEY")
     raw["tools"] = {**LOCAL_TOOLS, "corpus": str(world / "corpus")}
+    # the v1 profile's system prompt is the authors' prose, not shipped: without it, a one-line refusal
+    raw["agent"]["prompt_source"] = str(tmp_path / "no-checkout")
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    _refused(_cli("agent", "ask", "Which country is Ostbrig?", "--config", path), "agent.prompt_source")
+    stand_in = tmp_path / "v1_system.txt"  # a stand-in of our own words for the official prompt
+    stand_in.write_text("Answer the question; call search or visit inside <tool_calls_begin> blocks.\n")
+    raw["agent"]["prompt_source"] = str(stand_in)
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     out = tmp_path / "t.json"
     res = _cli("agent", "ask", "Which country is Ostbrig the capital of?", "--config", path, "--save", out)

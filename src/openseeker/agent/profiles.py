@@ -247,7 +247,10 @@ def load_prose(source: str | Path | None, official: OfficialText | None, *, what
         if not found:
             raise ConfigError(f"{str(f)!r} has no string assigned to {official.name!r}; cannot read {what}.")
         return found
-    raise ConfigError(f"The prompt source {str(p)!r} for {what} does not exist.")
+    raise ConfigError(
+        f"The prompt source {str(p)!r} for {what} does not exist (agent.prompt_source; for the judge "
+        "eval.judge_prompt_source / --judge-prompt)."
+    )
 
 
 profiles: Registry[Profile] = Registry("agent_profile")

@@ -142,7 +142,11 @@ def _llm_of(judge: Any) -> Any:
 
 
 def _max_tokens(judge: Any) -> int | None:
+    """The reply budget the judge's calls get: its own setting, else the model's default."""
     gen = getattr(judge, "generation", None) or getattr(getattr(judge, "fallback", None), "generation", None)
+    defaults = getattr(_llm_of(judge), "defaults", None)
+    if defaults is not None and hasattr(defaults, "merged"):
+        gen = defaults.merged(gen)
     return getattr(gen, "max_tokens", None)
 
 

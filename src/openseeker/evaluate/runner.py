@@ -342,7 +342,7 @@ async def _run_eval(
 ) -> EvalResult:
     style = judge_style(config)
     # the rules judge needs no model; table scoring uses one only when it is configured
-    if judge is None and (style not in ("table", "rules") or config.roles.judge is not None):
+    if judge is None and (style not in ("table", "rules") or (style == "table" and config.roles.judge is not None)):
         await roles.preflight("judge")
     judges: dict[str, Judge] = {}
     table_llm = roles["judge"] if config.roles.judge is not None and style == "table" else None

@@ -259,7 +259,7 @@ async def arun_trajectory_synthesis(
             toolset = build_toolset(profile.configure_tools(config.tools), roles["summarizer"])
         agent = Agent(roles[config.role], toolset, config.agent, summarizer=roles["summarizer"])
         await agent.prepare()  # no server, or budgets that do not fit it: stop before any rollout
-        judged = judge is None and config.judge_style != "none"
+        judged = judge is None and config.judge_style not in ("none", "rules")  # rules need no model
         await roles.preflight("summarizer", *(["judge"] if judged else []))
         factory = None
         if judge is None and config.judge_style != "none":
