@@ -17,9 +17,10 @@ import pytest
 
 from openseeker.agent import Agent, AgentConfig
 from openseeker.agent.format import parse_calls_v1, parse_turn_v1, repair_json_v1
-from openseeker.agent.profiles import get_profile, load_prose
+from openseeker.agent.profiles import get_profile
 from openseeker.errors import ConfigError, ContextLengthError
 from openseeker.llm import LLMConfig, ScriptedLLM, get_llm
+from openseeker.prose import load_prose
 from openseeker.tools.base import FetchedPage, SearchHit, Toolset
 from openseeker.tools.search import SearchTool
 from openseeker.tools.visit import VisitTool

@@ -99,7 +99,7 @@ def bench_dir() -> Path:
 def eval_requests(llm) -> list:
     """The requests a scripted judge got for evaluation proper, without those of its calibration (which
     every run makes first, on the built-in labelled set)."""
-    from openseeker.evaluate.calibration import load_set
+    from openseeker.judge.calibration import load_set
 
     triples = [(it.question, it.gold, it.response) for it in load_set()[1]]
 

@@ -257,7 +257,7 @@ def test_real_answers_pass_the_exact_path_and_the_rules(bench_dir):
     explicit exact-match option and by the rules judge."""
     import asyncio
 
-    from openseeker.evaluate.judges import get_judge
+    from openseeker.judge import get_judge
 
     async def check(items, style, wrap):
         judge = get_judge(style, None, lang="zh")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from openseeker.cli.eval import eval_group
 from openseeker.evaluate import runner as runner_mod
-from openseeker.evaluate.calibration import WeakJudgeError
+from openseeker.judge.calibration import WeakJudgeError
 
 pytestmark = [pytest.mark.slow, pytest.mark.llamacpp]
 

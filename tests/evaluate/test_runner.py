@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from openseeker.agent import Agent, AgentConfig
-from openseeker.evaluate.calibration import WeakJudgeError
 from openseeker.evaluate.runner import EvalConfig, load_results, run_eval
+from openseeker.judge.calibration import WeakJudgeError
 from openseeker.llm import Roles, RolesConfig, ScriptedLLM
 from openseeker.tools.base import Toolset
 

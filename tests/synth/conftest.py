@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from openseeker.corpus.base import MemoryCorpus
-from openseeker.evaluate import prompts as judge_prompts
+from openseeker.judge import prompts as judge_prompts
 from openseeker.llm import LLMOutput, RolesConfig, ScriptedLLM
 from openseeker.llm.registry import Roles
 from openseeker.synth.prompts import load_prompts
@@ -164,7 +164,7 @@ class Script:
                 return "I cannot decide."
             # Grade as a careful judge would on exact answers: the normalized prediction must equal the
             # reference (or one of the aliases shown with it). Strict enough to pass calibration.
-            from openseeker.evaluate.rules import fold
+            from openseeker.judge.rules import fold
 
             golds = re.findall(r"^(?:Reference answer|参考答案)[:：]\s*(.+)$", user, re.M)
             resps = re.findall(r"^(?:Predicted answer|预测答案)[:：]\s*(.+)$", user, re.M)

@@ -256,8 +256,8 @@ def test_wikispeedia_slice_with_scripted_model(tmp_path, shared_dir, make_roles)
 
 
 def test_judged_checks_need_a_calibrated_judge(tmp_path, en_corpus, make_roles):
-    from openseeker.evaluate.calibration import WeakJudgeError
-    from openseeker.evaluate.verdict import Verdict
+    from openseeker.judge.calibration import WeakJudgeError
+    from openseeker.judge.verdict import Verdict
 
     class YesMan:
         name = "yes-man"

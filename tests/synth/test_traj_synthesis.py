@@ -12,8 +12,8 @@ import pytest
 from openseeker.agent import AgentConfig, Trajectory, render_context
 from openseeker.corpus.base import MemoryCorpus
 from openseeker.errors import DataError
-from openseeker.evaluate.calibration import WeakJudgeError
-from openseeker.evaluate.verdict import Verdict
+from openseeker.judge.calibration import WeakJudgeError
+from openseeker.judge.verdict import Verdict
 from openseeker.llm import LLMConfig, Roles, RolesConfig, ScriptedLLM, ToolSpec
 from openseeker.pipeline.stage import read_rejects, read_stage
 from openseeker.synth.trajectories import TrajSynthConfig, read_qa, run_trajectory_synthesis

@@ -31,16 +31,10 @@ from pathlib import Path
 
 from openseeker.agent import prompts
 from openseeker.agent.format import _V1_BLOCK, _V1_CALL, ParsedTurn, parse_error_v1, parse_turn_v1
-from openseeker.agent.profiles import (
-    V1_CONTEXT_ANSWER,
-    V1_TOKEN_LIMIT,
-    OfficialText,
-    Profile,
-    load_prose,
-    profiles,
-)
+from openseeker.agent.profiles import V1_CONTEXT_ANSWER, V1_TOKEN_LIMIT, Profile, profiles
 from openseeker.errors import ConfigError
 from openseeker.llm.types import ToolSpec
+from openseeker.prose import OfficialText, load_prose
 from openseeker.tools.layout import OPENSEEKER_V1
 
 V2_TOOL_LIMIT = (

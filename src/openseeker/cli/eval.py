@@ -223,9 +223,9 @@ def calibrate_judge_cmd(
     from rich.table import Table
 
     from openseeker.config import load_config
-    from openseeker.evaluate.calibration import DEFAULT_MAX_FALSE_ACCEPT, calibrate
-    from openseeker.evaluate.judges import get_judge
     from openseeker.evaluate.runner import EvalConfig
+    from openseeker.judge import get_judge
+    from openseeker.judge.calibration import DEFAULT_MAX_FALSE_ACCEPT, calibrate
     from openseeker.llm.registry import Roles
     from openseeker.llm.types import GenerateConfig
 

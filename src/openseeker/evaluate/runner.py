@@ -26,11 +26,12 @@ from pydantic import Field
 from openseeker.config import StrictModel
 from openseeker.errors import ConfigError
 from openseeker.evaluate.benchmarks import BenchmarkItem, get_benchmark, select_items
-from openseeker.evaluate.calibration import DEFAULT_MAX_FALSE_ACCEPT, gate
-from openseeker.evaluate.judges import get_judge, parse_confidence
 from openseeker.evaluate.metrics import summarize
-from openseeker.evaluate.verdict import Judge, Verdict
 from openseeker.io.jsonl import append_jsonl, iter_jsonl
+from openseeker.judge import check_spec, get_judge
+from openseeker.judge.calibration import DEFAULT_MAX_FALSE_ACCEPT, gate
+from openseeker.judge.llm import parse_confidence
+from openseeker.judge.verdict import Judge, Verdict
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
 from openseeker.llm.types import GenerateConfig
@@ -151,11 +152,9 @@ class EvalResult:
         return self.stage.complete
 
 
-BASE_JUDGES = ("binary", "browsecomp", "xbench", "openseeker-v1", "rules")
-
-
 def judge_style(config: EvalConfig) -> str:
-    """The judge spec of a run: ``official`` resolved for the benchmark, ``openseeker`` as ``binary``."""
+    """The judge spec of a run: ``official`` resolved for the benchmark, ``openseeker`` as ``binary``; any
+    judge of the registry (entry points included), optionally prefixed with ``exact+`` or ``rules+``."""
     if get_benchmark(config.benchmark).judge_style == "table":
         return "table"
     parts = config.judge.split("+")
@@ -163,16 +162,7 @@ def judge_style(config: EvalConfig) -> str:
         OFFICIAL.get(config.benchmark, "binary") if p == "official" else "binary" if p == "openseeker" else p
         for p in parts
     ]
-    ok = (
-        (len(parts) == 1 and parts[0] in BASE_JUDGES)
-        or (len(parts) == 2 and parts[0] in ("exact", "rules") and parts[1] in BASE_JUDGES[:4])
-    )
-    if not ok:
-        raise ConfigError(
-            f"Unknown judge {config.judge!r}: use openseeker, openseeker-v1, official, binary, browsecomp, "
-            "xbench or rules, optionally prefixed with exact+ or rules+ (e.g. rules+binary)."
-        )
-    return "+".join(parts)
+    return check_spec("+".join(parts))
 
 
 def _flat_usage(usage: Any) -> dict[str, int]:

@@ -1,7 +1,8 @@
 """Deterministic quality checks (beyond the paper): leakage, search shortcut, decontamination.
 
 They run before the LLM verification because they are free: a question that names its answer, or whose
-answer page a keyword search returns at the top, is rejected without spending a model call.
+answer page a keyword search returns at the top, is rejected without spending a model call. Each is a
+registered :class:`~openseeker.synth.check.QACheck` (``leak``, ``decontam``, ``shortcut``).
 """
 
 from __future__ import annotations
@@ -9,13 +10,18 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
 from openseeker.corpus.base import Corpus
-from openseeker.errors import DataError
+from openseeker.errors import ConfigError, DataError
+from openseeker.synth.check import Candidate, CheckContext, Pass, QACheck, Reject, qa_checks
 from openseeker.synth.records import CheckOutcome
 from openseeker.synth.text import contains_term, is_cjk, normalize
+
+if TYPE_CHECKING:
+    from openseeker.synth.config import QASynthConfig
 
 _QUESTION_FIELDS = ("question", "problem", "prompt", "query", "Question", "Prompt", "input")
 
@@ -123,3 +129,65 @@ class DecontamIndex:
         return CheckOutcome(
             "decontam", ov < threshold, mode, {"overlap": round(ov, 3), "threshold": threshold}
         )
+
+
+def _result(o: CheckOutcome, reason: str) -> Pass | Reject:
+    return Pass(o.detail, o.raw) if o.passed else Reject(reason, o.detail, o.raw)
+
+
+@qa_checks.register("leak")
+class LeakCheck(QACheck):
+    """The answer, its aliases and the seed title must not occur in the question."""
+
+    name = "leak"
+    label = "no leak"
+    reason = "check:leak"
+
+    async def check(self, record: Candidate, ctx: CheckContext) -> Pass | Reject:
+        terms = [record.answer, *record.aliases, record.seed_title, record.seed_title.replace("_", " ")]
+        return _result(check_leak(record.question, terms, "reject"), self.reason)
+
+
+@qa_checks.register("decontam")
+class DecontamCheck(QACheck):
+    """The question must not share too many n-grams with benchmark questions (``checks.decontam_files``)."""
+
+    name = "decontam"
+    label = "not contaminated"
+    reason = "check:contaminated"
+    default_mode = "off"
+
+    def __init__(self, config: QASynthConfig, options: object = None):
+        super().__init__(config)
+        ck = config.checks
+        self.index = (
+            DecontamIndex.from_files(ck.decontam_files, ck.decontam_ngram)
+            if ck.decontam != "off" and ck.decontam_files
+            else None
+        )
+        if ck.decontam != "off" and self.index is None:
+            raise ConfigError("checks.decontam is on but checks.decontam_files is empty; give benchmark files.")
+
+    async def check(self, record: Candidate, ctx: CheckContext) -> Pass | Reject:
+        assert self.index is not None  # (not run when off)
+        return _result(self.index.check(record.question, self.config.checks.decontam_threshold, "reject"), self.reason)
+
+
+@qa_checks.register("shortcut")
+class ShortcutCheck(QACheck):
+    """A keyword search with the question must not return the answer's page in its top ``shortcut_top_k``.
+
+    It runs even when off: the answer page's rank is recorded in every QA record (``shortcut_rank``)."""
+
+    name = "shortcut"
+    label = "no search shortcut"
+    reason = "check:shortcut"
+    always_run = True
+
+    async def check(self, record: Candidate, ctx: CheckContext) -> Pass | Reject:
+        ck = self.config.checks
+        o = check_shortcut(
+            ctx.corpus, record.question, record.seed_id, top_k=ck.shortcut_top_k, depth=ck.shortcut_depth,
+            mode="reject",
+        )
+        return _result(o, self.reason)

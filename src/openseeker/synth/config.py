@@ -6,15 +6,14 @@ exactly how its questions were made.
 
 from __future__ import annotations
 
+import difflib
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from openseeker.config import StrictModel
 from openseeker.llm.config import RolesConfig
-
-CheckMode = Literal["reject", "record", "off"]
-"""``reject``: a failing question is rejected; ``record``: the outcome is only recorded; ``off``: skipped."""
+from openseeker.synth.check import BUILTIN, CheckMode, check_class, qa_checks
 
 
 class SeedConfig(StrictModel):
@@ -86,7 +85,13 @@ class QuestionConfig(StrictModel):
 
 
 class ChecksConfig(StrictModel):
-    """Verification and quality checks, each ``reject``, ``record`` or ``off``."""
+    """Verification and quality checks, each ``reject``, ``record`` or ``off``.
+
+    Besides the built-in checks below, any registered QA check (:mod:`openseeker.synth.check`) may be named:
+    ``NAME: reject`` (or a mapping ``{mode: reject, <its options>}``) runs it after the built-ins.
+    """
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True)  # registered checks; checked below
 
     leak: CheckMode = "reject"
     decontam: CheckMode = "off"
@@ -108,6 +113,49 @@ class ChecksConfig(StrictModel):
     max_alternatives: int = Field(
         default=3, description="how many other answers the uniqueness probe may list"
     )
+
+    @model_validator(mode="after")
+    def _registered_checks(self) -> ChecksConfig:
+        for key, value in (self.model_extra or {}).items():
+            if key in BUILTIN or key not in qa_checks:
+                known = [*type(self).model_fields, *(n for n in qa_checks.names() if n not in BUILTIN)]
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(f"unknown key {key!r}{hint}: not a setting nor a registered QA check")
+            mode, opts = (value, {}) if not isinstance(value, dict) else (value.get("mode"), value)
+            if mode not in (None, "reject", "record", "off"):
+                raise ValueError(f"{key}: mode must be reject, record or off, got {mode!r}")
+            cls = check_class(key)
+            opts = {k: v for k, v in opts.items() if k != "mode"}
+            if opts and cls.Options is None:
+                raise ValueError(f"{key}: this check takes no options (got {', '.join(opts)})")
+            if cls.Options is not None:
+                try:
+                    cls.Options.model_validate(opts)
+                except ValidationError as e:
+                    raise ValueError(f"{key}: {e.errors()[0]['msg']}") from None
+        return self
+
+    def mode(self, name: str) -> CheckMode:
+        """The mode of check ``name`` (a registered check not configured runs in its default mode)."""
+        if name in type(self).model_fields:
+            return getattr(self, name)  # type: ignore[no-any-return]
+        value = (self.model_extra or {}).get(name)
+        mode = value.get("mode") if isinstance(value, dict) else value
+        return mode or check_class(name).default_mode  # type: ignore[no-any-return]
+
+    def options(self, name: str) -> BaseModel | None:
+        """The validated options of a registered (non built-in) check."""
+        cls = check_class(name)
+        if cls.Options is None:
+            return None
+        value = (self.model_extra or {}).get(name)
+        opts = {k: v for k, v in value.items() if k != "mode"} if isinstance(value, dict) else {}
+        return cls.Options.model_validate(opts)
+
+    def names(self) -> list[str]:
+        """The checks to run, in order: the built-ins, then the registered checks named here."""
+        return [*BUILTIN, *(k for k in (self.model_extra or {}) if k not in BUILTIN)]
 
 
 class QASynthConfig(StrictModel):

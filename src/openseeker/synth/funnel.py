@@ -12,32 +12,30 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import yaml
 
 from openseeker.errors import StageError
 from openseeker.pipeline.stage import compute_stats, read_rejects, read_stage
+from openseeker.synth.check import BUILTIN, check_class, qa_checks
 
-STEPS = (
-    "seeds",
-    "expanded",
-    "extracted",
-    "generated",
-    "obfuscated",
-    "leak",
-    "decontam",
-    "shortcut",
-    "closed_book",
-    "oracle",
-    "uniqueness",
-    "accepted",
-)
-_LABELS = {
-    "leak": "no leak",
-    "decontam": "not contaminated",
-    "shortcut": "no search shortcut",
-    "closed_book": "closed-book wrong",
-    "oracle": "oracle right",
-    "uniqueness": "unique answer",
-}
+STEPS_BEFORE_CHECKS = ("seeds", "expanded", "extracted", "generated", "obfuscated")
+STEPS = (*STEPS_BEFORE_CHECKS, *BUILTIN, "accepted")
+"""The funnel's rows with the built-in checks; a run's own rows follow its configured checks (:func:`steps`)."""
+
+
+def steps(run_dir: str | Path) -> list[str]:
+    """The funnel's rows of a run: the synthesis steps, then the checks its config ran, in order."""
+    names = list(BUILTIN)
+    path = Path(run_dir) / "qa" / "config.yaml"
+    if path.exists():
+        section = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("checks") or {}
+        extra = [k for k in section if k not in BUILTIN and k in qa_checks]
+        names += extra
+    return [*STEPS_BEFORE_CHECKS, *names, "accepted"]
+
+
+def _label(step: str) -> str:
+    return check_class(step).title() if step in qa_checks else step
 
 
 def _hist(values: list[int]) -> dict[str, int]:
@@ -64,7 +62,7 @@ def build_funnel(run_dir: str | Path) -> dict[str, Any]:
         raise StageError(f"No QA stage in {str(run_dir)!r}; run 'openseeker synth qa' first.")
     stats = compute_stats(stage_dir)
     counters = stats.get("counters", {})
-    funnel = [{"step": s, "count": int(counters.get(f"funnel:{s}", 0))} for s in STEPS]
+    funnel = [{"step": s, "count": int(counters.get(f"funnel:{s}", 0))} for s in steps(run_dir)]
     by_k: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for r in read_stage(run_dir, "qa"):
         d = by_k[int(r.get("k", 0))]
@@ -110,7 +108,7 @@ def to_markdown(f: dict[str, Any]) -> str:
     lines = [f"# QA synthesis funnel: `{f['run']}`", "", "| step | count | of seeds |", "|---|---:|---:|"]
     seeds = max(1, f["funnel"][0]["count"])
     for row in f["funnel"]:
-        label = _LABELS.get(row["step"], row["step"])
+        label = _label(row["step"])
         off = f["counters"].get(f"off:{row['step']}", 0)
         if off:  # the check did not run for these seeds: they pass it unchecked
             label += f" (off for {off})"
@@ -142,7 +140,7 @@ def plot(f: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    steps = [_LABELS.get(r["step"], r["step"]) for r in f["funnel"]]
+    steps = [_label(r["step"]) for r in f["funnel"]]
     axes[0].barh(steps[::-1], [r["count"] for r in f["funnel"]][::-1], color="#4C72B0")
     axes[0].set_title("Funnel (seeds surviving each step)")
     width = 0.8 / max(1, len(f["by_k"]))

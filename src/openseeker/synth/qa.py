@@ -25,12 +25,12 @@ from typing import Any
 
 from openseeker.corpus.base import Corpus
 from openseeker.errors import ConfigError, DataError
-from openseeker.evaluate.verdict import Judge
+from openseeker.judge import Judge, get_judge
 from openseeker.llm.registry import Roles
 from openseeker.pipeline.stage import Reject, StageContext, StageResult, run_stage
 from openseeker.records import Record
-from openseeker.synth import checks as qchecks
-from openseeker.synth import verify
+from openseeker.synth.check import Candidate, CheckContext, QACheck, check_class, outcome
+from openseeker.synth.check import Reject as CheckReject
 from openseeker.synth.config import QASynthConfig
 from openseeker.synth.entities import StepRejected, extract_entity_subgraph
 from openseeker.synth.expand import ExpansionError, expand
@@ -44,22 +44,6 @@ from openseeker.synth.text import clean_title, normalize, title_variants
 log = logging.getLogger(__name__)
 
 STAGE = "qa"
-
-# The rejection reason of each check that fails in ``reject`` mode.
-CHECK_REASONS = {
-    "leak": "check:leak",
-    "decontam": "check:contaminated",
-    "shortcut": "check:shortcut",
-    "closed_book": "verify:closed_book_correct",
-    "oracle": "verify:oracle_wrong",
-    "uniqueness": "check:ambiguous",
-}
-UNDECIDED_REASONS = {
-    "closed_book": "verify:judge_unparsed",
-    "oracle": "verify:judge_unparsed",
-    "uniqueness": "check:uniqueness_unparsed",
-}
-
 
 @dataclass
 class SeedTask(Record):
@@ -86,23 +70,24 @@ class QASynthesizer:
         self._judge = judge
         self._judges: dict[str, Judge] = {}
         self.caveat: str | None = None  # set when a judge that failed calibration was allowed
-        self.decontam = (
-            qchecks.DecontamIndex.from_files(config.checks.decontam_files, config.checks.decontam_ngram)
-            if config.checks.decontam != "off" and config.checks.decontam_files
-            else None
-        )
-        if config.checks.decontam != "off" and self.decontam is None:
-            raise ConfigError(
-                "checks.decontam is on but checks.decontam_files is empty; give benchmark files."
-            )
+        # the configured checks in order, cheapest first: (name, the check or None when off, mode); a check's
+        # own config errors surface here, before any work
+        self.plan: list[tuple[str, QACheck | None, str]] = []
+        for name in config.checks.names():
+            mode, cls = config.checks.mode(name), check_class(name)
+            built = cls(config, config.checks.options(name)) if mode != "off" or cls.always_run else None
+            self.plan.append((name, built, mode))
+
+    @property
+    def active(self) -> list[QACheck]:
+        """The checks that decide or record (not those that are off)."""
+        return [c for _, c, mode in self.plan if c is not None and mode != "off"]
 
     def judge_for(self, lang: str) -> Judge:
         """The judge of a language (built lazily from the shared evaluation judges)."""
         if self._judge is not None:
             return self._judge
         if lang not in self._judges:
-            from openseeker.evaluate.judges import get_judge  # the evaluation harness owns judges
-
             style = self.cfg.judge_style
             llm = None if style == "rules" else self.roles["judge"]  # the rules judge needs no model
             self._judges[lang] = get_judge(style, llm, lang=lang, prompt_source=self.cfg.judge_prompt_source)
@@ -191,80 +176,27 @@ class QASynthesizer:
         question = ob.question
 
         # checks, cheapest first
-        ck = cfg.checks
+        record = Candidate(question, answer, aliases, lang, page.id, page.title, sub.facts)
+        cctx = CheckContext(cfg, self.corpus, self.roles, prompts, scope, lang, self.judge_for)
         outcomes: dict[str, CheckOutcome] = {}
-        leak_terms = [answer, *aliases, page.title, page.title.replace("_", " ")]
-        self._gate(
-            ctx,
-            outcomes,
-            state,
-            qchecks.check_leak(question, leak_terms, ck.leak) if ck.leak != "off" else None,
-            "leak",
-        )
-        self._gate(
-            ctx,
-            outcomes,
-            state,
-            self.decontam.check(question, ck.decontam_threshold, ck.decontam)
-            if self.decontam is not None
-            else None,
-            "decontam",
-        )
-        shortcut = qchecks.check_shortcut(
-            self.corpus,
-            question,
-            page.id,
-            top_k=ck.shortcut_top_k,
-            depth=ck.shortcut_depth,
-            mode=ck.shortcut if ck.shortcut != "off" else "record",
-        )
-        state["shortcut_rank"] = shortcut.detail["rank"]
-        self._gate(ctx, outcomes, state, shortcut if ck.shortcut != "off" else None, "shortcut")
-        # the model-judged checks (the paper's dual verification, then uniqueness)
-        closed: CheckOutcome | None = None
-        if ck.closed_book != "off":
-            closed = await verify.closed_book(
-                self.roles["verifier"],
-                self.judge_for(lang),
-                prompts["closed_book"],
-                question,
-                answer,
-                aliases,
-                mode=ck.closed_book,
-                scope=scope,
-                max_reasks=cfg.max_reasks,
-            )
-        self._gate(ctx, outcomes, state, closed, "closed_book")
-        solved: CheckOutcome | None = None
-        if ck.oracle != "off":
-            solved = await verify.oracle(
-                self.roles["verifier"],
-                self.judge_for(lang),
-                prompts["oracle"],
-                question,
-                answer,
-                aliases,
-                sub.facts,
-                mode=ck.oracle,
-                scope=scope,
-                max_reasks=cfg.max_reasks,
-            )
-        self._gate(ctx, outcomes, state, solved, "oracle")
-        unique: CheckOutcome | None = None
-        if ck.uniqueness != "off":
-            unique = await verify.uniqueness(
-                self.roles["verifier"],
-                prompts["uniqueness"],
-                question,
-                answer,
-                aliases,
-                sub.facts,
-                max_alternatives=ck.max_alternatives,
-                mode=ck.uniqueness,
-                scope=scope,
-                max_reasks=cfg.max_reasks,
-            )
-        self._gate(ctx, outcomes, state, unique, "uniqueness")
+        details: dict[str, dict[str, Any]] = {}
+        for name, check, mode in self.plan:
+            result = await check.check(record, cctx) if check is not None else None
+            if result is not None:
+                details[name] = result.detail
+                if name == "shortcut":
+                    state["shortcut_rank"] = result.detail["rank"]
+            if mode == "off" or result is None:  # skipped (a check that always runs decides nothing when off)
+                outcomes[name] = CheckOutcome(name, None, "off")
+                ctx.count(f"funnel:{name}")
+                ctx.count(f"off:{name}")
+                continue
+            o = outcome(name, result, mode)
+            outcomes[name] = o
+            state.setdefault("checks", {})[name] = o.to_dict()
+            if mode == "reject" and isinstance(result, CheckReject):
+                raise StepRejected(result.reason, o.to_dict())
+            ctx.count(f"funnel:{name}")
         ctx.count("funnel:accepted")
 
         models = {"generator": self.roles.model_id("generator"), "verifier": self.roles.model_id("verifier")}
@@ -292,7 +224,7 @@ class QASynthesizer:
             models=models,
             prompt_versions=versions,
             subgraph=graph.nodes,
-            shortcut_rank=shortcut.detail["rank"],
+            shortcut_rank=details.get("shortcut", {}).get("rank"),
             extra={"names_kept": ob.names_kept, "dropped_facts": dropped[:20]}
             | ({"judge_caveat": self.caveat} if self.caveat else {}),
         )
@@ -306,28 +238,10 @@ class QASynthesizer:
                 out.setdefault(a, None)
         return list(out)
 
-    @staticmethod
-    def _gate(
-        ctx: StageContext,
-        outcomes: dict[str, CheckOutcome],
-        state: dict[str, Any],
-        outcome: CheckOutcome | None,
-        name: str,
-    ) -> None:
-        """Record a check's outcome; raise the check's rejection when it fails in ``reject`` mode."""
-        if outcome is None:
-            outcomes[name] = CheckOutcome(name, None, "off")
-            ctx.count(f"funnel:{name}")
-            ctx.count(f"off:{name}")
-            return
-        outcomes[name] = outcome
-        state.setdefault("checks", {})[name] = outcome.to_dict()
-        if outcome.mode == "reject":
-            if outcome.passed is None:
-                raise StepRejected(UNDECIDED_REASONS.get(name, f"check:{name}_undecided"), outcome.to_dict())
-            if not outcome.passed:
-                raise StepRejected(CHECK_REASONS[name], outcome.to_dict())
-        ctx.count(f"funnel:{name}")
+
+def _checks_phrase(names: list[str]) -> str:
+    # "the closed-book/oracle checks", as the calibration gate's messages name them
+    return "the " + "/".join(n.replace("_", "-") for n in names) + (" checks" if len(names) > 1 else " check")
 
 
 def _key(task: SeedTask) -> str:
@@ -379,19 +293,20 @@ async def arun_qa_synthesis(
     tasks = [SeedTask(i, pid) for i, pid in enumerate(seeds)]
     calibration = None
     try:
-        ck = config.checks
-        judged = judge is None and config.judge_style != "rules" and (ck.closed_book != "off" or ck.oracle != "off")
-        verified = any(m != "off" for m in (ck.closed_book, ck.oracle, ck.uniqueness))
-        await roles.preflight("generator", *(["verifier"] if verified else []), *(["judge"] if judged else []))
-        if ck.closed_book != "off" or ck.oracle != "off":
-            from openseeker.evaluate.calibration import gate
+        active = synth.active
+        judged_checks = [c.name for c in active if c.judged]
+        judged = judge is None and config.judge_style != "rules" and bool(judged_checks)
+        check_roles = [r for c in active for r in c.roles]
+        await roles.preflight("generator", *check_roles, *(["judge"] if judged else []))
+        if judged_checks:
+            from openseeker.judge.calibration import gate
 
-            # the closed-book and oracle checks decide on the judge's word: calibrate it first
+            # these checks decide on the judge's word: calibrate it first
             calibration = await gate(
                 lambda lang: synth.judge_for("zh" if lang == "zh" else "en"),
                 max_false_accept=config.max_false_accept,
                 allow_weak=config.allow_weak_judge,
-                what="the closed-book/oracle checks",
+                what=_checks_phrase(judged_checks),
                 flag="allow_weak_judge",
             )
             synth.caveat = None if calibration.passed else calibration.caveat()
@@ -409,7 +324,7 @@ async def arun_qa_synthesis(
             description=f"QA synthesis (k={config.k})",
         )
         if calibration is not None:
-            from openseeker.evaluate.calibration import add_to_stats
+            from openseeker.judge.calibration import add_to_stats
 
             add_to_stats(result, calibration)
     finally:

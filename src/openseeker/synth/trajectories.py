@@ -7,7 +7,7 @@ and passes the optional filters; every other rollout is a counted, inspectable r
 ``<run>/trajectories/rejects/`` (reasons: ``finish_<reason>``, ``too_few_tool_calls``,
 ``context_too_long``, ``incorrect``, ``unparsed_verdict``).
 
-The judge is calibrated before the first rollout (:func:`openseeker.evaluate.calibration.gate`): one that
+The judge is calibrated before the first rollout (:func:`openseeker.judge.calibration.gate`): one that
 accepts too many wrong answers is refused unless ``allow_weak_judge``, and then every kept trajectory
 carries the caveat in ``metadata.judge_caveat``. The figures go into ``stats.json``.
 """
@@ -28,8 +28,8 @@ from openseeker.agent.context import context_tokens
 from openseeker.agent.summarize import detect_language
 from openseeker.config import StrictModel
 from openseeker.errors import ConfigError, DataError
-from openseeker.evaluate.verdict import Judge
 from openseeker.io.jsonl import iter_jsonl
+from openseeker.judge.verdict import Judge
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
 from openseeker.pipeline.stage import Reject, StageContext, StageResult, run_stage
@@ -263,7 +263,7 @@ async def arun_trajectory_synthesis(
         await roles.preflight("summarizer", *(["judge"] if judged else []))
         factory = None
         if judge is None and config.judge_style != "none":
-            from openseeker.evaluate.judges import get_judge
+            from openseeker.judge import get_judge
 
             judge_llm = None if config.judge_style == "rules" else roles["judge"]  # rules need no model
 
@@ -278,7 +278,7 @@ async def arun_trajectory_synthesis(
         synth = TrajectorySynthesizer(config, agent, {"*": judge} if judge is not None else None, factory)
         calibration = None
         if config.judge_style != "none" or judge is not None:
-            from openseeker.evaluate.calibration import gate
+            from openseeker.judge.calibration import gate
 
             # no rollout is kept on the word of a judge that has not passed calibration
             def judge_for(lang: str) -> Judge:
@@ -309,7 +309,7 @@ async def arun_trajectory_synthesis(
             description=f"trajectories ({config.rollouts}x{len(items)})",
         )
         if calibration is not None:
-            from openseeker.evaluate.calibration import add_to_stats
+            from openseeker.judge.calibration import add_to_stats
 
             add_to_stats(result, calibration)
         return result

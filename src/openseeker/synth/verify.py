@@ -7,7 +7,8 @@
   the answer makes the question ambiguous.
 
 Correctness is decided by the judge shared with evaluation, and its raw output is kept. A judge reply
-that cannot be parsed is never guessed: the question is rejected as ``verify:judge_unparsed``.
+that cannot be parsed is never guessed: the question is rejected as ``verify:judge_unparsed``. Each is a
+registered :class:`~openseeker.synth.check.QACheck` (``closed_book``, ``oracle``, ``uniqueness``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from openseeker.errors import StructuredOutputError
-from openseeker.evaluate.verdict import Judge, Verdict
+from openseeker.judge.verdict import Judge, Verdict
 from openseeker.llm.base import LLM
 from openseeker.llm.structured import generate_structured
+from openseeker.synth.check import Candidate, CheckContext, Pass, QACheck, Reject, qa_checks
 from openseeker.synth.prompts import Prompt
 from openseeker.synth.question import render_facts
 from openseeker.synth.records import CheckOutcome, Fact
@@ -152,3 +154,66 @@ async def uniqueness(
         return CheckOutcome("uniqueness", None, mode, {"note": f"verifier_{e.reason}"}, e.raw or "")
     others = [a.strip() for a in obj.alternatives if a.strip() and not _same(a, [answer, *aliases])]
     return CheckOutcome("uniqueness", not others, mode, {"alternatives": others[:max_alternatives]}, out.text)
+
+
+def _result(o: CheckOutcome, cls: type[QACheck]) -> Pass | Reject:
+    if o.passed is None:
+        return Reject(cls.undecided(), o.detail, o.raw, undecided=True)
+    return Pass(o.detail, o.raw) if o.passed else Reject(cls.reject_reason(), o.detail, o.raw)
+
+
+@qa_checks.register("closed_book")
+class ClosedBookCheck(QACheck):
+    """The verifier, answering from memory, must get it wrong (the question needs search)."""
+
+    name = "closed_book"
+    label = "closed-book wrong"
+    reason = "verify:closed_book_correct"
+    undecided_reason = "verify:judge_unparsed"
+    roles = ("verifier",)
+    judged = True
+
+    async def check(self, record: Candidate, ctx: CheckContext) -> Pass | Reject:
+        o = await closed_book(
+            ctx.roles["verifier"], ctx.judge(), ctx.prompts["closed_book"], record.question, record.answer,
+            record.aliases, mode="reject", scope=ctx.scope, max_reasks=self.config.max_reasks,
+        )
+        return _result(o, type(self))
+
+
+@qa_checks.register("oracle")
+class OracleCheck(QACheck):
+    """The verifier, given the entity subgraph's facts, must get it right (the question is solvable)."""
+
+    name = "oracle"
+    label = "oracle right"
+    reason = "verify:oracle_wrong"
+    undecided_reason = "verify:judge_unparsed"
+    roles = ("verifier",)
+    judged = True
+
+    async def check(self, record: Candidate, ctx: CheckContext) -> Pass | Reject:
+        o = await oracle(
+            ctx.roles["verifier"], ctx.judge(), ctx.prompts["oracle"], record.question, record.answer,
+            record.aliases, record.facts, mode="reject", scope=ctx.scope, max_reasks=self.config.max_reasks,
+        )
+        return _result(o, type(self))
+
+
+@qa_checks.register("uniqueness")
+class UniquenessCheck(QACheck):
+    """The verifier must find no other entity that fits every clue."""
+
+    name = "uniqueness"
+    label = "unique answer"
+    reason = "check:ambiguous"
+    undecided_reason = "check:uniqueness_unparsed"
+    roles = ("verifier",)
+
+    async def check(self, record: Candidate, ctx: CheckContext) -> Pass | Reject:
+        o = await uniqueness(
+            ctx.roles["verifier"], ctx.prompts["uniqueness"], record.question, record.answer, record.aliases,
+            record.facts, max_alternatives=self.config.checks.max_alternatives, mode="reject",
+            scope=ctx.scope, max_reasks=self.config.max_reasks,
+        )
+        return _result(o, type(self))

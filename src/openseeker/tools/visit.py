@@ -17,11 +17,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from openseeker.corpus.text import has_cjk
 from openseeker.errors import BudgetExceededError, ConfigError, LLMError, ToolError
 from openseeker.llm.base import LLM
 from openseeker.llm.structured import generate_structured
 from openseeker.llm.types import Message, ToolSpec
+from openseeker.text import has_cjk
 from openseeker.tools.base import FetchedPage, PageFetcher, Tool
 from openseeker.tools.layout import OPENSEEKER, ToolLayout
 

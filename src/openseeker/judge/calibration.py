@@ -35,7 +35,7 @@ import orjson
 import yaml
 
 from openseeker.errors import ConfigError
-from openseeker.evaluate.verdict import Judge
+from openseeker.judge.verdict import Judge
 from openseeker.records import Record
 
 DEFAULT_MAX_FALSE_ACCEPT = 0.10

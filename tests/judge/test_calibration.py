@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from openseeker.cli.eval import eval_group
-from openseeker.evaluate.calibration import WeakJudgeError, calibrate, gate, load_set
-from openseeker.evaluate.judges import get_judge
+from openseeker.judge import get_judge
+from openseeker.judge.calibration import WeakJudgeError, calibrate, gate, load_set
 from openseeker.llm import ScriptedLLM
 
 
@@ -60,7 +60,7 @@ def test_calibrate_judge_cli():
     assert "false-accept" in r.output and "passes" in r.output
     r = cli.invoke(
         eval_group,
-        ["calibrate-judge", "--judge", "scripted/tests.evaluate.test_calibration:yes_man", "--json"],
+        ["calibrate-judge", "--judge", "scripted/tests.judge.test_calibration:yes_man", "--json"],
     )
     assert r.exit_code == 1  # the judge would be refused
     data = json.loads(r.output)
@@ -69,7 +69,7 @@ def test_calibrate_judge_cli():
 
 def test_a_judge_lenient_in_one_language_is_refused():
     """Overall 2 of 35 wrong answers accepted (5.7 %), but both are Chinese (2 of 14): refused."""
-    from openseeker.evaluate.verdict import Verdict
+    from openseeker.judge.verdict import Verdict
 
     _, items = load_set()
     labels = {(it.question, it.response): it.correct for it in items}

@@ -1,4 +1,4 @@
-"""Answer judges in three styles, with an exact-match fast path and robust, honest parsing.
+"""LLM answer judges in three styles, with an exact-match fast path and robust, honest parsing.
 
 * ``binary``: OpenSeeker-style; the judge answers ``A`` (agrees) or ``B`` (does not).
 * ``browsecomp``: HLE/BrowseComp-style fields ``extracted_final_answer`` / ``reasoning`` / ``correct``
@@ -6,7 +6,7 @@
 * ``xbench``: exact match on the ``最终答案:`` line first, else a Chinese judge answering ``结论: 正确|错误``.
 
 The LLM is asked about every item (``exact+STYLE`` first decides normalized exact matches without it,
-recording ``method="exact"``; ``rules+STYLE`` lets the :mod:`rules judge <openseeker.evaluate.rules>`
+recording ``method="exact"``; ``rules+STYLE`` lets the :mod:`rules judge <openseeker.judge.rules>`
 decide first). A reply that cannot be parsed is asked again (``max_attempts`` in all), and if it still
 cannot be parsed the verdict is ``correct=None`` (unparsed): never a guess. A/B verdicts also record the
 label the official OpenSeeker ``eval.py`` would read (:func:`official_label`). Parsers take the *last* match anchored at a line start, so ``incorrect: yes`` inside a
@@ -26,13 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from openseeker.evaluate import prompts
-from openseeker.evaluate.normalize import after_thinking, exact_match, extract_answer, extract_xbench_answer
-from openseeker.evaluate.rules import RulesJudge
-from openseeker.evaluate.verdict import Judge, Verdict
+from openseeker.judge import prompts
+from openseeker.judge.normalize import after_thinking, exact_match, extract_answer, extract_xbench_answer
+from openseeker.judge.verdict import Verdict
 from openseeker.llm.base import LLM
 from openseeker.llm.types import GenerateConfig, Usage
-from openseeker.registry import Registry
 
 STYLES = ("binary", "browsecomp", "xbench")
 
@@ -265,70 +263,3 @@ class LLMJudge:
             official=official_label(raws[0]) if self.style == "binary" and raws else None,
             **base,
         )
-
-
-judges: Registry[Judge] = Registry("judge")
-
-
-@judges.register("binary")
-def _binary(llm: LLM | None, lang: str = "en", **kw: Any) -> Judge:
-    return LLMJudge("binary", llm, lang, **kw)
-
-
-@judges.register("openseeker")
-def _openseeker(llm: LLM | None, lang: str = "en", **kw: Any) -> Judge:
-    return LLMJudge("binary", llm, lang, **kw)
-
-
-@judges.register("browsecomp")
-def _browsecomp(llm: LLM | None, lang: str = "en", **kw: Any) -> Judge:
-    return LLMJudge("browsecomp", llm, lang, **kw)
-
-
-@judges.register("xbench")
-def _xbench(llm: LLM | None, lang: str = "zh", **kw: Any) -> Judge:
-    return LLMJudge("xbench", llm, lang, **kw)
-
-
-@judges.register("openseeker-v1")
-def _openseeker_v1(llm: LLM | None, lang: str = "en", *, prompt_source: str | None = None, **kw: Any) -> Judge:
-    # the official A/B judge: one English prompt for every benchmark, read from the user's copy
-    from openseeker.agent.profiles import get_profile
-
-    template = get_profile("openseeker-v1").judge_messages(prompt_source)
-    return LLMJudge("binary", llm, "en", template=template, name="openseeker-v1", **kw)
-
-
-@judges.register("rules")
-def _rules(llm: LLM | None, lang: str = "en", **kw: Any) -> Judge:
-    return RulesJudge(None)
-
-
-def get_judge(
-    style: str, llm: LLM | None, lang: str = "en", *, prompt_source: str | None = None, **kwargs: Any
-) -> Judge:
-    """Build a judge from a spec.
-
-    Args:
-        style: ``binary`` (= ``openseeker``, our A/B prompt), ``openseeker-v1`` (the official A/B prompt,
-            read from ``prompt_source``), ``browsecomp``, ``xbench`` or ``rules``; prefix ``exact+`` to
-            decide exact matches without the model (``exact+binary``), or ``rules+`` to let the rules
-            judge decide first and hand only undecided items to the model (``rules+binary``).
-        llm: the judge model, typically ``roles["judge"]`` (unused by ``rules``).
-        lang: prompt language, ``en`` or ``zh``.
-        prompt_source: for ``openseeker-v1``: a text file with the judge prompt, or an official checkout.
-        **kwargs: ``max_attempts`` (default 3), ``generation`` (a :class:`GenerateConfig`).
-
-    Returns:
-        An object with ``async judge(question, gold, response, aliases=None) -> Verdict``.
-    """
-    if style.startswith("rules+"):
-        return RulesJudge(get_judge(style[len("rules+") :], llm, lang, prompt_source=prompt_source, **kwargs))
-    extra: dict[str, Any] = {}
-    if style.startswith("exact+"):
-        style, extra["exact"] = style[len("exact+") :], True
-    if style == "openseeker-v1":
-        extra["prompt_source"] = prompt_source
-    if style == "rules":
-        return RulesJudge(None)
-    return judges.create(style, llm, lang, **kwargs, **extra)

@@ -25,8 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from openseeker.evaluate.normalize import after_thinking, extract_answer
-from openseeker.evaluate.verdict import Judge, Verdict
+from openseeker.judge.normalize import after_thinking, extract_answer
+from openseeker.judge.verdict import Judge, Verdict
 
 RULES_VERSION = "rules/v1"
 

@@ -7,15 +7,15 @@ import asyncio
 
 import pytest
 
-from openseeker.evaluate.judges import (
-    get_judge,
+from openseeker.judge import get_judge
+from openseeker.judge.llm import (
     parse_binary,
     parse_browsecomp,
     parse_confidence,
     parse_xbench,
 )
-from openseeker.evaluate.normalize import exact_match, extract_answer, extract_xbench_answer, normalize_answer
-from openseeker.evaluate.verdict import Judge
+from openseeker.judge.normalize import exact_match, extract_answer, extract_xbench_answer, normalize_answer
+from openseeker.judge.verdict import Judge
 from openseeker.llm import ScriptedLLM
 
 
@@ -250,7 +250,7 @@ def test_no_llm_means_unparsed_unless_exact():
     ],
 )
 def test_official_label_is_the_leading_letter_only(reply, label, ours):
-    from openseeker.evaluate.judges import official_label
+    from openseeker.judge.llm import official_label
 
     assert official_label(reply) == label
     v = run(get_judge("binary", ScriptedLLM([reply, reply, reply])).judge("Q", "x", "y"))
@@ -295,7 +295,7 @@ def test_rules_judge_and_fallback():
     ],
 )
 def test_rules_decisions(gold, response, expected):
-    from openseeker.evaluate.rules import decide
+    from openseeker.judge.rules import decide
 
     assert decide(extract_answer(f"<answer>{response}</answer>"), response, [gold])[0] is expected
 
