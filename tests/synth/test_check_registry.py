@@ -64,8 +64,10 @@ def test_record_mode_keeps_the_outcome(registered, tmp_path, en_corpus, make_rol
 
 
 def test_unknown_check_and_bad_options_are_config_errors(registered):
-    with pytest.raises(ValueError, match="did you mean 'long_question'"):
+    with pytest.raises(ValueError, match="long_questoin"):
         ChecksConfig.model_validate({"long_questoin": "reject"})
+    with pytest.raises(ValueError, match="did you mean 'long_question'"):
+        ChecksConfig.model_validate({"plugins": {"long_questoin": "reject"}})
     with pytest.raises(ValueError, match="max_chars"):
         ChecksConfig.model_validate({"long_question": {"max_chars": "many"}})
     with pytest.raises(ValueError, match="mode must be"):

@@ -7,9 +7,9 @@ exactly how its questions were made.
 from __future__ import annotations
 
 import difflib
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from openseeker.config import StrictModel
 from openseeker.llm.config import RolesConfig
@@ -88,10 +88,10 @@ class ChecksConfig(StrictModel):
     """Verification and quality checks, each ``reject``, ``record`` or ``off``.
 
     Besides the built-in checks below, any registered QA check (:mod:`openseeker.synth.check`) may be named:
-    ``NAME: reject`` (or a mapping ``{mode: reject, <its options>}``) runs it after the built-ins.
+    ``NAME: reject`` (or a mapping ``{mode: reject, <its options>}``) runs it after the built-ins (such keys
+    are kept in :attr:`plugins`).
     """
 
-    model_config = ConfigDict(extra="allow", validate_assignment=True)  # registered checks; checked below
 
     leak: CheckMode = "reject"
     decontam: CheckMode = "off"
@@ -114,14 +114,30 @@ class ChecksConfig(StrictModel):
         default=3, description="how many other answers the uniqueness probe may list"
     )
 
+    plugins: dict[str, Any] = Field(
+        default_factory=dict,
+        description="registered QA checks beyond the built-ins: name -> mode, or {mode, <its options>}",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_plugins(cls, data: Any) -> Any:
+        # a registered check named at the top of the section is one of the plugins
+        if isinstance(data, dict):
+            moved = {k: v for k, v in data.items() if k not in cls.model_fields and k in qa_checks}
+            if moved:
+                data = {k: v for k, v in data.items() if k not in moved}
+                data["plugins"] = {**(data.get("plugins") or {}), **moved}
+        return data
+
     @model_validator(mode="after")
-    def _registered_checks(self) -> ChecksConfig:
-        for key, value in (self.model_extra or {}).items():
+    def _check_plugins(self) -> ChecksConfig:
+        for key, value in self.plugins.items():
             if key in BUILTIN or key not in qa_checks:
-                known = [*type(self).model_fields, *(n for n in qa_checks.names() if n not in BUILTIN)]
+                known = [n for n in qa_checks.names() if n not in BUILTIN]
                 close = difflib.get_close_matches(key, known, n=1)
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise ValueError(f"unknown key {key!r}{hint}: not a setting nor a registered QA check")
+                raise ValueError(f"plugins: {key!r} is not a registered QA check{hint}")
             mode, opts = (value, {}) if not isinstance(value, dict) else (value.get("mode"), value)
             if mode not in (None, "reject", "record", "off"):
                 raise ValueError(f"{key}: mode must be reject, record or off, got {mode!r}")
@@ -140,7 +156,7 @@ class ChecksConfig(StrictModel):
         """The mode of check ``name`` (a registered check not configured runs in its default mode)."""
         if name in type(self).model_fields:
             return getattr(self, name)  # type: ignore[no-any-return]
-        value = (self.model_extra or {}).get(name)
+        value = self.plugins.get(name)
         mode = value.get("mode") if isinstance(value, dict) else value
         return mode or check_class(name).default_mode  # type: ignore[no-any-return]
 
@@ -149,13 +165,13 @@ class ChecksConfig(StrictModel):
         cls = check_class(name)
         if cls.Options is None:
             return None
-        value = (self.model_extra or {}).get(name)
+        value = self.plugins.get(name)
         opts = {k: v for k, v in value.items() if k != "mode"} if isinstance(value, dict) else {}
         return cls.Options.model_validate(opts)
 
     def names(self) -> list[str]:
         """The checks to run, in order: the built-ins, then the registered checks named here."""
-        return [*BUILTIN, *(k for k in (self.model_extra or {}) if k not in BUILTIN)]
+        return [*BUILTIN, *(k for k in self.plugins if k not in BUILTIN)]
 
 
 class QASynthConfig(StrictModel):

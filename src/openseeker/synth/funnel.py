@@ -29,8 +29,7 @@ def steps(run_dir: str | Path) -> list[str]:
     path = Path(run_dir) / "qa" / "config.yaml"
     if path.exists():
         section = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("checks") or {}
-        extra = [k for k in section if k not in BUILTIN and k in qa_checks]
-        names += extra
+        names += [k for k in section.get("plugins") or {} if k not in BUILTIN]
     return [*STEPS_BEFORE_CHECKS, *names, "accepted"]
 
 
