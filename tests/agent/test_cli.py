@@ -128,3 +128,58 @@ def test_synth_traj_then_export(corpus: Path, tmp_path: Path) -> None:
         ],
     )
     assert res.exit_code == 0 and "Imported 2" in res.output
+
+
+def test_agent_ask_trace_shows_unparsed_output(corpus: Path) -> None:
+    # the echo model repeats the question: a turn with neither a tool call nor an answer
+    res = CliRunner().invoke(
+        cli,
+        ["agent", "ask", "pondering</think>I will answer in my own way", "--corpus", str(corpus),
+         "--llm", "scripted/echo", "--max-tool-calls", "1"],
+        env={"COLUMNS": "250"},
+    )
+    assert res.exit_code == 0, res.output
+    assert "model output (not parsed): I will answer in my own way" in res.output
+    assert "correction sent to the model:" in res.output and "neither a valid tool call" in res.output
+
+
+def test_agent_ask_save_writes_the_partial_trajectory_when_the_model_fails(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openseeker.cli.main import main
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    out = tmp_path / "partial.json"
+    with pytest.raises(SystemExit) as e:
+        main(["agent", "ask", "Who designed the Analytical Engine?", "--corpus", str(corpus),
+              "--llm", "scripted/flaky_models:search_then_down", "--save", str(out)])
+    assert e.value.code == 3
+    saved = json.loads(out.read_text())
+    assert saved["finish_reason"] == "error" and len(saved["steps"]) == 1
+    assert saved["steps"][0]["calls"][0]["name"] == "search" and "Babbage" in saved["steps"][0]["calls"][0]["response"]
+    assert saved["metadata"]["error"]["type"] == "LLMResponseError"
+    assert "Partial trajectory (1 finished steps, finish_reason 'error')" in capsys.readouterr().err
+
+
+def test_agent_ask_save_on_ctrl_c_in_a_terminal(corpus: Path, tmp_path: Path) -> None:
+    import os
+    import sys
+
+    pexpect = pytest.importorskip("pexpect")
+    out = tmp_path / "partial.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path]), "COLUMNS": "200"}
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "openseeker.cli.main", "agent", "ask", "Who designed the Analytical Engine?", "--corpus", str(corpus),
+         "--llm", "scripted/flaky_models:search_then_hang", "--save", str(out)],
+        env=env, encoding="utf-8", timeout=120, dimensions=(50, 200),
+    )
+    child.expect("step 1")  # the first step is printed; the model now hangs on the second
+    child.sendintr()
+    child.expect(r"Partial trajectory \(1 finished steps, finish_reason 'interrupted'\)")
+    child.expect("Interrupted.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    saved = json.loads(out.read_text())
+    assert saved["finish_reason"] == "interrupted" and len(saved["steps"]) == 1

@@ -12,6 +12,7 @@ import pytest
 
 from openseeker.agent import Agent, AgentConfig, Trajectory
 from openseeker.agent.format import split_responses
+from openseeker.errors import ConfigError, DataError
 from openseeker.export import export_sft, import_openseeker, row_to_trajectory
 from openseeker.io.jsonl import read_jsonl, write_jsonl
 from openseeker.llm import ScriptedLLM, ToolSpec
@@ -202,3 +203,57 @@ def test_mixing_runs(run_dir: Path, tmp_path: Path) -> None:
     import_openseeker(tmp_path / "os.jsonl", tmp_path / "released")
     rep = export_sft([run_dir, tmp_path / "released"], tmp_path / "mixed.jsonl", correctness="correct")
     assert rep.read == 8 and rep.written == 4
+
+
+def test_sharegpt_function_call_roles(run_dir: Path, tmp_path: Path) -> None:
+    rep = export_sft(run_dir, tmp_path / "fc.jsonl", "sharegpt", tool_calls="function_call")
+    row = read_jsonl(tmp_path / "fc.jsonl")[0]
+    froms = [c["from"] for c in row["conversations"]]
+    # LLaMA-Factory's alignment: user-side turns at odd positions, assistant-side turns at even ones
+    assert all(f in ("human", "observation") for f in froms[0::2])
+    assert all(f in ("gpt", "function_call") for f in froms[1::2])
+    assert froms.count("function_call") == 3  # the three calling turns; the parse failure stays a gpt turn
+    first = row["conversations"][1]["value"]
+    think, _, payload = first.partition("</think>")
+    assert think == "<think>\nstep 0\n"
+    calls = json.loads(payload)  # what LLaMA-Factory parses after taking the think block out
+    assert calls == [{"name": "search", "arguments": {"query": ["q0-0a"]}},
+                     {"name": "search", "arguments": {"query": ["q0-0b"]}}]
+    assert row["conversations"][3] == {"from": "gpt", "value": "<think>\nconfused\n</think>\n\nhmm"}
+    assert row["conversations"][-1]["from"] == "gpt" and "<answer>A0</answer>" in row["conversations"][-1]["value"]
+    assert [t["name"] for t in json.loads(row["tools"])] == ["search"]
+    info = json.loads(Path(rep.extra_files[0]).read_text())["openseeker_sft"]
+    assert info["columns"]["tools"] == "tools" and info["tags"]["function_tag"] == "function_call"
+
+
+def test_dataset_info_is_merged_not_clobbered(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "dataset_info.json").write_text(json.dumps({"mine": {"file_name": "mine.json"}}))
+    export_sft(run_dir, out / "a.jsonl", "sharegpt", dataset_name="a")
+    export_sft(run_dir, out / "b.jsonl", "sharegpt", dataset_name="b", tool_calls="function_call")
+    info = json.loads((out / "dataset_info.json").read_text())
+    assert set(info) == {"mine", "a", "b"} and info["a"]["file_name"] == "a.jsonl"
+    assert not list(out.glob("*.dataset_info.json"))
+    (out / "dataset_info.json").write_text("[1, 2")
+    with pytest.raises(DataError, match=r"dataset_info\.json"):
+        export_sft(run_dir, out / "c.jsonl", "sharegpt", dataset_name="c")
+    assert not (out / "c.jsonl").exists()
+    with pytest.raises(ConfigError, match="sharegpt"):
+        export_sft(run_dir, out / "d.jsonl", "messages", tool_calls="function_call")
+
+
+def test_export_cli_prints_a_table(run_dir: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from openseeker.cli.main import cli
+
+    r = CliRunner().invoke(
+        cli, ["export", "sft", "--run", str(run_dir), "--out", str(tmp_path / "x.jsonl"), "--format", "sharegpt"],
+        env={"COLUMNS": "200"},
+    )
+    assert r.exit_code == 0, r.output
+    assert "SFT export (sharegpt)" in r.output and "skipped: not_correct" in r.output
+    assert "dataset_info.json" in r.output and not r.output.lstrip().startswith("{")
+    r = CliRunner().invoke(cli, ["export", "sft", "--run", str(run_dir), "--out", str(tmp_path / "y.jsonl"), "--json"])
+    assert json.loads(r.output)["written"] == 2

@@ -43,7 +43,8 @@ def test_outputs_rejects_stats_and_skip(tmp_path: Path) -> None:
     stats = json.loads((tmp_path / "s" / "stats.json").read_text())
     assert stats["reject_reasons"] == {"odd": 12}
     assert stats["counters"] == {"seen": 25}
-    assert stats["usage"] == {"prompt_tokens": 75, "completion_tokens": 25}
+    assert stats["reported_usage"] == {"prompt_tokens": 75, "completion_tokens": 25}
+    assert stats["usage"] == {"prompt_tokens": 0, "completion_tokens": 0, "calls": 0, "cached_calls": 0}
     assert stats["shards_done"] == ["00000", "00001", "00002"]
     assert (tmp_path / "logs" / "s.log").exists()
     # A second run does nothing: every shard is complete.

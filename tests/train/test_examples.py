@@ -15,7 +15,14 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 @pytest.mark.parametrize("name", ["train_sft_smoke.yaml", "train_sft_paper.yaml"])
 def test_sft_examples_load(name: str) -> None:
     cfg = load_config(SFTTrainConfig, EXAMPLES / name, section="train", environ={})
-    assert cfg.max_seq_length >= 2048
+    assert cfg.max_seq_length >= 1024
+
+
+def test_smoke_example_is_what_the_readme_says() -> None:
+    # the README's smoke block: LoRA on CPU, 10 steps, a log line per step, its data shipped beside it
+    cfg = load_config(SFTTrainConfig, EXAMPLES / "train_sft_smoke.yaml", section="train", environ={})
+    assert cfg.mode == "lora" and cfg.use_cpu and cfg.max_steps == 10 and cfg.logging_steps == 1
+    assert (EXAMPLES / "data" / "sft_smoke.jsonl").read_text().count("\n") == 2
 
 
 def test_paper_example_is_full_sft_at_256k() -> None:

@@ -39,12 +39,21 @@ class TracePrinter:
             style = "red" if c.error else "green"
             parts.append(Text(_clip(c.response, self.max_chars), style=style))
         if step.parse_error:
-            parts.append(Text(_clip(step.parse_error, self.max_chars), style="yellow"))
+            parts.extend(self._unparsed(step))
         if step.answer is not None:
             parts.append(Text(f"Answer: {step.answer}", style="bold magenta"))
         title = f"step {step.index + 1}" + (" (tools disabled)" if step.forced else "")
         subtitle = f"{traj.tool_calls} tool calls, ~{step.prompt_tokens} prompt tokens, {step.seconds:.1f}s"
         self.console.print(Panel(Group(*parts), title=title, subtitle=subtitle, title_align="left"))
+
+    def _unparsed(self, step: Step) -> list[Text]:
+        """A turn that did not parse: what the model wrote (after its reasoning), then the correction it gets."""
+        wrote = step.content.strip()
+        shown = _clip(wrote, self.max_chars) if wrote else "(nothing after the reasoning)"
+        return [
+            Text.assemble(("model output (not parsed): ", "bold yellow"), (shown, "yellow")),
+            Text.assemble(("-> correction sent to the model: ", "bold"), (_clip(step.parse_error or "", self.max_chars), "dim")),
+        ]
 
     def summary(self, traj: Trajectory) -> None:
         """Print the outcome of the run."""

@@ -43,7 +43,11 @@ def agent() -> None:
     default=None,
     help="Force the turn format with a grammar (default: on for llamacpp models).",
 )
-@click.option("--save", type=click.Path(dir_okay=False), help="Write the trajectory record (JSON) here.")
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False),
+    help="Write the trajectory record (JSON) here; also the partial one when the run fails or is interrupted.",
+)
 @click.option(
     "--max-chars", type=int, default=600, show_default=True, help="Characters shown per trace item."
 )
@@ -69,8 +73,10 @@ def ask(
       openseeker agent ask "Who designed the Analytical Engine?" --corpus corpus/
       openseeker agent ask "..." --corpus corpus/ --llm openai/gpt-4.1 --mode native
       openseeker agent ask "..." --corpus corpus/ --llm openai/local --base-url http://127.0.0.1:8080/v1
+
+    With --save, a run that fails or is interrupted (Ctrl-C) still writes the steps it finished, with
+    finish_reason "error" or "interrupted" and the error in metadata.
     """
-    import orjson
 
     from openseeker.agent import build_agent
     from openseeker.agent.config import AgentRunConfig
@@ -103,18 +109,54 @@ def ask(
         cfg.agent = cfg.agent.model_copy(update={"constrain_format": True})
     roles = Roles(cfg.roles, cache_path=cfg.cache)
     printer = TracePrinter(max_chars=max_chars)
+    # the run's trajectory as the loop builds it (steps are appended as they finish), kept for --save
+    seen: dict[str, Any] = {}
+
+    def on_step(traj: Any, step: Any) -> None:
+        seen["traj"] = traj
+        printer(traj, step)
 
     async def go() -> Any:
         try:
             bot = build_agent(roles, cfg.tools, cfg.agent)
+            seen["model"] = bot.llm.name
             printer.console.print(f"[bold]Question:[/bold] {question}  [dim]({bot.llm.name})[/dim]")
-            return await bot.run(question, on_step=printer)
+            return await bot.run(question, on_step=on_step)
         finally:
             await roles.aclose()
 
-    traj = asyncio.run(go())
+    try:
+        traj = asyncio.run(go())
+    except (Exception, KeyboardInterrupt) as e:
+        if save:
+            partial = _partial(seen, question, e)
+            _write(save, partial)
+            click.echo(
+                f"Partial trajectory ({len(partial.steps)} finished steps, finish_reason "
+                f"{partial.finish_reason!r}) written to {save}",
+                err=True,
+            )
+        raise
     printer.summary(traj)
     if save:
-        Path(save).parent.mkdir(parents=True, exist_ok=True)
-        Path(save).write_bytes(orjson.dumps(traj.to_dict(), option=orjson.OPT_INDENT_2))
+        _write(save, traj)
         click.echo(f"Trajectory written to {save}")
+
+
+def _partial(seen: dict[str, Any], question: str, error: BaseException) -> Any:
+    """The trajectory of a run that raised: its finished steps, why it ended, and the error."""
+    import uuid
+
+    from openseeker.agent.records import Trajectory
+
+    traj = seen.get("traj") or Trajectory(id=uuid.uuid4().hex[:12], question=question, model=seen.get("model", ""))
+    traj.finish_reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "error"
+    traj.metadata["error"] = {"type": type(error).__name__, "message": str(error)}
+    return traj
+
+
+def _write(path: str, traj: Any) -> None:
+    import orjson
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_bytes(orjson.dumps(traj.to_dict(), option=orjson.OPT_INDENT_2))

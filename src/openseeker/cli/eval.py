@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from openseeker.cli.options import quiet_option
 from openseeker.errors import ExitCode
 
 
@@ -64,6 +65,7 @@ def eval_group() -> None:
     help="Run even if the judge fails calibration; every number is then marked 'weak judge'.",
 )
 @click.option("--concurrency", type=int, help="Items in flight.")
+@quiet_option
 def run_cmd(
     benchmark: str,
     data: str | None,
@@ -86,6 +88,7 @@ def run_cmd(
     accepts too many wrong answers, unless --allow-weak-judge. Exits with status 1 when some items failed
     (re-run the same command to retry them).
     """
+    from openseeker.cli.interrupt import resumable
     from openseeker.config import load_config
     from openseeker.evaluate.runner import EvalConfig, run_eval
 
@@ -106,6 +109,7 @@ def run_cmd(
         "progress": True,
     }
     cfg = load_config(EvalConfig, agent_config, overrides, section="eval")
+    resumable(note=f"Stats so far: {Path(cfg.out) / 'eval' / 'stats.json'}")
     res = run_eval(cfg)
     _print_summary(res.summary)
     click.echo(f"Results: {Path(cfg.out) / 'results.json'}")

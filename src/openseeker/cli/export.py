@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
+from openseeker.cli.options import quiet_option
 from openseeker.errors import ExitCode
 
 
@@ -53,8 +55,16 @@ def export() -> None:
     "dataset_name",
     default="openseeker_sft",
     show_default=True,
-    help="Dataset name in the LLaMA-Factory dataset_info entry (sharegpt).",
+    help="Dataset name in the LLaMA-Factory dataset_info.json entry (sharegpt).",
 )
+@click.option(
+    "--tool-calls",
+    type=click.Choice(["text", "function_call"]),
+    default="text",
+    show_default=True,
+    help="sharegpt: tool calls as text inside gpt turns, or as LLaMA-Factory function_call turns + tools column.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the export report as JSON.")
 def sft(
     run: tuple[str, ...],
     out: str,
@@ -66,6 +76,8 @@ def sft(
     tokenizer: str | None,
     allow_no_answer: bool,
     dataset_name: str,
+    tool_calls: str,
+    as_json: bool,
 ) -> None:
     """Write the student view (raw tool responses, the teacher's turns) as an SFT dataset.
 
@@ -74,6 +86,10 @@ def sft(
       openseeker export sft --run run/ --out sft.jsonl
       openseeker export sft --run run/ --run released/ --format openseeker --out mixed.jsonl
       openseeker export sft --run run/ --format sharegpt --out data/openseeker.jsonl --max-tokens 32000
+      openseeker export sft --run run/ --format sharegpt --tool-calls function_call --out data/os_fc.jsonl
+
+    The sharegpt format also writes (or adds its entry to) dataset_info.json in the output folder,
+    the file LLaMA-Factory reads: point its dataset_dir there.
     """
     from openseeker.agent.context import chars_per_token, tokenizer_counter
     from openseeker.export.sft import export_sft
@@ -90,10 +106,38 @@ def sft(
         require_answer=not allow_no_answer,
         token_counter=counter,
         dataset_name=dataset_name,
+        tool_calls=tool_calls,
     )
-    click.echo(json.dumps(rep.to_dict(), indent=2))
+    if as_json:
+        click.echo(json.dumps(rep.to_dict(), indent=2))
+    else:
+        _print_report(rep, estimated=tokenizer is None)
     if rep.written == 0:
-        click.echo("No trajectory passed the filters (see 'skipped').", err=True)
+        click.echo("No trajectory passed the filters (see the skipped rows).", err=True)
+
+
+def _print_report(rep: Any, *, estimated: bool) -> None:
+    """The export report as a table: what was read, written and skipped (by reason), and the files."""
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table("", "trajectories", title=f"SFT export ({rep.format})", title_justify="left")
+    t.add_row("read", str(rep.read))
+    t.add_row("[bold]written[/]", f"[bold]{rep.written}[/]")
+    for reason, n in rep.skipped.items():
+        t.add_row(f"skipped: {reason}", str(n))
+    console = Console()
+    console.print(t)
+    if rep.written:
+        console.print(
+            f"per sample: {rep.tokens_mean:g} tokens on average (max {rep.tokens_max}"
+            + ("; estimated as characters / 4, --tokenizer counts them" if estimated else "")
+            + f"), {rep.tool_calls_mean:g} tool calls on average",
+            soft_wrap=True,
+        )
+    console.print(f"wrote {rep.out} (+ {rep.out}.report.json)", soft_wrap=True)
+    for extra in rep.extra_files:
+        console.print(f"wrote {extra}", soft_wrap=True)
 
 
 @export.command("import-openseeker")
@@ -102,7 +146,8 @@ def sft(
     "--out", required=True, type=click.Path(file_okay=False), help="Run folder to write (RUN/trajectories/)."
 )
 @click.option("--limit", type=int, default=None, help="Only the first N rows.")
-@click.option("--no-progress", is_flag=True)
+@click.option("--no-progress", is_flag=True, help="No progress display.")
+@quiet_option
 def import_openseeker_cmd(file: str, out: str, limit: int | None, no_progress: bool) -> None:
     """Import rows of the released OpenSeeker-v1-Data layout as trajectory records.
 
@@ -110,8 +155,10 @@ def import_openseeker_cmd(file: str, out: str, limit: int | None, no_progress: b
     Example:
       openseeker export import-openseeker openseeker_v1_data.jsonl --out released/
     """
+    from openseeker.cli.interrupt import resumable
     from openseeker.export.openseeker_data import import_openseeker
 
+    resumable()
     res = import_openseeker(file, out, limit=limit, progress=not no_progress)
     click.echo(
         f"Imported {res.outputs} trajectories into {res.path}; {res.rejected} rows rejected "

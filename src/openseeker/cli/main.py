@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "cache": ("openseeker.cli.cache", "cache", "Inspect or clear the LLM response cache."),
     "models": ("openseeker.cli.models", "models", "The embedded local model: install, verify, benchmark."),
     "quickstart": ("openseeker.cli.quickstart", "quickstart", "Run the whole pipeline end to end on the embedded default."),
+    "world": ("openseeker.cli.world", "world", "Write the embedded default corpus (a generated fictional encyclopedia)."),
 }
 
 
@@ -92,26 +93,36 @@ def _one_line(text: str) -> str:
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: one exit status table (:class:`ExitCode`) and one-line errors."""
     _options["verbose"] = 0
+    from openseeker.cli import interrupt
+
+    interrupt.set_argv(sys.argv[1:] if argv is None else argv)
     try:
         rv = cli.main(args=argv, standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+    except click.exceptions.Abort as e:  # click turns Ctrl-C (KeyboardInterrupt) into Abort
+        _interrupted("Interrupted." if isinstance(e.__cause__, KeyboardInterrupt) else "Aborted.")
+    except KeyboardInterrupt:
+        _interrupted("Interrupted.")
     except click.ClickException as e:  # usage errors (exit 2) and a command's own refusals (exit 1)
         e.show()
         sys.exit(e.exit_code)
     except OpenSeekerError as e:
         _show_error(e)
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
     except Exception as e:  # a bug or an environment failure: still one line, the traceback with -v
         _show_error(e, hint=" (an unexpected error; run with -v for the traceback)")
         sys.exit(ExitCode.FAILED)
     if isinstance(rv, int) and rv:
         sys.exit(rv)
     return rv
+
+
+def _interrupted(what: str) -> None:
+    """Exit 130, saying how to resume when the command declared itself resumable."""
+    from openseeker.cli.interrupt import resume_hint
+
+    hint = resume_hint()
+    click.echo(f"{what} {hint}" if hint else what, err=True)
+    sys.exit(ExitCode.INTERRUPTED)
 
 
 def _show_error(e: BaseException, hint: str = "") -> None:

@@ -1,4 +1,4 @@
-"""``openseeker models list|install|verify|bench``: the embedded local models (GGUF files from PyPI packages)."""
+"""``openseeker models list|install|verify|bench|export-hf``: the embedded local models (GGUF files from PyPI packages)."""
 
 from __future__ import annotations
 
@@ -97,3 +97,37 @@ def bench(names: tuple[str, ...], threads: int | None, gen_tokens: int) -> None:
     chosen = list(names) or [n for n, m in lm.MODELS.items() if lm.is_installed(m)]
     results = [bench_model(n, threads=threads, gen_tokens=gen_tokens) for n in chosen]
     print_results(results)
+
+
+@models.command("export-hf")
+@click.argument("name", default="default")
+@click.option("--out", "-o", "out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
+@click.option(
+    "--dtype", type=click.Choice(["float32", "bfloat16", "float16"]), default="float32", show_default=True,
+    help="dtype of the saved weights (float32 for CPU training).",
+)
+def export_hf_cmd(name: str, out: str, dtype: str) -> None:
+    """Write model NAME (or a GGUF file) as a Hugging Face model folder for `openseeker train sft`.
+
+    The folder holds safetensors weights de-quantized from the GGUF file, the tokenizer and its chat
+    template; load it with transformers' AutoModelForCausalLM / AutoTokenizer. Needs the train extra.
+
+    \b
+    Examples:
+      openseeker models export-hf default --out models/smollm2-135m-fp32
+      openseeker models export-hf ./my-model.Q8_0.gguf --out models/my-model --dtype bfloat16
+    """
+    from openseeker.train.export_hf import export_hf
+
+    t0 = time.perf_counter()
+    res = export_hf(name, out, dtype=dtype)
+    t = Table("", "", show_header=False)
+    t.add_row("source", f"{res.source} ({res.quantization})")
+    t.add_row("model", f"{res.architecture}, {res.parameters / 1e6:.1f}M parameters, {res.dtype}")
+    t.add_row("chat template", "yes" if res.chat_template else "no (the GGUF file has none)")
+    t.add_row("folder", str(res.out_dir))
+    Console().print(t)
+    click.echo(
+        f"Exported in {time.perf_counter() - t0:.0f} s. The weights are the GGUF file's, de-quantized "
+        f"(not the original full-precision model). Train with: openseeker train sft --model {res.out_dir} ..."
+    )

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from openseeker.cli.options import quiet_option
 from openseeker.errors import ExitCode
 
 
@@ -38,7 +39,8 @@ from openseeker.errors import ExitCode
 @click.option("--fast", is_flag=True, default=None, help="An even smaller run (smoke test).")
 @click.option("--pages", type=int, default=None, help="Pages of the generated world (total over languages).")
 @click.option("--seeds", "n_seeds", type=int, default=None, help="QA seeds to try.")
-@click.option("--no-progress", is_flag=True, default=False, help="No progress bars.")
+@click.option("--no-progress", is_flag=True, default=False, help="No progress display.")
+@quiet_option
 def quickstart(
     out: str | None,
     corpus: str | None,
@@ -85,8 +87,10 @@ def quickstart(
     def report(stage: str, message: str) -> None:
         console.print(f"[bold cyan]{stage:>12}[/] {message}")
 
+    from openseeker.cli.interrupt import resumable
     from openseeker.pipeline.stage import stage_lock
 
+    resumable(note=f"Each stage's stats so far are in its folder under {cfg.out}")
     # one quickstart per run folder: besides its locked stages it ingests, splits and exports in place
     with stage_lock(cfg.out, "quickstart"):
         summary = run_quickstart(cfg, report=report)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from openseeker.cli.options import quiet_option
 from openseeker.errors import ExitCode
 
 
@@ -44,7 +45,8 @@ from openseeker.errors import ExitCode
     type=click.Path(exists=True, dir_okay=False),
     help="Benchmark questions file to decontaminate against (repeatable; JSONL, CSV or text).",
 )
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--no-progress", is_flag=True, help="No progress display.")
+@quiet_option
 @click.option(
     "--report",
     "report",
@@ -82,6 +84,7 @@ def qa(
     Rerunning the same command resumes: finished seeds are skipped, failed ones retried. Exits with
     status 1 when some seeds failed (counted in RUN/qa/errors.jsonl).
     """
+    from openseeker.cli.interrupt import resumable
     from openseeker.config import load_config
     from openseeker.synth.funnel import write_report
 
@@ -121,8 +124,9 @@ def qa(
     if no_progress:
         overrides["progress"] = False
     cfg = load_config(QASynthConfig, config_file, overrides, section="qa")
-    res = run_qa_synthesis(cfg)
     run = Path(cfg.out or ".")
+    resumable(note=f"Stats and funnel so far: {run / 'qa' / 'stats.json'}, {run / 'qa' / 'funnel.md'}")
+    res = run_qa_synthesis(cfg)
     click.echo(
         f"QA synthesis: {res.outputs} accepted, {res.rejected} rejected, {res.errors} failed "
         f"({res.skipped} seeds already done). Records: {run / 'qa'}; funnel: {run / 'qa' / 'funnel.md'}"

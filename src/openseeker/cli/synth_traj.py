@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from openseeker.cli.options import quiet_option
 from openseeker.errors import ExitCode
 
 
@@ -48,7 +49,8 @@ from openseeker.errors import ExitCode
 @click.option(
     "--constrain/--no-constrain", default=None, help="Grammar-constrained turn format (small local models)."
 )
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--no-progress", is_flag=True, help="No progress display.")
+@quiet_option
 def traj(
     qa: str | None,
     out: str | None,
@@ -79,6 +81,7 @@ def traj(
     Rerunning the same command resumes: finished rollouts are skipped, failed ones retried. Exits with
     status 1 when some rollouts failed (counted in RUN/trajectories/errors.jsonl).
     """
+    from openseeker.cli.interrupt import resumable
     from openseeker.config import load_config
     from openseeker.synth.trajectories import TrajSynthConfig, run_trajectory_synthesis
 
@@ -111,8 +114,9 @@ def traj(
     if no_progress:
         overrides["progress"] = False
     cfg = load_config(TrajSynthConfig, config_file, overrides, section="traj")
-    res = run_trajectory_synthesis(cfg)
     run = Path(cfg.out or ".")
+    resumable(note=f"Stats so far: {run / 'trajectories' / 'stats.json'}")
+    res = run_trajectory_synthesis(cfg)
     reasons = res.stats.get("reject_reasons", {})
     click.echo(
         f"Trajectories: {res.outputs} kept, {res.rejected} rejected {reasons}, {res.errors} failed "

@@ -116,6 +116,16 @@ def sft(
     from openseeker.train.sft import run_sft
 
     result = run_sft(data, model, out, cfg, resume=resume, echo=lambda s: click.echo(s, err=True))
+    if result.interrupted:
+        from openseeker.cli.interrupt import command_line
+        from openseeker.errors import ExitCode
+
+        click.echo(
+            f"Interrupted after step {result.steps} of {result.max_steps}; checkpoint: {result.checkpoint}\n"
+            f"Resume with:\n  {command_line(extra=['--resume'])}",
+            err=True,
+        )
+        click.get_current_context().exit(ExitCode.INTERRUPTED)
     first = f"{result.losses[0]:.4f}" if result.losses else "n/a"
     last = f"{result.losses[-1]:.4f}" if result.losses else "n/a"
     click.echo(f"trained {result.steps} steps; loss {first} -> {last}; model: {result.model_dir}")

@@ -86,48 +86,78 @@ def to_openseeker(traj: Trajectory) -> dict[str, Any]:
 _OBS_JOIN = f"\n{RESP_CLOSE}\n{RESP_OPEN}\n"
 
 
-def to_sharegpt(traj: Trajectory) -> dict[str, Any]:
-    """(c) ShareGPT as read by LLaMA-Factory: ``conversations`` of human/gpt/observation turns + ``system``.
+TOOL_CALL_STYLES = ("text", "function_call")
 
-    The tool schemas are already inside the system prompt, so no ``tools`` column is written (LLaMA-Factory
-    would render them a second time).
+
+def to_sharegpt(traj: Trajectory, tool_calls: str = "text") -> dict[str, Any]:
+    """(c) ShareGPT as read by LLaMA-Factory: ``conversations`` + ``system`` (+ ``tools``).
+
+    ``tool_calls="text"`` (default): every turn is a ``gpt`` turn with the OpenSeeker text verbatim, tool
+    calls included; no ``tools`` column is written, because the schemas are already in the system prompt
+    (LLaMA-Factory would render them a second time).
+
+    ``tool_calls="function_call"``: a turn that calls tools becomes a ``function_call`` turn, its value the
+    turn's ``<think>`` block followed by the calls as JSON (a list for several calls; LLaMA-Factory moves the
+    think block in front of the calls it renders in the model template's own tool format), and the tool
+    schemas go in a ``tools`` column. A turn whose calls did not all decode stays a ``gpt`` text turn, since
+    it has no well-formed call to write.
     """
+    if tool_calls not in TOOL_CALL_STYLES:
+        raise ValueError(f"unknown tool-call style {tool_calls!r}; choose one of {', '.join(TOOL_CALL_STYLES)}")
     conv = [{"from": "human", "value": traj.question}]
     for step in traj.steps:
-        conv.append({"from": "gpt", "value": step.text})
+        call_turn = _function_call_value(step) if tool_calls == "function_call" else None
+        if call_turn is not None:
+            conv.append({"from": "function_call", "value": call_turn})
+        else:
+            conv.append({"from": "gpt", "value": step.text})
         obs = observations(step)
         if obs:
             conv.append({"from": "observation", "value": _OBS_JOIN.join(obs)})
-    return {"conversations": conv, "system": traj.system, "id": traj.id}
+    row: dict[str, Any] = {"conversations": conv, "system": traj.system, "id": traj.id}
+    if tool_calls == "function_call":
+        row["tools"] = json.dumps([t.flat() for t in traj.tools], ensure_ascii=False)
+    return row
 
 
-def sharegpt_dataset_info(name: str, file_name: str) -> dict[str, Any]:
+# the name the agent loop gives the observation of a call that did not decode (no real call to write)
+_UNDECODED = "invalid_tool_call"
+
+
+def _function_call_value(step: Step) -> str | None:
+    """The ``function_call`` value of a step that made well-formed calls, else None."""
+    if not step.calls or any(c.name == _UNDECODED for c in step.calls):
+        return None
+    calls = [{"name": c.name, "arguments": c.arguments} for c in step.calls]
+    payload = json.dumps(calls[0] if len(calls) == 1 else calls, ensure_ascii=False)
+    return (f"<think>\n{step.reasoning}\n</think>\n\n" if step.reasoning else "") + payload
+
+
+def sharegpt_dataset_info(name: str, file_name: str, tool_calls: str = "text") -> dict[str, Any]:
     """The ``dataset_info.json`` entry that registers a ShareGPT export with LLaMA-Factory."""
-    return {
-        name: {
-            "file_name": file_name,
-            "formatting": "sharegpt",
-            "columns": {"messages": "conversations", "system": "system"},
-            "tags": {
-                "role_tag": "from",
-                "content_tag": "value",
-                "user_tag": "human",
-                "assistant_tag": "gpt",
-                "observation_tag": "observation",
-                "system_tag": "system",
-            },
-        }
+    columns = {"messages": "conversations", "system": "system"}
+    tags = {
+        "role_tag": "from",
+        "content_tag": "value",
+        "user_tag": "human",
+        "assistant_tag": "gpt",
+        "observation_tag": "observation",
+        "system_tag": "system",
     }
+    if tool_calls == "function_call":
+        columns["tools"] = "tools"
+        tags["function_tag"] = "function_call"
+    return {name: {"file_name": file_name, "formatting": "sharegpt", "columns": columns, "tags": tags}}
 
 
-def convert(traj: Trajectory, fmt: str) -> dict[str, Any]:
-    """One sample of format ``fmt`` (``messages``, ``openseeker`` or ``sharegpt``)."""
+def convert(traj: Trajectory, fmt: str, *, tool_calls: str = "text") -> dict[str, Any]:
+    """One sample of format ``fmt`` (``messages``, ``openseeker`` or ``sharegpt`` with ``tool_calls``)."""
     if fmt == "messages":
         return to_messages(traj)
     if fmt == "openseeker":
         return to_openseeker(traj)
     if fmt == "sharegpt":
-        return to_sharegpt(traj)
+        return to_sharegpt(traj, tool_calls)
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 

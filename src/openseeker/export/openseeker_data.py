@@ -159,6 +159,7 @@ async def aimport_openseeker(
         concurrency=1,
         progress=progress,
         description=f"import {p.name}",
+        unit="rows",
     )
 
 

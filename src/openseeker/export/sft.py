@@ -13,8 +13,8 @@ import orjson
 
 from openseeker.agent.context import TokenCounter, chars_per_token, count_messages
 from openseeker.agent.records import Trajectory
-from openseeker.errors import ConfigError
-from openseeker.export.formats import FORMATS, convert, sharegpt_dataset_info, to_messages
+from openseeker.errors import ConfigError, DataError
+from openseeker.export.formats import FORMATS, TOOL_CALL_STYLES, convert, sharegpt_dataset_info, to_messages
 from openseeker.io.jsonl import iter_jsonl
 from openseeker.records import Record
 
@@ -98,6 +98,7 @@ def export_sft(
     require_answer: bool = True,
     token_counter: TokenCounter = chars_per_token,
     dataset_name: str = "openseeker_sft",
+    tool_calls: str = "text",
 ) -> ExportReport:
     """Write the student view of a run's trajectories as an SFT dataset.
 
@@ -106,8 +107,8 @@ def export_sft(
             our own runs with imported released data).
         out: the output JSONL file.
         format: ``messages`` (OpenAI messages + tools, for TRL), ``openseeker`` (the released
-            OpenSeeker-v1-Data layout) or ``sharegpt`` (LLaMA-Factory; a ``dataset_info.json`` entry is
-            written beside the file).
+            OpenSeeker-v1-Data layout) or ``sharegpt`` (LLaMA-Factory; its entry is written into, or merged
+            with, the ``dataset_info.json`` of the output folder).
         correctness: keep ``correct`` (default), ``incorrect``, ``judged`` (either) or ``any`` trajectories.
         min_tool_calls: drop trajectories with fewer tool calls.
         max_tool_calls: drop trajectories with more tool calls.
@@ -115,16 +116,24 @@ def export_sft(
         require_answer: drop trajectories that ended without an ``<answer>``.
         token_counter: token estimate of a text (default characters / 4).
         dataset_name: the dataset's name in the LLaMA-Factory entry.
+        tool_calls: ``sharegpt`` only: ``text`` (calls inside the ``gpt`` turns, as generated) or
+            ``function_call`` (LLaMA-Factory's ``function_call`` turns and a ``tools`` column).
 
     Returns:
         An :class:`ExportReport` (also written as ``<out>.report.json``).
     """
     if format not in FORMATS:
         raise ConfigError(f"Unknown export format {format!r}; choose one of {', '.join(FORMATS)}.")
+    if tool_calls not in TOOL_CALL_STYLES:
+        raise ConfigError(f"tool_calls must be one of {', '.join(TOOL_CALL_STYLES)} (got {tool_calls!r}).")
+    if tool_calls != "text" and format != "sharegpt":
+        raise ConfigError(f"tool_calls={tool_calls!r} is an option of the sharegpt format, not of {format!r}.")
     if correctness not in ("correct", "incorrect", "judged", "any"):
         raise ConfigError(f"correctness must be correct, incorrect, judged or any (got {correctness!r}).")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if format == "sharegpt":
+        read_dataset_info(out.parent)  # refuse a broken dataset_info.json before writing anything
     report = ExportReport(out=str(out), format=format)
     skipped: Counter[str] = Counter()
     tokens_sum = calls_sum = 0
@@ -145,7 +154,7 @@ def export_sft(
             if reason is not None:
                 skipped[reason] += 1
                 continue
-            fh.write(orjson.dumps(convert(traj, format), option=orjson.OPT_APPEND_NEWLINE))
+            fh.write(orjson.dumps(convert(traj, format, tool_calls=tool_calls), option=orjson.OPT_APPEND_NEWLINE))
             report.written += 1
             tokens_sum += tokens
             calls_sum += traj.tool_calls
@@ -156,15 +165,44 @@ def export_sft(
         report.tokens_mean = round(tokens_sum / report.written, 1)
         report.tool_calls_mean = round(calls_sum / report.written, 2)
     if format == "sharegpt":
-        info = out.with_name(out.stem + ".dataset_info.json")
-        info.write_text(
-            json.dumps(sharegpt_dataset_info(dataset_name, out.name), indent=2) + "\n", encoding="utf-8"
-        )
+        info = merge_dataset_info(out.parent, sharegpt_dataset_info(dataset_name, out.name, tool_calls))
         report.extra_files.append(str(info))
     out.with_name(out.name + ".report.json").write_text(
         json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8"
     )
     return report
+
+
+def read_dataset_info(folder: Path) -> dict[str, Any]:
+    """The entries of ``folder/dataset_info.json`` ({} when there is none).
+
+    Raises:
+        DataError: the file is not a JSON object (it may hold the user's other datasets: never overwritten).
+    """
+    path = folder / "dataset_info.json"
+    if not path.exists():
+        return {}
+    try:
+        current = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataError(f"not valid JSON ({e}); fix or move it to export here", path=str(path)) from None
+    if not isinstance(current, dict):
+        raise DataError("not a JSON object; fix or move it to export here", path=str(path))
+    return current
+
+
+def merge_dataset_info(folder: Path, entries: dict[str, Any]) -> Path:
+    """Add ``entries`` to ``folder/dataset_info.json`` (the one file LLaMA-Factory reads), keeping the others.
+
+    An entry of the same name is replaced; the file is replaced atomically.
+    """
+    path = folder / "dataset_info.json"
+    current = read_dataset_info(folder)
+    current.update(entries)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def report_dict(report: ExportReport) -> dict[str, Any]:

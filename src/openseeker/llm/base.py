@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from openseeker.llm.types import Capabilities, GenerateConfig, LLMOutput, Message, ToolSpec, Usage
+from openseeker.pipeline.activity import llm_call
 
 
 class LLM(ABC):
@@ -45,7 +46,9 @@ class LLM(ABC):
                 separately, so repeated samples (rollout 0, 1, 2 ...) are not collapsed into one.
         """
         cfg = self.defaults.merged(config)
-        out = await self._generate(list(messages), list(tools) if tools else None, cfg, scope=scope)
+        with llm_call(self.name) as record:  # calls in flight and tokens for the progress display and stats
+            out = await self._generate(list(messages), list(tools) if tools else None, cfg, scope=scope)
+            record(out.usage)
         self.usage = self.usage + out.usage
         return out
 

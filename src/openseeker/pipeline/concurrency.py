@@ -48,10 +48,15 @@ async def bounded_map(
             pending[asyncio.ensure_future(fn(item))] = item
 
     fill()
-    while pending:
-        done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            item = pending.pop(task)
-            exc = task.exception()
-            yield item, (exc if exc is not None else task.result())
-        fill()
+    try:
+        while pending:
+            done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                item = pending.pop(task)
+                exc = task.exception()
+                yield item, (exc if exc is not None else task.result())
+            fill()
+    finally:
+        # the consumer stopped early (Ctrl-C, cancellation, an error): stop the work still in flight
+        for task in pending:
+            task.cancel()

@@ -49,7 +49,9 @@ from pydantic import BaseModel
 from openseeker.config import dump_config
 from openseeker.errors import RunLockedError, StageError
 from openseeker.io.jsonl import dumps_line, iter_jsonl
+from openseeker.pipeline import activity
 from openseeker.pipeline.concurrency import bounded_map
+from openseeker.pipeline.progress import StageProgress
 from openseeker.redaction import SecretFilter, scrub, scrub_bytes
 
 T = TypeVar("T")
@@ -67,24 +69,44 @@ class Reject:
     record: Any = None
 
 
+def _numbers(usage: Any) -> dict[str, float]:
+    d = usage if isinstance(usage, dict) else getattr(usage, "__dict__", {})
+    return {k: v for k, v in d.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+
 @dataclass
 class StageContext:
-    """Per-input helper handed to the stage function: custom counters and token usage."""
+    """Per-input helper handed to the stage function: custom counters, token usage, the current step.
+
+    Token usage is measured: every LLM call made while the input is worked on (by any role, in any task it
+    starts) is added to ``llm_usage`` by model. ``add_usage`` is for usage the stage learns of otherwise
+    (an external agent's report); it is kept apart, as ``reported_usage`` in ``stats.json``.
+    """
 
     key: str
     counts: Counter[str] = field(default_factory=Counter)
     usage: dict[str, float] = field(default_factory=dict)
+    llm_usage: dict[str, dict[str, float]] = field(default_factory=dict)
+    current_step: str | None = None
 
     def count(self, name: str, n: int = 1) -> None:
         """Add ``n`` to the custom counter ``name`` (aggregated into ``stats.json``)."""
         self.counts[name] += n
 
     def add_usage(self, usage: Any) -> None:
-        """Add an LLM usage object or dict (prompt_tokens, completion_tokens, ...) to this input's total."""
-        d = usage if isinstance(usage, dict) else getattr(usage, "__dict__", {})
-        for k, v in d.items():
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                self.usage[k] = self.usage.get(k, 0) + v
+        """Report usage (prompt_tokens, completion_tokens, ...) that did not go through openseeker's LLM client."""
+        for k, v in _numbers(usage).items():
+            self.usage[k] = self.usage.get(k, 0) + v
+
+    def record_llm(self, model: str, usage: Any) -> None:
+        """Add one LLM call's usage under its model (called by :mod:`openseeker.pipeline.activity`)."""
+        per_model = self.llm_usage.setdefault(model, {})
+        for k, v in _numbers(usage).items():
+            per_model[k] = per_model.get(k, 0) + v
+
+    def step(self, name: str) -> None:
+        """Name the step this input is at (shown by the progress display)."""
+        self.current_step = name
 
 
 @dataclass
@@ -170,6 +192,7 @@ class _ShardWriter:
             "rejects": [r["reason"] for r in rejects],
             "counts": dict(ctx.counts),
             "usage": dict(ctx.usage),
+            "llm_usage": ctx.llm_usage,
         }
         self.ckpt.write(orjson.dumps(entry) + b"\n")
         self.ckpt.flush()
@@ -180,7 +203,8 @@ class _ShardWriter:
             fh.close()
 
 
-def _iter_ckpt(stage_dir: Path) -> Iterator[dict[str, Any]]:
+def iter_checkpoints(stage_dir: Path) -> Iterator[dict[str, Any]]:
+    """Every committed input of a stage folder (one checkpoint entry each: key, counts, usage, ...)."""
     for ck in sorted((stage_dir / "_state").glob("*.ckpt")):
         for line in ck.read_bytes().split(b"\n"):
             if line:
@@ -195,23 +219,33 @@ def compute_stats(stage_dir: Path) -> dict[str, Any]:
     inputs = outputs = 0
     reasons: Counter[str] = Counter()
     counts: Counter[str] = Counter()
-    usage: Counter[str] = Counter()
-    for e in _iter_ckpt(stage_dir):
+    reported: Counter[str] = Counter()
+    by_model: dict[str, Counter[str]] = {}
+    for e in iter_checkpoints(stage_dir):
         inputs += 1
         outputs += e.get("n_out", 0)
         reasons.update(e.get("rejects", []))
         counts.update(e.get("counts", {}))
-        usage.update(e.get("usage", {}))
+        reported.update(e.get("usage", {}))
+        for model, u in (e.get("llm_usage") or {}).items():
+            by_model.setdefault(model, Counter()).update(u)
+    total: Counter[str] = Counter({"prompt_tokens": 0, "completion_tokens": 0, "calls": 0, "cached_calls": 0})
+    for u in by_model.values():
+        total.update(u)
     shards = sorted(p.stem for p in (stage_dir / "_state").glob("*.done"))
-    return {
+    stats: dict[str, Any] = {
         "inputs_done": inputs,
         "outputs": outputs,
         "rejected": sum(reasons.values()),
         "reject_reasons": dict(reasons.most_common()),
         "counters": dict(counts),
-        "usage": dict(usage),
+        "usage": dict(total),
+        "usage_by_model": {m: dict(u) for m, u in sorted(by_model.items())},
         "shards_done": shards,
     }
+    if reported:
+        stats["reported_usage"] = dict(reported)
+    return stats
 
 
 # the stage locks held by the current task (and the tasks it starts): a caller that holds a stage's lock
@@ -287,6 +321,7 @@ async def run_stage(
     progress: bool = False,
     total: int | None = None,
     description: str | None = None,
+    unit: str = "inputs",
 ) -> StageResult:
     """Run ``fn`` over ``items``, writing sharded, resumable outputs under ``<run_dir>/<stage>/``.
 
@@ -297,6 +332,9 @@ async def run_stage(
     The stage's lock (:func:`stage_lock`) is held for the whole call: a second process running the same
     stage on the same run folder is refused with :class:`~openseeker.errors.RunLockedError`.
 
+    ``stats.json`` is written however the call ends; ``last_run.ended`` says how: ``finished``,
+    ``interrupted`` (Ctrl-C, cancellation; the inputs in flight are retried on the next run) or ``failed``.
+
     Args:
         run_dir: the run folder.
         stage: the stage name (sub-folder).
@@ -306,15 +344,27 @@ async def run_stage(
         shard_size: inputs per shard.
         concurrency: inputs in flight at once.
         config: the stage's resolved config; written (redacted) to ``<run>/<stage>/config.yaml``.
-        progress: show a progress bar.
-        total: the number of inputs, for the progress bar.
-        description: the progress bar's label.
+        progress: show the progress (:mod:`openseeker.pipeline.progress`: live or plain lines).
+        total: the number of inputs, for the progress display.
+        description: the progress display's label.
+        unit: what an input is called in the progress display (``seeds``, ``rollouts``, ...).
     """
     with stage_lock(run_dir, stage):
         return await _run_stage_locked(
             Path(run_dir), stage, items, fn, key=key, shard_size=shard_size, concurrency=concurrency,
-            config=config, progress=progress, total=total, description=description,
+            config=config, progress=progress, total=total, description=description, unit=unit,
         )
+
+
+@dataclass
+class _Tally:
+    """What this invocation did (``last_run`` in ``stats.json``)."""
+
+    processed: int = 0
+    skipped: int = 0
+    outputs: int = 0
+    rejected: int = 0
+    errors: int = 0
 
 
 async def _run_stage_locked(
@@ -330,22 +380,22 @@ async def _run_stage_locked(
     progress: bool,
     total: int | None,
     description: str | None,
+    unit: str,
 ) -> StageResult:
     stage_dir = run_dir / stage
     stage_dir.mkdir(parents=True, exist_ok=True)
     if config is not None:
         dump_config(config, stage_dir / "config.yaml")
     handler = _attach_log(run_dir, stage)
-    processed = skipped = n_out = n_rej = n_err = 0
+    tally = _Tally()
     seen: set[str] = set()
     started = time.monotonic()
-    bar = None
-    if progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        bar.start()
-        task_id = bar.add_task(description or stage, total=total)
+    active: dict[str, StageContext] = {}  # the inputs in flight, for the progress display's "now:"
+    display = StageProgress(
+        description or stage, total, unit=unit, steps=lambda: [c.current_step for c in list(active.values())],
+        mode=None if progress else "off",
+    ).start()
+    ended = "failed"
     try:
         it = iter(items)
         shard = 0
@@ -366,70 +416,99 @@ async def _run_stage_locked(
                 log.info("stage %s: shard %s inputs changed; resuming it", stage, _shard_name(shard))
                 done_marker.unlink()
             if done_marker.exists():
-                skipped += len(chunk)
-                if bar is not None:
-                    bar.advance(task_id, len(chunk))
+                tally.skipped += len(chunk)
+                display.add_skipped(len(chunk))
                 shard += 1
                 continue
             writer = _ShardWriter(stage_dir, shard)
             todo = [(k, x) for k, x in zip(keys, chunk, strict=True) if k not in writer.done_keys]
-            skipped += len(chunk) - len(todo)
-            if bar is not None:
-                bar.advance(task_id, len(chunk) - len(todo))
-            shard_errors = 0
+            tally.skipped += len(chunk) - len(todo)
+            display.add_skipped(len(chunk) - len(todo))
 
             async def work(pair: tuple[str, T]) -> tuple[StageContext, Any]:
                 ctx = StageContext(key=pair[0])
-                return ctx, await fn(pair[1], ctx)
+                active[pair[0]] = ctx
+                activity.usage_sink.set(ctx.record_llm)  # this task's LLM calls are this input's
+                try:
+                    return ctx, await fn(pair[1], ctx)
+                finally:
+                    active.pop(pair[0], None)
 
             try:
-                async for (k, _x), res in bounded_map(work, todo, concurrency):
-                    processed += 1
-                    if isinstance(res, BaseException):
-                        if not isinstance(res, Exception):
-                            raise res
-                        shard_errors += 1
-                        n_err += 1
-                        log.error("stage %s: input %s failed: %r", stage, k, res)
-                        with open(stage_dir / "errors.jsonl", "ab") as fh:
-                            fh.write(dumps_line({
-                                "key": k, "time": time.time(), "type": type(res).__name__,
-                                "error": scrub(str(res)),
-                                "traceback": scrub("".join(traceback.format_exception(res)))[-4000:],
-                            }))
-                    else:
-                        ctx, value = res
-                        values = value if isinstance(value, list) else ([] if value is None else [value])
-                        outs = [v for v in values if not isinstance(v, Reject)]
-                        rejs = [
-                            {"key": k, "reason": v.reason, "detail": v.detail, "record": v.record}
-                            for v in values if isinstance(v, Reject)
-                        ]
-                        writer.commit(k, outs, rejs, ctx)
-                        n_out += len(outs)
-                        n_rej += len(rejs)
-                    if bar is not None:
-                        bar.advance(task_id, 1)
+                shard_errors = await _run_shard(stage, stage_dir, todo, work, concurrency, writer, tally, display)
             finally:
                 writer.close()
             if shard_errors == 0:
                 done_marker.write_text(fingerprint)
             shard += 1
+        ended = "finished"
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        ended = "interrupted"
+        raise
     finally:
-        if bar is not None:
-            bar.stop()
+        display.stop()
         logging.getLogger("openseeker").removeHandler(handler)
         handler.close()
+        # also when interrupted: the counts so far, for the user and for the funnel
+        stats = _write_stats(stage_dir, stage, tally, started, ended)
+    return StageResult(
+        stage, stage_dir, tally.processed, tally.skipped, tally.outputs, tally.rejected, tally.errors, stats
+    )
+
+
+async def _run_shard(
+    stage: str,
+    stage_dir: Path,
+    todo: list[tuple[str, Any]],
+    work: Callable[[tuple[str, Any]], Awaitable[tuple[StageContext, Any]]],
+    concurrency: int,
+    writer: _ShardWriter,
+    tally: _Tally,
+    display: StageProgress,
+) -> int:
+    """Run the unfinished inputs of one shard, committing each as it finishes; return its errors."""
+    errors = 0
+    async for (k, _x), res in bounded_map(work, todo, concurrency):
+        tally.processed += 1
+        if isinstance(res, BaseException):
+            if not isinstance(res, Exception):
+                raise res
+            errors += 1
+            tally.errors += 1
+            log.error("stage %s: input %s failed: %r", stage, k, res)
+            with open(stage_dir / "errors.jsonl", "ab") as fh:
+                fh.write(dumps_line({
+                    "key": k, "time": time.time(), "type": type(res).__name__, "error": scrub(str(res)),
+                    "traceback": scrub("".join(traceback.format_exception(res)))[-4000:],
+                }))
+            display.add_result(failed=True)
+            continue
+        ctx, value = res
+        values = value if isinstance(value, list) else ([] if value is None else [value])
+        outs = [v for v in values if not isinstance(v, Reject)]
+        rejs = [
+            {"key": k, "reason": v.reason, "detail": v.detail, "record": v.record}
+            for v in values if isinstance(v, Reject)
+        ]
+        writer.commit(k, outs, rejs, ctx)
+        tally.outputs += len(outs)
+        tally.rejected += len(rejs)
+        display.add_result(kept=len(outs), rejected=len(rejs))
+    return errors
+
+
+def _write_stats(stage_dir: Path, stage: str, tally: _Tally, started: float, ended: str) -> dict[str, Any]:
     stats = compute_stats(stage_dir)
     stats.update({
         "stage": stage,
         "last_run": {
-            "processed": processed, "skipped": skipped, "outputs": n_out, "rejected": n_rej,
-            "errors": n_err, "seconds": round(time.monotonic() - started, 3), "pid": os.getpid(),
+            "processed": tally.processed, "skipped": tally.skipped, "outputs": tally.outputs,
+            "rejected": tally.rejected, "errors": tally.errors, "ended": ended,
+            "seconds": round(time.monotonic() - started, 3), "pid": os.getpid(),
         },
     })
     (stage_dir / "stats.json").write_bytes(orjson.dumps(stats, option=orjson.OPT_INDENT_2))
-    return StageResult(stage, stage_dir, processed, skipped, n_out, n_rej, n_err, stats)
+    return stats
 
 
 def run_stage_sync(*args: Any, **kwargs: Any) -> StageResult:

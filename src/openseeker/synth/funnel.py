@@ -15,12 +15,14 @@ import orjson
 import yaml
 
 from openseeker.errors import StageError
-from openseeker.pipeline.stage import compute_stats, read_rejects, read_stage
+from openseeker.io.jsonl import iter_jsonl
+from openseeker.pipeline.stage import compute_stats, iter_checkpoints, read_rejects, read_stage
 from openseeker.synth.check import BUILTIN, check_class, qa_checks
 
 STEPS_BEFORE_CHECKS = ("seeds", "expanded", "extracted", "generated", "obfuscated")
 STEPS = (*STEPS_BEFORE_CHECKS, *BUILTIN, "accepted")
-"""The funnel's rows with the built-in checks; a run's own rows follow its configured checks (:func:`steps`)."""
+"""The funnel's rows with the built-in checks; a run's own rows follow its configured checks (:func:`steps`).
+A ``failed`` row (seeds whose last attempt raised an error) follows ``seeds`` in every report."""
 
 
 def steps(run_dir: str | Path) -> list[str]:
@@ -34,6 +36,8 @@ def steps(run_dir: str | Path) -> list[str]:
 
 
 def _label(step: str) -> str:
+    if step == "failed":
+        return "failed (error, retried next run)"
     return check_class(step).title() if step in qa_checks else step
 
 
@@ -54,14 +58,37 @@ def _summary(values: list[float]) -> dict[str, float]:
     }
 
 
+def _failed_inputs(stage_dir: Path, done: set[str]) -> dict[str, str]:
+    """The inputs whose last attempt failed (key -> error type): in ``errors.jsonl`` and not committed since."""
+    path = stage_dir / "errors.jsonl"
+    failed: dict[str, str] = {}
+    if path.exists():
+        for row in iter_jsonl(path):
+            failed[str(row.get("key"))] = str(row.get("type") or "Error")
+    return {k: t for k, t in failed.items() if k not in done}
+
+
+def _done_keys(stage_dir: Path) -> set[str]:
+    return {str(e.get("key")) for e in iter_checkpoints(stage_dir)}
+
+
 def build_funnel(run_dir: str | Path) -> dict[str, Any]:
-    """The funnel of ``<run_dir>/qa`` as a dict (counts, rejection reasons, distributions by k)."""
+    """The funnel of ``<run_dir>/qa`` as a dict (counts, rejection reasons, failures, distributions by k).
+
+    ``seeds`` counts every seed tried: those that finished (accepted or rejected) and those whose last attempt
+    failed with an error (the ``failed`` row; the next run retries them).
+    """
     stage_dir = Path(run_dir) / "qa"
     if not stage_dir.exists():
         raise StageError(f"No QA stage in {str(run_dir)!r}; run 'openseeker synth qa' first.")
     stats = compute_stats(stage_dir)
     counters = stats.get("counters", {})
-    funnel = [{"step": s, "count": int(counters.get(f"funnel:{s}", 0))} for s in steps(run_dir)]
+    failed = _failed_inputs(stage_dir, _done_keys(stage_dir))
+    rows = steps(run_dir)
+    counts = {s: int(counters.get(f"funnel:{s}", 0)) for s in rows}
+    counts["seeds"] += len(failed)  # a failed seed was tried too
+    funnel: list[dict[str, Any]] = [{"step": s, "count": counts[s]} for s in rows]
+    funnel.insert(1, {"step": "failed", "count": len(failed)})
     by_k: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for r in read_stage(run_dir, "qa"):
         d = by_k[int(r.get("k", 0))]
@@ -94,11 +121,14 @@ def build_funnel(run_dir: str | Path) -> dict[str, Any]:
     return {
         "run": str(run_dir),
         "funnel": funnel,
+        "failed": dict(Counter(failed.values()).most_common()),
         "reject_reasons": stats.get("reject_reasons", {}),
         "counters": {k: v for k, v in counters.items() if not k.startswith("funnel:")},
         "by_k": dists,
         "inputs_done": stats.get("inputs_done", 0),
         "outputs": stats.get("outputs", 0),
+        "usage": stats.get("usage", {}),
+        "usage_by_model": stats.get("usage_by_model", {}),
     }
 
 
@@ -114,6 +144,19 @@ def to_markdown(f: dict[str, Any]) -> str:
         lines.append(f"| {label} | {row['count']} | {100 * row['count'] / seeds:.0f}% |")
     lines += ["", "## Rejections", "", "| reason | count |", "|---|---:|"]
     lines += [f"| `{r}` | {n} |" for r, n in f["reject_reasons"].items()] or ["| (none) | 0 |"]
+    if f.get("failed"):
+        lines += ["", "## Failed seeds (errors; the next run retries them; details in `errors.jsonl`)", "",
+                  "| error | seeds |", "|---|---:|"]
+        lines += [f"| `{t}` | {n} |" for t, n in f["failed"].items()]
+    usage = f.get("usage") or {}
+    if usage.get("calls"):
+        lines += ["", "## Token usage", "", "| model | calls | cached | prompt tokens | completion tokens |",
+                  "|---|---:|---:|---:|---:|"]
+        for model, u in {**f.get("usage_by_model", {}), "all": usage}.items():
+            lines.append(
+                f"| {model} | {u.get('calls', 0):,} | {u.get('cached_calls', 0):,} | "
+                f"{u.get('prompt_tokens', 0):,} | {u.get('completion_tokens', 0):,} |"
+            )
     if f["counters"]:
         lines += ["", "## Counters", ""] + [f"- `{k}`: {v}" for k, v in sorted(f["counters"].items())]
     for k, d in f["by_k"].items():
@@ -131,37 +174,78 @@ def to_markdown(f: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def panels(f: dict[str, Any]) -> dict[str, Any]:
+    """The PNG's panels that have something to show, in order, with their data: ``funnel`` (always),
+    ``stopped`` (rejection reasons and errors by type), ``hops`` and ``ranks`` (by k, accepted questions)."""
+    out: dict[str, Any] = {"funnel": f["funnel"]}
+    stopped = {**{f"error: {t}": n for t, n in (f.get("failed") or {}).items()}, **f["reject_reasons"]}
+    hops = {k: d["hops"] for k, d in f["by_k"].items() if d["hops"]}
+    ranks = {k: d["shortcut_rank"]["found"] for k, d in f["by_k"].items() if d["shortcut_rank"]["found"]}
+    for name, value in (("stopped", stopped), ("hops", hops), ("ranks", ranks)):
+        if value:
+            out[name] = value
+    return out
+
+
 def plot(f: dict[str, Any], path: Path) -> None:
-    """A PNG with the funnel bars, and the hops and shortcut-rank distributions by k."""
+    """A PNG of the funnel with its counts, why seeds stopped, and (when there is data) the hops and
+    shortcut-rank distributions by k. A panel with nothing to show is left out."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5))
-    steps = [_label(r["step"]) for r in f["funnel"]]
-    axes[0].barh(steps[::-1], [r["count"] for r in f["funnel"]][::-1], color="#4C72B0")
-    axes[0].set_title("Funnel (seeds surviving each step)")
-    width = 0.8 / max(1, len(f["by_k"]))
-    for i, (k, d) in enumerate(f["by_k"].items()):
-        hops = d["hops"]
-        axes[1].bar([int(h) + i * width for h in hops], list(hops.values()), width=width, label=f"k={k}")
-        ranks = d["shortcut_rank"]["found"]
-        axes[2].bar([int(r) for r in ranks], list(ranks.values()), alpha=0.6, label=f"k={k}")
-    axes[1].set_title("Facts chained per accepted question")
-    axes[1].set_xlabel("hops")
-    axes[2].set_title("Answer page rank in corpus search")
-    axes[2].set_xlabel("rank (1 = top)")
     from matplotlib.ticker import MaxNLocator
 
-    for ax in axes[1:]:
+    data = panels(f)
+    stopped, hops, ranks = data.get("stopped", {}), data.get("hops", {}), data.get("ranks", {})
+    fig, axes = plt.subplots(1, len(data), figsize=(5.5 * len(data), 4.8), squeeze=False)
+    ax_of = dict(zip(data, axes[0], strict=True))
+
+    ax = ax_of["funnel"]
+    rows = f["funnel"][::-1]
+    colors = ["#C44E52" if r["step"] == "failed" else "#4C72B0" for r in rows]
+    bars = ax.barh([_label(r["step"]) for r in rows], [r["count"] for r in rows], color=colors)
+    ax.bar_label(bars, padding=3)
+    ax.set_title(f"Funnel: seeds surviving each step ({f['funnel'][0]['count']} tried)")
+    _integer_axis(ax, MaxNLocator, "x", max(r["count"] for r in rows))
+
+    if "stopped" in ax_of:
+        ax = ax_of["stopped"]
+        items = sorted(stopped.items(), key=lambda kv: kv[1])
+        bars = ax.barh([r for r, _ in items], [n for _, n in items],
+                       color=["#C44E52" if r.startswith("error: ") else "#DD8452" for r, _ in items])
+        ax.bar_label(bars, padding=3)
+        ax.set_title("Why seeds stopped (rejections, errors)")
+        _integer_axis(ax, MaxNLocator, "x", max(stopped.values()))
+
+    width = 0.8 / max(1, len(hops))
+    for panel, by_k, title, xlabel in (
+        ("hops", hops, "Facts chained per accepted question", "hops"),
+        ("ranks", ranks, "Answer page rank in corpus search", "rank (1 = top)"),
+    ):
+        if panel not in ax_of:
+            continue
+        ax = ax_of[panel]
+        for i, (k, hist) in enumerate(by_k.items()):
+            offset = i * width if panel == "hops" else 0
+            bars = ax.bar([int(x) + offset for x in hist], list(hist.values()), width=width if panel == "hops" else 0.8,
+                          alpha=1.0 if panel == "hops" else 0.6, label=f"k={k}")
+            ax.bar_label(bars, padding=2)
+        ax.set_title(title if len(by_k) > 1 else f"{title} (k={next(iter(by_k))})")
+        ax.set_xlabel(xlabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        if f["by_k"]:
+        _integer_axis(ax, MaxNLocator, "y", max(max(h.values()) for h in by_k.values()))
+        if len(by_k) > 1:  # one k: named in the title, no legend
             ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def _integer_axis(ax: Any, locator: Any, axis: str, top: int) -> None:
+    """Whole-number ticks from 0, with room for the bar labels (never the -0.04..0.04 of an empty axis)."""
+    getattr(ax, f"{axis}axis").set_major_locator(locator(integer=True))
+    getattr(ax, f"set_{axis}lim")(0, max(1, top) * 1.15)
 
 
 def write_report(run_dir: str | Path) -> dict[str, Path]:

@@ -104,6 +104,7 @@ class QASynthesizer:
     async def _run(self, task: SeedTask, ctx: StageContext, state: dict[str, Any]) -> QARecord:
         cfg = self.cfg
         ctx.count("funnel:seeds")
+        ctx.step("expand")
         page = self.corpus.get(task.page_id)
         if page is None:
             raise StepRejected("expand:seed_missing", {"page_id": task.page_id})
@@ -123,6 +124,7 @@ class QASynthesizer:
         state["subgraph"] = [n.to_dict() for n in graph.nodes]
 
         # 3. entity subgraph
+        ctx.step("extract")
         gen = self.roles["generator"]
         sub, llm_aliases, dropped, _raw = await extract_entity_subgraph(
             gen,
@@ -142,6 +144,7 @@ class QASynthesizer:
         aliases = self._aliases(page.title, answer, llm_aliases)
 
         # 4. question
+        ctx.step("question")
         draft = await generate_question(
             gen,
             prompts["question"],
@@ -158,6 +161,7 @@ class QASynthesizer:
         used = [f for f in sub.facts if f.id in draft.edges]
 
         # 5-6. obfuscation and rewrite
+        ctx.step("obfuscate")
         ob = await obfuscate_question(
             gen,
             prompts,
@@ -181,6 +185,7 @@ class QASynthesizer:
         outcomes: dict[str, CheckOutcome] = {}
         details: dict[str, dict[str, Any]] = {}
         for name, check, mode in self.plan:
+            ctx.step(name)  # the progress display's "now:"
             result = await check.check(record, cctx) if check is not None else None
             if result is not None:
                 details[name] = result.detail
@@ -322,11 +327,15 @@ async def arun_qa_synthesis(
             progress=config.progress,
             total=len(tasks),
             description=f"QA synthesis (k={config.k})",
+            unit="seeds",
         )
         if calibration is not None:
             from openseeker.judge.calibration import add_to_stats
 
             add_to_stats(result, calibration)
+    except BaseException:  # interrupted (Ctrl-C) or failed: the funnel of what was finished, then go on
+        _funnel_so_far(run)
+        raise
     finally:
         if own_roles:
             await roles.aclose()
@@ -334,6 +343,17 @@ async def arun_qa_synthesis(
 
     write_report(run)
     return result
+
+
+def _funnel_so_far(run: Path) -> None:
+    from openseeker.synth.funnel import write_report
+
+    if not (run / STAGE).is_dir():
+        return
+    try:
+        write_report(run)
+    except Exception:  # never hide the stage's own outcome behind the report's
+        log.exception("could not write the QA funnel report of %s", run)
 
 
 def run_qa_synthesis(

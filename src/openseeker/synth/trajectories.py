@@ -307,6 +307,7 @@ async def arun_trajectory_synthesis(
             progress=config.progress,
             total=len(tasks),
             description=f"trajectories ({config.rollouts}x{len(items)})",
+            unit="rollouts",
         )
         if calibration is not None:
             from openseeker.judge.calibration import add_to_stats

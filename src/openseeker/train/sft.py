@@ -13,7 +13,10 @@ Run folder (``out``)::
     model/               final weights (full model, or the LoRA adapter) and tokenizer
     model_merged/        LoRA merged into the base (only with lora.merge_on_save)
     train_log.jsonl      the trainer's log history (loss, learning rate, grad norm per logging step)
-    train_result.json    summary: steps, first/last loss, runtime
+    train_result.json    summary: steps, first/last loss, runtime (``interrupted: true`` after a Ctrl-C)
+
+Ctrl-C stops at the end of the current step with a checkpoint in ``checkpoints/`` (see
+:mod:`openseeker.train.control`); ``resume=True`` continues from it.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ class SFTResult:
         steps: optimizer steps taken.
         losses: training loss at each logging step.
         data: the prepared-data report.
+        interrupted: training was stopped by Ctrl-C (``model_dir`` was not written; resume from
+            ``checkpoint``).
+        checkpoint: the checkpoint saved when interrupted.
+        max_steps: the optimizer steps the whole run is planned for.
     """
 
     out_dir: Path
@@ -53,6 +60,9 @@ class SFTResult:
     steps: int
     losses: list[float]
     data: dict[str, Any]
+    interrupted: bool = False
+    checkpoint: Path | None = None
+    max_steps: int = 0
 
 
 def _require_stack() -> None:
@@ -261,6 +271,7 @@ def run_sft(
     *,
     resume: bool = False,
     echo: Any = None,
+    callbacks: list[Any] | None = None,
 ) -> SFTResult:
     """Fine-tune ``model`` on the export ``data``; write everything into ``out``.
 
@@ -271,13 +282,14 @@ def run_sft(
         cfg: training settings.
         resume: continue from the last checkpoint in ``out/checkpoints``.
         echo: a callable taking one string for progress messages (default: the logger).
+        callbacks: more transformers ``TrainerCallback`` objects.
 
     Raises:
         DataError: the export is malformed or yields no trainable sample.
         PrerequisiteError: the ``train`` extra is not installed.
     """
     _require_stack()
-    from trl import SFTTrainer
+    from openseeker.train.control import InterruptRequest, OpenSeekerSFTTrainer, StopOnInterrupt
 
     out_dir = Path(out)
     main = _is_main_process()
@@ -307,15 +319,21 @@ def run_sft(
         base = load_model(model, cfg)
     except OSError as e:
         raise ConfigError(f"cannot load model {str(model)!r}: {e}") from None
-    trainer = SFTTrainer(
+    request = InterruptRequest(say)
+    stopper = StopOnInterrupt(request)
+    trainer = OpenSeekerSFTTrainer(
         model=base,
         args=args,
         train_dataset=train_ds,
         eval_dataset=eval_ds,
         processing_class=tokenizer,
         peft_config=build_peft_config(cfg),
+        callbacks=[stopper, *(callbacks or [])],
     )
-    output = trainer.train(resume_from_checkpoint=True if resume else None)
+    with request:
+        output = trainer.train(resume_from_checkpoint=True if resume else None)
+    if stopper.stopped_at is not None:
+        return _interrupted(trainer, out_dir, main, report, len(train_ds))
 
     model_dir = out_dir / "model"
     trainer.save_model(str(model_dir))
@@ -340,4 +358,30 @@ def run_sft(
             "train_samples_per_second": output.metrics.get("train_samples_per_second"),
         }
         (out_dir / "train_result.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
-    return SFTResult(out_dir, model_dir, trainer.state.global_step, losses, report.to_dict())
+    return SFTResult(
+        out_dir, model_dir, trainer.state.global_step, losses, report.to_dict(), max_steps=trainer.state.max_steps
+    )
+
+
+def _interrupted(trainer: Any, out_dir: Path, main: bool, report: DataReport, samples: int) -> SFTResult:
+    """The result of a run stopped by Ctrl-C: the log so far and where its checkpoint is (no final model)."""
+    step = trainer.state.global_step
+    checkpoint = out_dir / "checkpoints" / f"checkpoint-{step}"
+    history = list(trainer.state.log_history)
+    losses = [float(h["loss"]) for h in history if "loss" in h]
+    if main:
+        write_jsonl(out_dir / "train_log.jsonl", history)
+        summary = {
+            "interrupted": True,
+            "steps": step,
+            "max_steps": trainer.state.max_steps,
+            "checkpoint": str(checkpoint),
+            "first_loss": losses[0] if losses else None,
+            "last_loss": losses[-1] if losses else None,
+            "samples": samples,
+        }
+        (out_dir / "train_result.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    return SFTResult(
+        out_dir, out_dir / "model", step, losses, report.to_dict(),
+        interrupted=True, checkpoint=checkpoint, max_steps=trainer.state.max_steps,
+    )

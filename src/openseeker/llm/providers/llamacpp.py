@@ -213,7 +213,11 @@ class LlamaCppLLM(LLM):
         return m.grammars[text]
 
     def _run(
-        self, messages: list[Message], tools: list[ToolSpec] | None, config: GenerateConfig
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec] | None,
+        config: GenerateConfig,
+        cancel: threading.Event | None = None,
     ) -> LLMOutput:
         m = self.model
         prompt, stop, forced = self.prompt(messages, tools, config)
@@ -236,6 +240,12 @@ class LlamaCppLLM(LLM):
                     f"{self.n_ctx}; shorten it or raise the option n_ctx"
                 )
             kwargs["max_tokens"] = min(kwargs["max_tokens"], self.n_ctx - n_prompt)
+            if cancel is not None:
+                if cancel.is_set():  # cancelled while waiting for the model: nobody wants the answer
+                    raise LLMError(f"{self.name}: the call was cancelled")
+                from llama_cpp import StoppingCriteriaList
+
+                kwargs["stopping_criteria"] = StoppingCriteriaList([lambda _ids, _logits: cancel.is_set()])
             res = m.llama.create_completion(prompt, **kwargs)
         choice = res["choices"][0]
         text = forced + (config.prefill or "") + strip_end_tokens(choice["text"])
@@ -256,4 +266,11 @@ class LlamaCppLLM(LLM):
         *,
         scope: str | None,
     ) -> LLMOutput:
-        return await asyncio.to_thread(self._run, messages, tools, config)
+        cancel = threading.Event()
+        try:
+            return await asyncio.to_thread(self._run, messages, tools, config, cancel)
+        except asyncio.CancelledError:
+            # Ctrl-C or a cancelled task: the worker thread would otherwise finish the whole generation
+            # (minutes on a CPU) before the process can exit; it now stops at its next token
+            cancel.set()
+            raise
