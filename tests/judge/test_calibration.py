@@ -88,3 +88,24 @@ def test_a_judge_lenient_in_one_language_is_refused():
     cal = asyncio.run(gate(lambda lang: HalfLenient(), allow_weak=True))
     assert cal.false_accept == pytest.approx(2 / 35) and cal.worst_false_accept == pytest.approx(2 / 14)
     assert cal.summary()["caveat"] == "weak judge (false-accept 14.3 %)"
+
+
+def test_identity_names_the_weights_without_loading_them():
+    from pathlib import Path
+
+    from openseeker.judge.calibration import _served
+
+    class Lazy:  # like the in-process provider: the weights file is known, the model loads on first use
+        path = Path("/models/SmolLM2.gguf")
+
+        @property
+        def model(self):
+            raise AssertionError("the model was loaded")
+
+    class Wrapper:  # like the response cache around a provider
+        def __init__(self, inner):
+            self.inner = inner
+
+    assert _served(Lazy()) == "/models/SmolLM2.gguf" and _served(Wrapper(Lazy())) == "/models/SmolLM2.gguf"
+    served = type("Served", (), {"model": "Qwen3-32B"})()
+    assert _served(served) == "Qwen3-32B"

@@ -141,6 +141,18 @@ def _llm_of(judge: Any) -> Any:
     return getattr(judge, "llm", None) or getattr(getattr(judge, "fallback", None), "llm", None)
 
 
+def _served(llm: Any) -> str | None:
+    """What the endpoint serves (a model name or a weights file), read without loading anything."""
+    for attr in ("path", "model"):
+        if isinstance(getattr(type(llm), attr, None), property):
+            continue  # a property may load a model; plain attributes are safe to read
+        value = getattr(llm, attr, None)
+        if isinstance(value, str | Path):
+            return str(value)
+    inner = getattr(llm, "inner", None) or getattr(llm, "llm", None)  # a caching wrapper
+    return _served(inner) if inner is not None and inner is not llm else None
+
+
 def _max_tokens(judge: Any) -> int | None:
     """The reply budget the judge's calls get: its own setting, else the model's default."""
     gen = getattr(judge, "generation", None) or getattr(getattr(judge, "fallback", None), "generation", None)
@@ -160,8 +172,8 @@ def identity(judge_for: JudgeFor) -> dict[str, Any]:
             "name": getattr(j, "name", type(j).__name__),
             "model": getattr(j, "model_id", "?"),
             "prompt_version": getattr(j, "prompt_version", "?"),
-            "endpoint": getattr(llm, "base_url", None),
-            "served_model": getattr(llm, "model", None),
+            "endpoint": str(getattr(llm, "base_url", "") or "") or None,
+            "served_model": _served(llm) if llm is not None else None,
             "max_tokens": _max_tokens(j),
         }
     return out
