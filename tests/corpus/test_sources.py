@@ -58,7 +58,9 @@ def test_mediawiki_links_redirects_and_markup(en_dump: Path) -> None:
     assert seine.anchor == "river Seine"
     assert seine.context.startswith("It lies on the river Seine")
     assert redirects == [
-        SourceRedirect("https://en.wikipedia.org/wiki/Lutece", "https://en.wikipedia.org/wiki/Paris")
+        SourceRedirect(
+            "https://en.wikipedia.org/wiki/Lutece", "https://en.wikipedia.org/wiki/Paris", "Lutece"
+        )
     ]
     assert src.stats["skipped_namespace"] == 1
 

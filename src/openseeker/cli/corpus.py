@@ -44,7 +44,18 @@ def corpus() -> None:
 @click.option(
     "--base-url", default=None, help="URL prefix for an HTML folder or a dump without <siteinfo><base>."
 )
+@click.option(
+    "--site",
+    default=None,
+    help="Site of a MediaWiki dump's page URLs, overriding the dump's <siteinfo> (e.g. https://zh.wikipedia.org).",
+)
 @click.option("--language", type=click.Choice(["en", "zh"]), default=None, help="Force the page language.")
+@click.option(
+    "--max-record-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Reject records (a JSONL line, a wikitext, an HTML file) larger than this; default 8.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing corpus in --out.")
 @click.option("--no-index", is_flag=True, help="Skip building the BM25 index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
@@ -54,17 +65,27 @@ def ingest_cmd(
     kind: str | None,
     limit: int | None,
     base_url: str | None,
+    site: str | None,
     language: str | None,
+    max_record_mb: float | None,
     overwrite: bool,
     no_index: bool,
     as_json: bool,
 ) -> None:
-    """Read SOURCE... into the corpus directory --out (store, link graph, search index)."""
+    """Read SOURCE... into the corpus directory --out (store, link graph, search index).
+
+    The corpus is built in a hidden folder inside --out and moved into place only when the ingest
+    succeeds, so a failed run leaves --out as it was.
+    """
     from openseeker.corpus.ingest import ingest
 
     opts: dict[str, Any] = {}
     if base_url:
         opts["base_url"] = base_url
+    if site:
+        opts["site"] = site
+    if max_record_mb:
+        opts["max_record_bytes"] = int(max_record_mb * 2**20)
     if language:
         opts["language"] = language
     report = ingest(

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -106,7 +108,7 @@ class StoreWriter:
         self.languages: Counter[str] = Counter()
         self.redirects = 0
         self._pages: list[SourcePage] = []
-        self._redirects: list[tuple[str, str]] = []
+        self._redirects: list[tuple[str, str, str | None]] = []
 
     def reject(self, r: SourceReject, source: str) -> None:
         self.rejected[r.reason] += 1
@@ -118,7 +120,7 @@ class StoreWriter:
             self.flush()
 
     def add_redirect(self, r: SourceRedirect) -> None:
-        self._redirects.append((r.url, r.target_url))
+        self._redirects.append((r.url, r.target_url, title_key(r.title) if r.title.strip() else None))
         if len(self._redirects) >= self.batch_size:
             self.flush()
 
@@ -157,7 +159,7 @@ class StoreWriter:
         self.con.executemany("INSERT INTO pages VALUES (?,?,?,?,?,?,?)", rows)
         self.con.executemany("INSERT INTO raw_links VALUES (?,?,?,?)", links)
         if redirects:
-            cur = self.con.executemany("INSERT OR IGNORE INTO redirects VALUES (?,?)", redirects)
+            cur = self.con.executemany("INSERT OR IGNORE INTO redirects VALUES (?,?,?)", redirects)
             self.redirects += max(cur.rowcount, 0)
         self.con.execute("COMMIT")
         return len(rows)
@@ -204,19 +206,46 @@ class StoreWriter:
         self.con.close()
 
 
-def prepare_out_dir(out_dir: str | Path, overwrite: bool) -> Path:
-    """Create ``out_dir``; refuse to mix with an existing corpus unless ``overwrite``."""
+# Everything an ingest writes into a corpus directory; replaced together when a new ingest succeeds.
+CORPUS_ENTRIES = (
+    DB_NAME,
+    DB_NAME + "-wal",
+    DB_NAME + "-shm",
+    REJECTS_NAME,
+    REPORT_NAME,
+    "import_report.json",
+)
+CORPUS_DIRS = ("bm25", "dense")
+
+
+@contextmanager
+def staged_corpus_dir(out_dir: str | Path, overwrite: bool) -> Iterator[Path]:
+    """Build a corpus in a hidden folder inside ``out_dir`` and move it into place only on success.
+
+    A failed ingest (a missing path, a broken file, Ctrl-C) leaves ``out_dir`` as it was: no partial store
+    that would make the corrected command refuse to run, and an existing corpus (``overwrite``) intact.
+    """
     out = Path(out_dir)
-    if (out / DB_NAME).exists():
-        if not overwrite:
-            raise ConfigError(
-                f"{out} already holds a corpus; pass overwrite=True (--overwrite) to replace it"
-            )
-        for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", REJECTS_NAME, REPORT_NAME):
-            (out / name).unlink(missing_ok=True)
-        shutil.rmtree(out / "bm25", ignore_errors=True)
+    if (out / DB_NAME).exists() and not overwrite:
+        raise ConfigError(f"{out} already holds a corpus; pass overwrite=True (--overwrite) to replace it")
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    return out
+    stage = Path(tempfile.mkdtemp(prefix=".ingest-", dir=out))
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+    for name in CORPUS_ENTRIES:
+        (out / name).unlink(missing_ok=True)
+    for name in CORPUS_DIRS:
+        shutil.rmtree(out / name, ignore_errors=True)
+    # The store is renamed last, so a reader never sees a store without its index.
+    for child in sorted(stage.iterdir(), key=lambda c: c.name == DB_NAME):
+        child.rename(out / child.name)
+    stage.rmdir()
 
 
 def build_index(out: Path, con: sqlite3.Connection, num_pages: int, progress: _Progress) -> dict[str, Any]:
@@ -256,16 +285,39 @@ def ingest(
         build_search_index: build the BM25 index after the store.
         batch_size: pages per insert transaction.
         progress: show rich progress bars.
-        **source_options: passed to the readers (``base_url``, ``language`` ...).
+        **source_options: passed to the readers (``site``, ``base_url``, ``language``,
+            ``max_record_bytes`` ...).
 
     Returns:
         an :class:`IngestReport` (also written to ``ingest_report.json``); rejected records are in
-        ``rejects.jsonl`` with file, position and reason.
+        ``rejects.jsonl`` with file, position and reason. The corpus is built in a hidden folder inside
+        ``out_dir`` and moved into place on success only (see :func:`staged_corpus_dir`).
     """
     if isinstance(sources, str | Path | Source):
         sources = [sources]  # one path given on its own, not a list
     start = time.monotonic()
-    out = prepare_out_dir(out_dir, overwrite)
+    with staged_corpus_dir(out_dir, overwrite) as out:
+        report = _ingest_into(
+            out, sources, kind, limit, build_search_index, batch_size, progress, source_options
+        )
+        report.out_dir = str(Path(out_dir))
+        report.seconds = time.monotonic() - start
+        (out / REPORT_NAME).write_text(
+            json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+    return report
+
+
+def _ingest_into(
+    out: Path,
+    sources: Iterable[str | Path | Source],
+    kind: str | None,
+    limit: int | None,
+    build_search_index: bool,
+    batch_size: int,
+    progress: bool,
+    source_options: dict[str, Any],
+) -> IngestReport:
     report = IngestReport(out_dir=str(out))
     with (out / REJECTS_NAME).open("wb") as rej, _Progress(progress) as bar:
         writer = StoreWriter(out, rej, batch_size)
@@ -315,10 +367,6 @@ def ingest(
                 report.index_seconds = time.monotonic() - t0
         finally:
             writer.close()
-    report.seconds = time.monotonic() - start
-    (out / REPORT_NAME).write_text(
-        json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
-    )
     return report
 
 

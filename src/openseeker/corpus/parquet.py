@@ -40,14 +40,16 @@ def _schemas() -> dict[str, Any]:
                 ("context", pa.string()),
             ]
         ),
-        "redirects": pa.schema([("url", pa.string()), ("target_url", pa.string())]),
+        "redirects": pa.schema(
+            [("url", pa.string()), ("target_url", pa.string()), ("title_key", pa.string())]
+        ),
     }
 
 
 _QUERIES = {
     "pages": "SELECT id, url, title, text, language, metadata FROM pages ORDER BY id",
     "links": "SELECT source, target, target_url, anchor, context FROM links ORDER BY rowid",
-    "redirects": "SELECT url, target_url FROM redirects",
+    "redirects": "SELECT url, target_url, title_key FROM redirects",
 }
 
 
@@ -81,17 +83,26 @@ def import_parquet(
     parquet_dir: str | Path, out_dir: str | Path, *, overwrite: bool = False, build_search_index: bool = True
 ) -> dict[str, Any]:
     """Rebuild a corpus directory from an export made by :func:`export_parquet` (ids are kept)."""
-    import pyarrow.parquet as pq
-
-    from openseeker.corpus.ingest import StoreWriter, _Progress, build_index, prepare_out_dir
-    from openseeker.corpus.schema import title_key
+    from openseeker.corpus.ingest import staged_corpus_dir
 
     src = Path(parquet_dir)
     for name in ("pages", "links"):
         if not (src / f"{name}.parquet").exists():
             raise DataError(f"missing {name}.parquet", path=str(src))
-    out = prepare_out_dir(out_dir, overwrite)
     start = time.monotonic()
+    with staged_corpus_dir(out_dir, overwrite) as out:
+        summary = _import_into(src, out, build_search_index)
+        summary["seconds"] = time.monotonic() - start
+        (out / "import_report.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return summary
+
+
+def _import_into(src: Path, out: Path, build_search_index: bool) -> dict[str, Any]:
+    import pyarrow.parquet as pq
+
+    from openseeker.corpus.ingest import StoreWriter, _Progress, build_index
+    from openseeker.corpus.schema import title_key
+
     with (out / REJECTS_NAME).open("wb") as rej:
         w = StoreWriter(out, rej)
         con = w.con
@@ -134,8 +145,8 @@ def import_parquet(
             for batch in pq.ParquetFile(src / "redirects.parquet").iter_batches(BATCH):
                 con.execute("BEGIN")
                 con.executemany(
-                    "INSERT OR IGNORE INTO redirects VALUES (?,?)",
-                    [(r["url"], r["target_url"]) for r in batch.to_pylist()],
+                    "INSERT OR IGNORE INTO redirects VALUES (?,?,?)",
+                    [(r["url"], r["target_url"], r.get("title_key")) for r in batch.to_pylist()],
                 )
                 con.execute("COMMIT")
         con.execute("DROP TABLE raw_links")
@@ -157,12 +168,4 @@ def import_parquet(
         )
         index = build_index(out, con, expected, _Progress(False)) if build_search_index else {}
         w.close()
-    summary = {
-        "pages": expected,
-        "links": links,
-        "dangling_links": dangling,
-        "index": index,
-        "seconds": time.monotonic() - start,
-    }
-    (out / "import_report.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-    return summary
+    return {"pages": expected, "links": links, "dangling_links": dangling, "index": index}

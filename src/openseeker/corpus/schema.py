@@ -3,7 +3,7 @@
 ::
 
     <dir>/corpus.sqlite      pages, links, redirects, meta (SQLite, WAL)
-    <dir>/bm25/              the BM25 index (bm25s file format, mmap-loaded)
+    <dir>/bm25/              the BM25 index (bm25s file format plus a sorted term table, mmap-loaded)
     <dir>/rejects.jsonl      records that could not be ingested, with file, position and reason
     <dir>/ingest_report.json counts of the last ingest
 
@@ -20,7 +20,7 @@ from urllib.parse import quote
 DB_NAME = "corpus.sqlite"
 REJECTS_NAME = "rejects.jsonl"
 REPORT_NAME = "ingest_report.json"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: redirects.title_key (redirect titles find their target)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS pages (
     metadata TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS pages_url ON pages(url);
-CREATE TABLE IF NOT EXISTS redirects (url TEXT PRIMARY KEY, target_url TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS redirects (
+    url TEXT PRIMARY KEY, target_url TEXT NOT NULL, title_key TEXT
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS links (
     source INTEGER NOT NULL,
     target INTEGER,
@@ -46,6 +48,7 @@ CREATE TABLE IF NOT EXISTS links (
 
 FINAL_INDEXES = """
 CREATE INDEX IF NOT EXISTS pages_title ON pages(title_key);
+CREATE INDEX IF NOT EXISTS redirects_title ON redirects(title_key) WHERE title_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS links_source ON links(source);
 CREATE INDEX IF NOT EXISTS links_target ON links(target) WHERE target IS NOT NULL;
 """

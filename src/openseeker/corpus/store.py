@@ -47,6 +47,10 @@ class CorpusStore:
         self._dense: Any = None
         meta = dict(self._con().execute("SELECT key, value FROM meta").fetchall())
         self.meta: dict[str, Any] = {k: json.loads(v) for k, v in meta.items()}
+        # Corpora from schema 1 have no redirect titles.
+        self._redirect_titles = any(
+            r[1] == "title_key" for r in self._con().execute("PRAGMA table_info(redirects)")
+        )
         self._len = int(
             self.meta.get("pages") or self._con().execute("SELECT COUNT(*) FROM pages").fetchone()[0]
         )
@@ -70,7 +74,8 @@ class CorpusStore:
         return range(self._len)
 
     def get(self, key: int | str) -> Page | None:
-        """A page by id, URL, redirect URL, or title (case- and underscore-insensitive); ``None`` if absent."""
+        """A page by id, URL, redirect URL, title or redirect title (titles case- and underscore-insensitive);
+        ``None`` if absent."""
         con = self._con()
         if isinstance(key, int):
             row = con.execute(f"SELECT {_PAGE_COLS} FROM pages WHERE id = ?", (key,)).fetchone()
@@ -85,6 +90,12 @@ class CorpusStore:
         if row is None:
             row = con.execute(
                 f"SELECT {_PAGE_COLS} FROM pages WHERE title_key = ? ORDER BY id LIMIT 1", (title_key(key),)
+            ).fetchone()
+        if row is None and self._redirect_titles:
+            row = con.execute(
+                f"SELECT {_PAGE_COLS} FROM pages WHERE url = "
+                "(SELECT target_url FROM redirects WHERE title_key = ? LIMIT 1)",
+                (title_key(key),),
             ).fetchone()
         return _page(row) if row else None
 

@@ -1,23 +1,29 @@
-"""Small text helpers shared by the sources: language guess, sentence context, anchor recovery."""
+"""Small text helpers shared by the sources: language guess, sentence context, anchor recovery.
+
+Everything here runs in C (regular expressions, ``str.find``): no loop walks a text character by character
+in Python, because the sources call these once per page and once per link.
+"""
 
 from __future__ import annotations
 
 import re
 
-_CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x2A6DF))
+_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df"
+_CJK = re.compile(f"[{_CJK_CLASS}]")
+_LETTER = re.compile(r"[^\W\d_]")
 _SENTENCE_END = ".!?。！？；;\n"
+_NEXT_END = re.compile("[" + re.escape(_SENTENCE_END) + "]")
 _WS = re.compile(r"[ \t\r\f\v]+")
 
 
 def is_cjk(ch: str) -> bool:
     """True for a CJK unified ideograph (the ranges Chinese text is written in)."""
-    o = ord(ch)
-    return any(lo <= o <= hi for lo, hi in _CJK_RANGES)
+    return _CJK.match(ch) is not None
 
 
 def has_cjk(text: str) -> bool:
     """True when ``text`` contains at least one CJK ideograph."""
-    return any(is_cjk(c) for c in text)
+    return _CJK.search(text) is not None
 
 
 def detect_language(text: str, sample: int = 2000) -> str:
@@ -25,12 +31,11 @@ def detect_language(text: str, sample: int = 2000) -> str:
 
     Only the two languages the toolkit targets are told apart; anything that is not mostly CJK is "en".
     """
-    letters = cjk = 0
-    for c in text[:sample]:
-        if c.isalpha():
-            letters += 1
-            if is_cjk(c):
-                cjk += 1
+    head = text[:sample]
+    cjk = len(_CJK.findall(head))
+    if not cjk:
+        return "en"
+    letters = len(_LETTER.findall(head))
     # Chinese pages routinely contain Latin names and numbers, so a minority share of ideographs suffices.
     return "zh" if letters and cjk / letters >= 0.3 else "en"
 
@@ -54,14 +59,13 @@ def clean_whitespace(text: str) -> str:
 def sentence_around(text: str, start: int, end: int, max_chars: int = 400) -> str:
     """The sentence containing ``text[start:end]`` (bounded to ``max_chars`` around the span)."""
     lo = max(0, start - max_chars)
-    s = start
-    while s > lo and text[s - 1] not in _SENTENCE_END:
-        s -= 1
+    # The last sentence end before the span: one C-level reverse search per end mark.
+    s = max(text.rfind(c, lo, start) for c in _SENTENCE_END) + 1
+    s = max(s, lo)
     hi = min(len(text), end + max_chars)
-    e = end
-    while e < hi and text[e] not in _SENTENCE_END:
-        e += 1
-    if e < len(text) and text[e] in _SENTENCE_END and text[e] != "\n":
+    m = _NEXT_END.search(text, end, hi)
+    e = m.start() if m else hi
+    if e < len(text) and text[e] != "\n" and m is not None:
         e += 1
     return _WS.sub(" ", text[s:e]).strip()
 

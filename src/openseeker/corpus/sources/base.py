@@ -41,10 +41,12 @@ class SourcePage(Record):
 
 @dataclass
 class SourceRedirect(Record):
-    """``url`` is an alias of ``target_url`` (MediaWiki redirects); links to it resolve to the target."""
+    """``url`` is an alias of ``target_url`` (MediaWiki redirects); links to it resolve to the target, and
+    ``title`` (when the source has one) finds the target by name too."""
 
     url: str
     target_url: str
+    title: str = ""
 
 
 @dataclass
@@ -59,6 +61,10 @@ class SourceReject(Record):
 
 SourceItem = SourcePage | SourceRedirect | SourceReject
 
+# A page larger than this (bytes of its raw record: a JSONL line, a wikitext, an HTML file or WARC block) is
+# rejected as ``too_large`` without being parsed, so one hostile record cannot exhaust memory.
+DEFAULT_MAX_RECORD_BYTES = 8 * 2**20
+
 
 class Source(ABC):
     """A streaming reader of one input path.
@@ -68,6 +74,8 @@ class Source(ABC):
         kind: the registry name of the reader.
         stats: counters the reader fills while streaming (``skipped_non_html``, ``redirects`` ...).
         limit: stop after this many pages (``None`` = all), for quick runs and tests.
+        max_record_bytes: records larger than this are rejected (``too_large``) unparsed (option
+            ``max_record_bytes``, default :data:`DEFAULT_MAX_RECORD_BYTES`).
     """
 
     kind: str = "source"
@@ -76,7 +84,18 @@ class Source(ABC):
         self.path = Path(path)
         self.limit = limit
         self.options = options
+        self.max_record_bytes = int(options.get("max_record_bytes") or DEFAULT_MAX_RECORD_BYTES)
         self.stats: Counter[str] = Counter()
+
+    def too_large(self, position: str, size: int) -> SourceReject:
+        """The counted reject of a record over :attr:`max_record_bytes`."""
+        self.stats["rejected"] += 1
+        return SourceReject(
+            str(self.path),
+            position,
+            "too_large",
+            f"{size:,} bytes > max_record_bytes {self.max_record_bytes:,}",
+        )
 
     @abstractmethod
     def __iter__(self) -> Iterator[SourceItem]:

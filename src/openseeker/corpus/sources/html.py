@@ -132,6 +132,10 @@ class HtmlFolderSource(Source):
         for f in files:
             url = base_url + f.relative_to(root).as_posix() if base_url else f.as_uri()
             try:
+                size = f.stat().st_size
+                if size > self.max_record_bytes:
+                    yield self.too_large(str(f), size)
+                    continue
                 data = f.read_bytes()
             except OSError as e:
                 self.stats["rejected"] += 1

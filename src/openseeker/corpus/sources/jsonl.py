@@ -1,8 +1,9 @@
 """JSONL pages: one object per line with ``url``, ``title``, ``text``, optional ``language`` and ``links``
 (URL strings or ``{"url", "anchor"}`` objects; relative URLs are resolved against the page URL).
 
-A line that is not valid JSON, not UTF-8, or lacks a field is rejected with its line number; a truncated
-or corrupt ``.gz`` file raises :class:`~openseeker.errors.DataError`.
+A line that is not valid JSON, not UTF-8, or lacks a field is rejected with its line number; a line longer
+than ``max_record_bytes`` is skipped while it is read (never held whole) and rejected as ``too_large``; a
+truncated or corrupt ``.gz`` file raises :class:`~openseeker.errors.DataError`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,26 @@ def _open(path: str) -> IO[bytes]:
     if path.endswith(".gz"):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
+
+
+def bounded_lines(fh: IO[bytes], max_bytes: int) -> Iterator[tuple[bytes | None, int]]:
+    """``(line, size)`` for each line of ``fh``; ``line`` is ``None`` when it is longer than ``max_bytes``
+    (the rest of such a line is read and dropped in 1 MB pieces)."""
+    while True:
+        line = fh.readline(max_bytes + 1)
+        if not line:
+            return
+        if len(line) <= max_bytes or line.endswith(b"\n"):
+            yield line, len(line)
+            continue
+        size = len(line)
+        del line
+        while True:
+            piece = fh.readline(2**20)
+            size += len(piece)
+            if not piece or piece.endswith(b"\n"):
+                break
+        yield None, size
 
 
 def page_from_record(obj: dict[str, Any]) -> SourcePage:
@@ -68,7 +89,10 @@ class JsonlSource(Source):
         lineno = 0
         try:
             with _open(path) as fh:
-                for lineno, raw in enumerate(fh, 1):
+                for lineno, (raw, size) in enumerate(bounded_lines(fh, self.max_record_bytes), 1):
+                    if raw is None:
+                        yield self.too_large(f"line {lineno}", size)
+                        continue
                     if not raw.strip():
                         continue
                     try:

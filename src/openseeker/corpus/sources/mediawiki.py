@@ -1,10 +1,15 @@
 """MediaWiki XML dumps (``pages-articles.xml`` / ``.xml.bz2``), streamed with ``iterparse``.
 
 Only the article namespace (0) becomes pages. Redirect pages become :class:`SourceRedirect` s, so links to
-a redirect resolve to its target. Wikitext is parsed with mwparserfromhell: wikilinks give the link target,
-anchor text and context sentence; File/Category/interwiki links are removed; templates, references and
-markup are stripped to plain text. Page URLs are ``<site>/wiki/<Title_with_underscores>`` (percent-encoded),
-with the site taken from the dump's ``<siteinfo><base>``, so links and pages match exactly.
+a redirect resolve to its target (and its title finds the target). Each page's wikitext is parsed once with
+mwparserfromhell and rendered by :mod:`openseeker.corpus.sources.wikitext`: links give the target, the
+display text as anchor (``[[Copper_Field]]`` shows as "Copper Field") and the sentence around it;
+File/Category/interwiki links, templates, references and markup are dropped.
+
+Page URLs are ``<prefix><Title_with_underscores>`` (percent-encoded), so links and pages match exactly. The
+prefix is, in order: the ``site`` option (``--site``), the dump's ``<siteinfo><base>``, the ``base_url``
+option, the site named by ``<dbname>`` (``zhwiki`` -> ``https://zh.wikipedia.org/wiki/``), the dump's
+``xml:lang`` (``https://<lang>.wikipedia.org/wiki/``), and last ``https://en.wikipedia.org/wiki/``.
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from openseeker.corpus.sources.base import (
     SourceRedirect,
     SourceReject,
 )
-from openseeker.corpus.text import clean_whitespace, detect_language, find_anchor, sentence_around
+from openseeker.corpus.text import detect_language, sentence_around
 from openseeker.errors import DataError, missing_extra
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_INTERWIKI = re.compile(r"^[a-z]{2,3}(-[a-z]{2,})*$")
+_DBNAME = re.compile(
+    r"^([a-z][a-z0-9_]*?)(wiki|wiktionary|wikiquote|wikibooks|wikisource|wikinews|wikiversity|wikivoyage)$"
+)
+_NOT_A_LANGUAGE = {"commons", "meta", "species", "wikidata", "mediawiki", "outreach", "incubator"}
 # Namespace names and aliases that never hold articles, in English and Chinese, on top of those the dump
 # lists in <siteinfo><namespaces>.
 _NON_ARTICLE = {
@@ -68,8 +76,7 @@ _NON_ARTICLE = {
     "媒體",
 }
 
-# Tags whose content is not article prose.
-_DROP_TAGS = {"ref", "references", "gallery", "math", "score", "timeline", "syntaxhighlight", "templatedata"}
+WIKIPEDIA_EN = "https://en.wikipedia.org/wiki/"
 
 
 def _local(tag: str) -> str:
@@ -84,6 +91,37 @@ def title_url(prefix: str, title: str) -> str:
     return prefix + quote(t.replace(" ", "_"), safe="/:_(),'!-.~")
 
 
+def normalize_site(site: str) -> str:
+    """A ``--site`` value as a title prefix: ``https://zh.wikipedia.org`` -> ``https://zh.wikipedia.org/wiki/``;
+    a value with a path (``https://host/w/index.php/``) is kept, with a trailing slash."""
+    site = site.strip()
+    rest = site.split("://", 1)[-1]
+    if "/" not in rest.rstrip("/"):
+        return site.rstrip("/") + "/wiki/"
+    return site if site.endswith(("/", "=")) else site + "/"
+
+
+def prefix_from_base(base: str) -> str | None:
+    """The title prefix of a ``<siteinfo><base>`` URL (the main page's URL)."""
+    base = base.strip()
+    if not base.startswith(("http://", "https://")):
+        return None
+    if "/wiki/" in base:
+        return base.split("/wiki/", 1)[0] + "/wiki/"
+    if "?title=" in base:
+        return base.split("?title=", 1)[0] + "?title="
+    return base.rsplit("/", 1)[0] + "/"
+
+
+def prefix_from_dbname(dbname: str) -> str | None:
+    """``zhwiki`` -> ``https://zh.wikipedia.org/wiki/``, ``enwiktionary`` -> ``https://en.wiktionary.org/wiki/``."""
+    m = _DBNAME.match(dbname.strip().lower())
+    if not m or m.group(1) in _NOT_A_LANGUAGE:
+        return None
+    project = "wikipedia" if m.group(2) == "wiki" else m.group(2)
+    return f"https://{m.group(1).replace('_', '-')}.{project}.org/wiki/"
+
+
 def _open(path: str) -> tuple[IO[bytes], IO[bytes]]:
     """``(stream to parse, underlying file)``; the file's offset locates errors in compressed input."""
     raw = open(path, "rb")
@@ -94,7 +132,9 @@ class MediaWikiSource(Source):
     """Streaming reader of a MediaWiki XML export (see module docstring).
 
     Options:
-        base_url: the ``.../wiki/`` prefix to use when the dump has no ``<siteinfo><base>``.
+        site: the site or title prefix to use whatever the dump says (``https://zh.wikipedia.org``).
+        base_url: the title prefix to use when the dump has no ``<siteinfo><base>``.
+        max_record_bytes: pages with a longer wikitext are rejected as ``too_large``.
         language: force the language instead of the dump's ``xml:lang`` / detection.
     """
 
@@ -106,8 +146,10 @@ class MediaWikiSource(Source):
         except ImportError as e:  # pragma: no cover - installed with the corpus extra
             raise missing_extra("mwparserfromhell", "corpus", "Reading MediaWiki dumps") from e
         path = str(self.path)
-        prefix = self.options.get("base_url") or ""
+        site = self.options.get("site")
+        prefix: str | None = normalize_site(site) if site else None
         language: str | None = self.options.get("language")
+        xml_lang: str | None = None
         namespaces = set(_NON_ARTICLE)
         pages = 0
         last = "the first page"
@@ -119,22 +161,24 @@ class MediaWikiSource(Source):
                 if event == "start":
                     if root is None:
                         root = elem
-                        language = language or (elem.get(_XML_LANG) or None)
+                        xml_lang = elem.get(_XML_LANG) or None
                     continue
                 if tag == "siteinfo":
-                    base = elem.findtext("{*}base") or ""
-                    if not prefix and "/wiki/" in base:
-                        prefix = base.split("/wiki/", 1)[0] + "/wiki/"
+                    base = prefix_from_base(elem.findtext("{*}base") or "")
+                    db = prefix_from_dbname(elem.findtext("{*}dbname") or "")
+                    prefix = prefix or base or self.options.get("base_url") or db
                     for ns in elem.iter():
                         if _local(ns.tag) == "namespace" and ns.get("key") not in (None, "0") and ns.text:
                             namespaces.add(ns.text.strip().lower())
                     root.clear() if root is not None else None
                 elif tag == "page":
+                    if prefix is None:
+                        prefix = self.options.get("base_url") or (
+                            f"https://{xml_lang}.wikipedia.org/wiki/" if xml_lang else WIKIPEDIA_EN
+                        )
                     title = (elem.findtext("{*}title") or "").strip()
                     last = f"the page after {title!r}"
-                    item = self._page(
-                        elem, title, prefix or "https://en.wikipedia.org/wiki/", language, namespaces
-                    )
+                    item = self._page(elem, title, prefix, language or xml_lang, namespaces)
                     # Free the parsed page: without this the tree of the whole dump would pile up in memory.
                     elem.clear()
                     if root is not None:
@@ -172,6 +216,8 @@ class MediaWikiSource(Source):
     ) -> SourceItem | None:
         import mwparserfromhell
 
+        from openseeker.corpus.sources.wikitext import render, without_markers
+
         ns = (elem.findtext("{*}ns") or "0").strip()
         if ns != "0":
             self.stats["skipped_namespace"] += 1
@@ -180,53 +226,31 @@ class MediaWikiSource(Source):
         redirect = elem.find("{*}redirect")
         if redirect is not None and redirect.get("title"):
             self.stats["redirects"] += 1
-            return SourceRedirect(url, title_url(prefix, redirect.get("title", "")))
+            return SourceRedirect(url, title_url(prefix, redirect.get("title", "")), title)
         rev = elem.find("{*}revision")
         text_el = rev.find("{*}text") if rev is not None else None
         if text_el is None or text_el.text is None:
             self.stats["rejected"] += 1
             return SourceReject(str(self.path), f"page {title!r}", "no_text", "the page has no revision text")
+        wikitext = text_el.text
+        # Characters take 1-4 bytes in UTF-8: encode only when the length alone does not decide.
+        if len(wikitext) * 4 > self.max_record_bytes and len(wikitext.encode()) > self.max_record_bytes:
+            return self.too_large(f"page {title!r}", len(wikitext.encode()))
         try:
-            code = mwparserfromhell.parse(text_el.text)
+            code = mwparserfromhell.parse(without_markers(wikitext))
         except Exception as e:
             self.stats["rejected"] += 1
             return SourceReject(str(self.path), f"page {title!r}", "wikitext_parse_error", repr(e))
-        for tag in code.filter_tags(recursive=True):
-            if str(tag.tag).strip().lower() in _DROP_TAGS:
-                try:
-                    code.remove(tag)
-                except ValueError:
-                    pass  # inside a node already removed
-        raw_links: list[tuple[str, str]] = []
-        for wl in code.filter_wikilinks(recursive=True):
-            target = str(wl.title).strip().lstrip(":")
-            head = target.split(":", 1)[0].strip().lower() if ":" in target else ""
-            if head and (head in namespaces or _INTERWIKI.match(head)):
-                try:
-                    code.remove(wl)
-                except ValueError:
-                    pass  # nested inside a node already removed
-                continue
-            target = target.split("#", 1)[0].strip()
-            if not target:
-                continue
-            anchor = (
-                mwparserfromhell.parse(str(wl.text)).strip_code().strip() if wl.text is not None else target
+        text, wlinks = render(code, namespaces)
+        links = [
+            SourceLink(
+                title_url(prefix, ln.target), ln.anchor, sentence_around(text, *ln.span) if ln.span else ""
             )
-            raw_links.append((target, anchor or target))
-        text = clean_whitespace(code.strip_code(normalize=True, collapse=True))
-        links: list[SourceLink] = []
-        lower = text.lower()
-        pos = 0
-        for target, anchor in raw_links:
-            span = find_anchor(text, anchor, pos, lower)
-            ctx = ""
-            if span is not None:
-                ctx = sentence_around(text, *span)
-                pos = span[1]
-            links.append(SourceLink(title_url(prefix, target), anchor, ctx))
+            for ln in wlinks
+        ]
         lang = language if language in ("en", "zh") else detect_language(text)
         meta: dict[str, Any] = {}
-        if rev is not None and rev.findtext("{*}timestamp"):
-            meta["timestamp"] = rev.findtext("{*}timestamp")
+        timestamp = rev.findtext("{*}timestamp") if rev is not None else None
+        if timestamp:
+            meta["timestamp"] = timestamp
         return SourcePage(url, title, text, lang, links, meta)

@@ -73,6 +73,9 @@ class WarcSource(Source):
             with open(path, "rb") as fh:
                 for rec in ArchiveIterator(fh, parse_http=False):
                     offset = rec.stream_pos
+                    if rec.content_length > self.max_record_bytes:
+                        yield self.too_large(f"record at byte {offset}", rec.content_length)
+                        continue
                     block = rec.reader.read()
                     if rec.content_length <= 0 or len(block) < rec.content_length:
                         raise DataError(

@@ -91,6 +91,10 @@ class WikispeediaSource(Source):
                         self.stats["not_in_articles_tsv"] += 1
                         yield SourceReject(str(tar_path), member.name, "not_in_articles_tsv")
                         continue
+                    if member.size > self.max_record_bytes:
+                        seen.add(name)
+                        yield self.too_large(member.name, member.size)
+                        continue
                     fh = tar.extractfile(member)
                     raw_bytes = fh.read() if fh else b""
                     try:

@@ -15,7 +15,8 @@ message and ``<tool_call>`` blocks in the reply are parsed into ``tool_calls``.
 
 A ``Llama`` object is not thread-safe and loading one costs memory, so each (file, n_ctx, n_threads,
 n_batch) is loaded once per process and shared; generations run one at a time in a worker thread under
-its lock, keeping the event loop free. ``OMP_WAIT_POLICY`` defaults to ``PASSIVE`` (see :func:`load_model`).
+its lock, keeping the event loop free. Unless ``OMP_WAIT_POLICY`` is set, it is chosen from the machine's
+load when the library loads (see :func:`choose_wait_policy`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +71,38 @@ _models: dict[tuple[str, int, int, int], _Loaded] = {}
 _load_lock = threading.Lock()
 
 
+def other_cpu_load(interval: float = 0.25) -> float:
+    """Cores kept busy by *other* processes right now: the machine's busy time over ``interval`` seconds,
+    minus this process's own (so the work a pipeline did just before loading the model does not count)."""
+    import psutil
+
+    me = psutil.Process()
+    own0, total0 = sum(me.cpu_times()[:2]), psutil.cpu_times()
+    time.sleep(interval)
+    own1, total1 = sum(me.cpu_times()[:2]), psutil.cpu_times()
+    busy = (
+        sum(total1)
+        - sum(total0)
+        - (total1.idle - total0.idle)
+        - (getattr(total1, "iowait", 0.0) - getattr(total0, "iowait", 0.0))
+    )
+    return max(0.0, busy - (own1 - own0)) / interval
+
+
+def choose_wait_policy(threads: int, other_load: float | None = None) -> str | None:
+    """``"PASSIVE"`` when other processes already occupy the cores llama.cpp's threads would need, else
+    ``None`` (keep OpenMP's default: spin briefly, then sleep).
+
+    The trade-off (figures in the README): OpenMP's default spin between operations is fastest when the
+    threads have their cores to themselves (passive waiting cost 0.35x there), and a disaster when they
+    do not (a spinning thread burns the time slice its descheduled partner needs: 1.8 vs 37.5 tok/s at load
+    9). OpenMP reads the policy once, when the library loads, so it is chosen from the load at that moment.
+    """
+    cores = os.cpu_count() or 1
+    load = other_cpu_load() if other_load is None else other_load
+    return "PASSIVE" if load > max(cores - threads, 0) + 0.25 else None
+
+
 def load_model(
     path: Path,
     *,
@@ -77,16 +112,15 @@ def load_model(
     seed: int | None = None,
 ) -> _Loaded:
     """The shared loaded model for these settings (loaded on first use)."""
-    # llama.cpp's OpenMP threads busy-wait between operations by default. On a machine whose cores are
-    # shared with other work that made decoding 5-10x slower in our measurements (1.4-3.4 vs 17-24 tok/s
-    # with 2 threads); passive waiting costs little when the cores are free. OpenMP reads this once, when
-    # the library loads, so it only applies if llama_cpp was not imported before; users may override it.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    threads = n_threads or os.cpu_count() or 1
+    if "OMP_WAIT_POLICY" not in os.environ and "llama_cpp" not in sys.modules:
+        policy = choose_wait_policy(threads)
+        if policy:
+            os.environ["OMP_WAIT_POLICY"] = policy
     try:
         from llama_cpp import Llama
     except ImportError as e:
         raise missing_extra("llama-cpp-python", "local", "The llamacpp provider") from e
-    threads = n_threads or os.cpu_count() or 1
     key = (str(path), n_ctx, threads, n_batch)
     with _load_lock:
         if key not in _models:
