@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -92,3 +93,85 @@ def test_accents_are_folded() -> None:
     assert tok("Åland, Édouard Manet, café") == tok("Aland, Edouard Manet, cafe")
     text = "x " * 200 + "The Åland Islands are Swedish-speaking. " + "y " * 200
     assert "Åland Islands" in make_snippet(text, ["aland"], width=80)
+
+
+def test_dense_columns_blocks_and_segments_keep_exact_top_k(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frequent terms get dense columns; postings merged from many segments in many small blocks; MaxScore
+    probing dense columns: the top k still equal bm25s's, scores included."""
+    import openseeker.corpus.index as index_mod
+
+    docs = _docs(800, seed=5)
+    tok = Tokenizer(stem=False, stopwords=False)
+    summary = build_bm25(
+        enumerate(docs),
+        len(docs),
+        tmp_path / "idx",
+        tok,
+        batch_docs=37,
+        block_postings=50,
+        dense_min_share=0.05,
+        dense_min_docs=0,
+    )
+    assert summary["segments"] > 20 and summary["dense_terms"] > 5
+    idx = BM25Index(tmp_path / "idx")
+    assert idx.dense is not None and idx.dense.shape == (summary["dense_terms"], len(docs))
+    ref = bm25s.BM25(method="lucene", k1=1.5, b=0.75)
+    ref.index([tok(d) for d in docs], show_progress=False)
+    np.testing.assert_allclose(
+        bm25s.BM25.load(str(tmp_path / "idx"), mmap=True).get_scores(["w0", "w77"]),
+        ref.get_scores(["w0", "w77"]),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    rng = random.Random(11)
+    for prune_min in (0, 4096):
+        monkeypatch.setattr(index_mod, "PRUNE_MIN_POSTINGS", prune_min)
+        for _ in range(80):
+            q = [f"w{rng.randrange(0, 300) if rng.random() < 0.3 else rng.randrange(0, 8)}"]
+            q += [f"w{rng.randrange(0, 40)}" for _ in range(rng.randint(0, 4))]
+            expect = ref.get_scores(q)
+            top = [i for i in sorted(range(len(docs)), key=lambda i: (-expect[i], i))[:7] if expect[i] > 0]
+            got = idx.search_tokens(q, 7)
+            assert [d for d, _ in got] == top, q
+            np.testing.assert_allclose([s for _, s in got], [expect[i] for i in top], rtol=1e-5)
+
+
+def test_term_table_lookups(tmp_path: Path) -> None:
+    import json
+
+    docs = ["Åland café naïve", "北京 首都 北京市", "zebra apple mango", "apple pie"]
+    build_bm25(enumerate(docs), len(docs), tmp_path / "idx", Tokenizer(stem=False, stopwords=False))
+    idx = BM25Index(tmp_path / "idx")
+    vocab = json.loads((tmp_path / "idx" / "vocab.index.json").read_text(encoding="utf-8"))
+    assert len(idx.vocab) == len(vocab) and sorted(vocab) == [
+        t for t, _ in sorted(vocab.items(), key=lambda x: x[1])
+    ]
+    for term, col in vocab.items():
+        assert idx.term_id(term) == col
+    assert idx.term_id("absent") is None and idx.term_id("") is None and idx.term_id("zzzz") is None
+    assert [d for d, _ in idx.search("北京")] == [1]
+
+
+def test_ties_are_broken_by_document_id(tmp_path: Path) -> None:
+    docs = ["same words here"] * 5000
+    build_bm25(enumerate(docs), len(docs), tmp_path / "idx", Tokenizer(stem=False, stopwords=False))
+    idx = BM25Index(tmp_path / "idx")
+    assert [d for d, _ in idx.search("same here", 10)] == list(range(10))
+
+
+def test_failed_build_keeps_the_previous_index(tmp_path: Path) -> None:
+    docs = _docs(50)
+    tok = Tokenizer(stem=False, stopwords=False)
+    build_bm25(enumerate(docs), len(docs), tmp_path / "idx", tok)
+    before = BM25Index(tmp_path / "idx").search("w1 w2", 5)
+
+    def broken() -> Any:
+        yield 0, "w1"
+        raise RuntimeError("source failed")
+
+    with pytest.raises(RuntimeError):
+        build_bm25(broken(), 10, tmp_path / "idx", tok)
+    assert BM25Index(tmp_path / "idx").search("w1 w2", 5) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["idx"]

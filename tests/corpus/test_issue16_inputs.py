@@ -63,10 +63,12 @@ def test_fifty_megabyte_line_stays_in_bounded_memory(tmp_path: Path) -> None:
             fh.write(chunk)
         fh.write(b'"}\n')
         fh.write(_page(3))
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork + exec, so it would report pytest's own peak.
     code = (
-        "import json, resource, sys; from openseeker.corpus.ingest import ingest; "
+        "import json, re; from pathlib import Path; from openseeker.corpus.ingest import ingest; "
         f"r = ingest([{str(p)!r}], {str(tmp_path / 'out')!r}, build_search_index=False); "
-        "print(json.dumps([r.pages, r.rejected, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))"
+        "hwm = int(re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text()).group(1)); "
+        "print(json.dumps([r.pages, r.rejected, hwm]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     pages, rejected, peak_kb = json.loads(out.stdout.strip().splitlines()[-1])
