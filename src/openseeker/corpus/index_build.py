@@ -28,6 +28,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,6 +42,7 @@ TERM_MAX = "term_max.npy"
 DENSE = "dense.npy"
 DENSE_TERMS = "dense_terms.npy"
 FORMAT_VERSION = 2  # 2: term table, segment-merged build, dense columns
+_UNSEEN, _STOP = -1, -2
 _TRIPLET = np.dtype([("term", "<i4"), ("doc", "<i4"), ("tf", "<f4")])
 
 
@@ -56,7 +58,7 @@ class _Segment:
 class SegmentWriter:
     """Tokenizes documents into segments of bounded size (stage 1; see module docstring)."""
 
-    def __init__(self, scratch: Path, tokenizer: Tokenizer, segment_tokens: int = 4_000_000):
+    def __init__(self, scratch: Path, tokenizer: Tokenizer, segment_tokens: int = 8_000_000):
         self.scratch = scratch
         self.tok = tokenizer
         self.segment_tokens = segment_tokens
@@ -64,27 +66,36 @@ class SegmentWriter:
         self._reset()
 
     def _reset(self) -> None:
-        self._word_id: dict[str, int] = {}  # raw word -> local term id
-        self._term_id: dict[str, int] = {}  # stemmed term -> local term id
-        self._ids = array("i")
+        # raw word -> local term id, or _STOP for a stopword; stemmed term -> local term id
+        self._word_id: dict[str, int] = {}
+        self._term_id: dict[str, int] = {}
+        self._ids: list[np.ndarray] = []
         self._docs = array("i")
         self._lens = array("i")
+        self._tokens = 0
 
     def add(self, doc_id: int, text: str) -> int:
         """Tokenize one document; return its length in tokens."""
-        words = self.tok.raw(text)
-        get = self._word_id.get
-        ids = [get(w) for w in words]
-        if None in ids:
-            fresh = list(dict.fromkeys(w for w, i in zip(words, ids, strict=True) if i is None))
+        words = self.tok.words(text)
+        word_id = self._word_id
+        # One C-level pass per document (map + fromiter); only unseen words take the Python path.
+        ids = np.fromiter(map(word_id.get, words, repeat(_UNSEEN)), dtype=np.int32, count=len(words))
+        unseen = np.flatnonzero(ids == _UNSEEN)
+        if len(unseen):
+            fresh = list(dict.fromkeys(words[i] for i in unseen))
+            keep = [w for w in fresh if not self.tok.is_stopword(w)]
+            for w in fresh:
+                word_id[w] = _STOP
             term_id = self._term_id
-            for w, term in zip(fresh, self.tok.normalize(fresh), strict=True):
-                self._word_id[w] = term_id.setdefault(term, len(term_id))
-            ids = [self._word_id[w] for w in words]
-        self._ids.extend(ids)  # type: ignore[arg-type]
+            for w, term in zip(keep, self.tok.normalize(keep), strict=True):
+                word_id[w] = term_id.setdefault(term, len(term_id))
+            ids[unseen] = [word_id[words[i]] for i in unseen]
+        ids = ids[ids >= 0]
+        self._ids.append(ids)
         self._docs.append(doc_id)
         self._lens.append(len(ids))
-        if len(self._ids) >= self.segment_tokens:
+        self._tokens += len(ids)
+        if self._tokens >= self.segment_tokens:
             self.flush()
         return len(ids)
 
@@ -97,7 +108,8 @@ class SegmentWriter:
         order = sorted(range(len(terms)), key=terms.__getitem__)
         rank = np.empty(len(terms), dtype=np.int64)
         rank[np.asarray(order, dtype=np.int64)] = np.arange(len(terms), dtype=np.int64)
-        ids = np.frombuffer(self._ids, dtype=np.int32)
+        ids = np.concatenate(self._ids)
+        self._ids.clear()
         docs = np.repeat(np.frombuffer(self._docs, dtype=np.int32), np.frombuffer(self._lens, dtype=np.int32))
         key = (rank[ids] << 32) | docs.astype(np.int64)
         del ids, docs
@@ -140,7 +152,7 @@ def build_bm25(
     *,
     k1: float = 1.5,
     b: float = 0.75,
-    segment_tokens: int = 4_000_000,
+    segment_tokens: int = 8_000_000,
     block_postings: int = 4_000_000,
     dense_min_share: float = 1 / 32,
     max_dense: int = 256,

@@ -77,6 +77,24 @@ class Tokenizer:
             st = self._local.stemmer = Stemmer.Stemmer("english")
         return st
 
+    def words(self, text: str) -> list[str]:
+        """Lower-case words, diacritics folded, Chinese segmented; stopwords still in (the index builder
+        drops them through its word-id memo, without a Python-level pass per token)."""
+        low = text.lower()
+        if not _CJK_START.search(low):
+            return _LATIN.findall(low if low.isascii() else low.translate(_FOLD))
+        out: list[str] = []
+        for run in _RUNS.findall(low):
+            if _CJK_START.match(run):
+                out.extend(w for w in _get_jieba().lcut_for_search(run) if w.strip())
+            else:
+                out.append(fold(run))
+        return out
+
+    def is_stopword(self, word: str) -> bool:
+        """Whether :meth:`raw` drops ``word``."""
+        return word in self._stopwords
+
     def raw(self, text: str) -> list[str]:
         """Lower-case words minus stopwords, Chinese segmented; not yet stemmed."""
         low = text.lower()
