@@ -1,7 +1,7 @@
 """MediaWiki XML dumps (``pages-articles.xml`` / ``.xml.bz2``), streamed with ``iterparse``.
 
 Only the article namespace (0) becomes pages. Redirect pages become :class:`SourceRedirect` s, so links to
-a redirect resolve to its target (and its title finds the target). Each page's wikitext is parsed once with
+a redirect resolve to its target (and its title finds the target). Each page's wikitext is tokenized once by
 mwparserfromhell and rendered by :mod:`openseeker.corpus.sources.wikitext`: links give the target, the
 display text as anchor (``[[Copper_Field]]`` shows as "Copper Field") and the sentence around it;
 File/Category/interwiki links, templates, references and markup are dropped.
@@ -214,10 +214,6 @@ class MediaWikiSource(Source):
     def _page(
         self, elem: ET.Element, title: str, prefix: str, language: str | None, namespaces: set[str]
     ) -> SourceItem | None:
-        import mwparserfromhell
-
-        from openseeker.corpus.sources.wikitext import render, without_markers
-
         ns = (elem.findtext("{*}ns") or "0").strip()
         if ns != "0":
             self.stats["skipped_namespace"] += 1
@@ -236,12 +232,13 @@ class MediaWikiSource(Source):
         # Characters take 1-4 bytes in UTF-8: encode only when the length alone does not decide.
         if len(wikitext) * 4 > self.max_record_bytes and len(wikitext.encode()) > self.max_record_bytes:
             return self.too_large(f"page {title!r}", len(wikitext.encode()))
+        from openseeker.corpus.sources.wikitext import render_wikitext
+
         try:
-            code = mwparserfromhell.parse(without_markers(wikitext))
+            text, wlinks = render_wikitext(wikitext, namespaces)
         except Exception as e:
             self.stats["rejected"] += 1
             return SourceReject(str(self.path), f"page {title!r}", "wikitext_parse_error", repr(e))
-        text, wlinks = render(code, namespaces)
         links = [
             SourceLink(
                 title_url(prefix, ln.target), ln.anchor, sentence_around(text, *ln.span) if ln.span else ""
