@@ -253,6 +253,9 @@ def build_index(out: Path, con: sqlite3.Connection, num_pages: int, progress: _P
     from openseeker.corpus.index import INDEX_DIR, build_bm25
 
     task = progress.task("BM25 index", total=num_pages)
+    # The store is only read from here on: a small page cache leaves the memory to the index build.
+    con.execute("PRAGMA cache_size=-16384")
+    con.execute("PRAGMA shrink_memory")
 
     def docs() -> Iterable[tuple[int, str]]:
         # Title twice: entity pages should win for queries that name the entity.

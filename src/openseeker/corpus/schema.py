@@ -83,6 +83,7 @@ def connect_reader(path: Path) -> sqlite3.Connection:
         con.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
     except sqlite3.OperationalError:
         con = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
-    con.execute("PRAGMA cache_size=-65536")
+    # A small private cache per connection: the OS page cache, shared by every serving process, holds the rest.
+    con.execute("PRAGMA cache_size=-8192")
     con.execute("PRAGMA query_only=ON")
     return con

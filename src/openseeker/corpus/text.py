@@ -13,6 +13,7 @@ _CJK = re.compile(f"[{_CJK_CLASS}]")
 _LETTER = re.compile(r"[^\W\d_]")
 _SENTENCE_END = ".!?。！？；;\n"
 _NEXT_END = re.compile("[" + re.escape(_SENTENCE_END) + "]")
+_LAST_END = re.compile(".*[" + re.escape(_SENTENCE_END) + "]", re.S)
 _WS = re.compile(r"[ \t\r\f\v]+")
 
 
@@ -59,9 +60,9 @@ def clean_whitespace(text: str) -> str:
 def sentence_around(text: str, start: int, end: int, max_chars: int = 400) -> str:
     """The sentence containing ``text[start:end]`` (bounded to ``max_chars`` around the span)."""
     lo = max(0, start - max_chars)
-    # The last sentence end before the span: one C-level reverse search per end mark.
-    s = max(text.rfind(c, lo, start) for c in _SENTENCE_END) + 1
-    s = max(s, lo)
+    # The last sentence end before the span: a greedy match backtracks from the span to it, in C.
+    m0 = _LAST_END.match(text, lo, start)
+    s = m0.end() if m0 else lo
     hi = min(len(text), end + max_chars)
     m = _NEXT_END.search(text, end, hi)
     e = m.start() if m else hi
