@@ -17,7 +17,7 @@ Phases (each in its own child process, so each peak is that phase's own; peak = 
   (snippets included) and the index alone; the same queries through bm25s (``BM25.load(mmap=True)`` of
   our index files + ``retrieve``: its exhaustive scoring, our weights) and through tantivy (an index of the
   same tokens, whitespace tokenizer, BM25 with its own k1 = 1.2). Top-10 agreement with bm25s is the mean
-  share of bm25s's top 10 that we return. With ``--bm25s-build`` (default up to 100k pages) bm25s also
+  share of bm25s's top 10 that we return. With ``--bm25s-build`` (default up to 20k pages) bm25s also
   builds its own index from the same tokens, and agreement is measured against that too.
 * ``share``: 1, 2 and 4 serving processes open the corpus and run queries; their RSS, USS and PSS while
   all are alive, and the extra of each process (USS after opening and querying minus before), against a
@@ -430,7 +430,7 @@ def main() -> None:
     ap.add_argument("--data", default="/tmp/openseeker-corpus-bench", help="folder for the corpus and work")
     ap.add_argument("--phases", default="ingest,reindex,search,share,graph")
     ap.add_argument("--queries", type=int, default=1000)
-    ap.add_argument("--bm25s-build", type=int, default=100_000, help="largest corpus bm25s indexes itself")
+    ap.add_argument("--bm25s-build", type=int, default=20_000, help="largest corpus bm25s indexes itself")
     ap.add_argument("--no-tantivy", action="store_true")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per phase")
     ap.add_argument("--json-out", default=None)
