@@ -37,7 +37,8 @@ _DECODE_CHILD = r"""
 import json, os, sys, time
 mode, model, threads, tokens = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 if mode.startswith("openseeker"):
-    import openseeker.llm.providers.llamacpp as provider
+    import importlib
+    provider = importlib.import_module("openseeker.llm.providers.llamacpp")
     if mode == "openseeker_idle_choice":  # the choice the provider makes on an idle machine
         provider.other_cpu_load = lambda interval=0.25: 0.0
     from openseeker.llm.config import LLMConfig

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from openseeker.corpus.text import has_cjk
 from openseeker.records import Record
 
 
@@ -78,7 +79,7 @@ def _terms(text: str) -> list[str]:
     # Chinese has no spaces: fall back to single characters so that search still works in memory.
     out: list[str] = []
     for w in _WORD.findall(text.lower()):
-        if any("\u4e00" <= c <= "\u9fff" for c in w):
+        if has_cjk(w):
             out.extend(w)
         else:
             out.append(w)

@@ -10,6 +10,7 @@ import logging
 import re
 import threading
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_]+", re.UNICODE)
@@ -50,6 +51,25 @@ def _get_jieba() -> Any:
     return _jieba
 
 
+def _bm25s_stopwords() -> frozenset[str]:
+    """bm25s's English and Chinese stopword lists, read from its ``stopwords`` module alone: importing the
+    ``bm25s`` package pulls in scipy, about 27 MB in every serving process, for two tuples of words."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("bm25s")
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    path = next((Path(d) / "stopwords.py" for d in locations if (Path(d) / "stopwords.py").exists()), None)
+    if path is None:  # pragma: no cover - an unusual install: fall back to the package import
+        from bm25s.stopwords import STOPWORDS_CHINESE, STOPWORDS_EN
+
+        return frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_CHINESE)
+    module_spec = importlib.util.spec_from_file_location("_openseeker_bm25s_stopwords", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return frozenset(module.STOPWORDS_EN) | frozenset(module.STOPWORDS_CHINESE)
+
+
 class Tokenizer:
     """Callable ``text -> list of tokens`` (see module docstring).
 
@@ -63,9 +83,7 @@ class Tokenizer:
         self.use_stopwords = stopwords
         self._stopwords: frozenset[str] = frozenset()
         if stopwords:
-            from bm25s.stopwords import STOPWORDS_CHINESE, STOPWORDS_EN
-
-            self._stopwords = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_CHINESE)
+            self._stopwords = _bm25s_stopwords()
         self._local = threading.local()
 
     def _stemmer(self) -> Any:
