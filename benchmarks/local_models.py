@@ -85,6 +85,11 @@ def decode_ratio(model: str, threads: int, tokens: int, rounds: int, busy: int) 
                 if line is None:
                     raise SystemExit(f"{mode} failed:\n{out.stderr[-2000:]}")
                 res = json.loads(line[7:])
+                print(
+                    f"{mode}: {res['tok_s']:.1f} tok/s ({res['policy'] or 'unset'})",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 speeds[mode].append(res["tok_s"])
                 policies[mode].add(str(res["policy"] or "unset"))
         after = os.getloadavg()[0]

@@ -4,7 +4,7 @@ Two stages, each a natural unit of parallel work:
 
 1. **Segments.** Documents are tokenized in order into segments of at most ``segment_tokens`` tokens.
    A segment has its own small vocabulary; when full, its terms are sorted and its postings written as one
-   run of ``(term, doc, tf)`` sorted by term then document (one ``np.unique`` over ``term << 32 | doc``),
+   run of ``(term, doc, tf)`` sorted by term then document (one in-place sort of ``term << 32 | doc``),
    with its sorted term list. Nothing of a segment stays in memory after it is written.
 2. **Merge.** The segments' sorted term lists are merged into the global term table (``terms.bin``: a term's
    column is its rank, see :mod:`openseeker.corpus.terms`), giving each segment a monotone local -> global
@@ -110,11 +110,21 @@ class SegmentWriter:
         rank[np.asarray(order, dtype=np.int64)] = np.arange(len(terms), dtype=np.int64)
         ids = np.concatenate(self._ids)
         self._ids.clear()
-        docs = np.repeat(np.frombuffer(self._docs, dtype=np.int32), np.frombuffer(self._lens, dtype=np.int32))
-        key = (rank[ids] << 32) | docs.astype(np.int64)
-        del ids, docs
-        pairs, counts = np.unique(key, return_counts=True)
-        del key
+        # key = term << 32 | doc, built in place and counted by an in-place sort (np.unique would hold
+        # several more copies of the segment's 8 bytes per token at once).
+        key = rank[ids]
+        del ids
+        key <<= 32
+        key |= np.repeat(np.frombuffer(self._docs, dtype=np.int32), np.frombuffer(self._lens, dtype=np.int32))
+        key.sort()
+        first = np.empty(len(key), dtype=bool)
+        first[:1] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        del first
+        counts = np.diff(np.append(starts, len(key)))
+        pairs = key[starts]
+        del key, starts
         run = np.empty(len(pairs), dtype=_TRIPLET)
         run["term"] = pairs >> 32
         run["doc"] = pairs & 0xFFFFFFFF
@@ -153,7 +163,7 @@ def build_bm25(
     k1: float = 1.5,
     b: float = 0.75,
     segment_tokens: int = 8_000_000,
-    block_postings: int = 4_000_000,
+    block_postings: int = 2_000_000,
     dense_min_share: float = 1 / 32,
     max_dense: int = 256,
     dense_min_docs: int = 4096,

@@ -248,6 +248,17 @@ def staged_corpus_dir(out_dir: str | Path, overwrite: bool) -> Iterator[Path]:
     stage.rmdir()
 
 
+def _release_free_heap() -> None:
+    """Hand memory freed by SQLite's page cache back to the OS (glibc keeps small freed chunks in its heap,
+    where the index build's large arrays cannot reuse them); a no-op elsewhere."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def build_index(out: Path, con: sqlite3.Connection, num_pages: int, progress: _Progress) -> dict[str, Any]:
     """Build the BM25 index of the pages in ``con`` into ``out/bm25``."""
     from openseeker.corpus.index import INDEX_DIR, build_bm25
@@ -256,6 +267,7 @@ def build_index(out: Path, con: sqlite3.Connection, num_pages: int, progress: _P
     # The store is only read from here on: a small page cache leaves the memory to the index build.
     con.execute("PRAGMA cache_size=-16384")
     con.execute("PRAGMA shrink_memory")
+    _release_free_heap()
 
     def docs() -> Iterable[tuple[int, str]]:
         # Title twice: entity pages should win for queries that name the entity.
