@@ -1,4 +1,5 @@
-"""Small text helpers shared by the sources: language guess, sentence context, anchor recovery.
+"""Small text helpers shared by the sources: sentence context, anchor recovery (and, re-exported from
+:mod:`openseeker.text`, the CJK test and language guess).
 
 Everything here runs in C (regular expressions, ``str.find``): no loop walks a text character by character
 in Python, because the sources call these once per page and once per link.
@@ -8,37 +9,14 @@ from __future__ import annotations
 
 import re
 
-_CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002a6df"
-_CJK = re.compile(f"[{_CJK_CLASS}]")
-_LETTER = re.compile(r"[^\W\d_]")
+from openseeker.text import detect_language, has_cjk, is_cjk
+
+__all__ = ["clean_whitespace", "detect_language", "find_anchor", "has_cjk", "is_cjk", "sentence_around"]
+
 _SENTENCE_END = ".!?。！？；;\n"
 _NEXT_END = re.compile("[" + re.escape(_SENTENCE_END) + "]")
 _LAST_END = re.compile(".*[" + re.escape(_SENTENCE_END) + "]", re.S)
 _WS = re.compile(r"[ \t\r\f\v]+")
-
-
-def is_cjk(ch: str) -> bool:
-    """True for a CJK unified ideograph (the ranges Chinese text is written in)."""
-    return _CJK.match(ch) is not None
-
-
-def has_cjk(text: str) -> bool:
-    """True when ``text`` contains at least one CJK ideograph."""
-    return _CJK.search(text) is not None
-
-
-def detect_language(text: str, sample: int = 2000) -> str:
-    """Guess ``"zh"`` or ``"en"`` from the share of CJK ideographs among the letters of a sample.
-
-    Only the two languages the toolkit targets are told apart; anything that is not mostly CJK is "en".
-    """
-    head = text[:sample]
-    cjk = len(_CJK.findall(head))
-    if not cjk:
-        return "en"
-    letters = len(_LETTER.findall(head))
-    # Chinese pages routinely contain Latin names and numbers, so a minority share of ideographs suffices.
-    return "zh" if letters and cjk / letters >= 0.3 else "en"
 
 
 def clean_whitespace(text: str) -> str:
