@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +36,8 @@ from openseeker.config import StrictModel, deep_merge, dump_config
 from openseeker.errors import ConfigError
 from openseeker.io.jsonl import write_jsonl
 from openseeker.llm.config import RolesConfig
+from openseeker.pipeline.run import RunFolder
+from openseeker.pipeline.stages import Resources, stage_roles
 
 SUMMARY_NAME = "quickstart.json"
 
@@ -192,7 +196,13 @@ class Quickstart:
         self.judge = judge
         self.toolset = toolset
         self._roles = roles
+        self.run = RunFolder(self.out)
         self.summary: dict[str, Any] = {"out": str(self.out), "stages": {}, "paths": {}}
+        # what the steps hand on (see PIPELINE)
+        self.corpus_dir = self.out / "corpus"
+        self.records: list[dict[str, Any]] = []
+        self.train = self.heldout = self.out / "splits"
+        self.n_train = self.n_held = 0
         self._cpu = time.process_time()
 
     # -- helpers -----------------------------------------------------------------------------------------
@@ -215,10 +225,9 @@ class Quickstart:
         self.report(name, f"{info['seconds']:.1f}s")
 
     def roles(self) -> Any:
+        """The roles every stage of the run shares (built once, with the run's one response cache)."""
         if self._roles is None:
-            from openseeker.llm.registry import Roles
-
-            self._roles = Roles(self.cfg.roles, cache_path=self.out / "cache" / "llm.sqlite")
+            self._roles = stage_roles(self.cfg.roles, self.run)
         return self._roles
 
     def agent_dict(self, role: str) -> dict[str, Any]:
@@ -235,6 +244,10 @@ class Quickstart:
 
     def corpus(self) -> Path:
         """The corpus folder: the generated world ingested, a ready corpus, or a source ingested."""
+        self.corpus_dir = self._corpus()
+        return self.corpus_dir
+
+    def _corpus(self) -> Path:
         from openseeker.corpus.ingest import ingest
         from openseeker.corpus.schema import DB_NAME, REPORT_NAME
 
@@ -281,11 +294,12 @@ class Quickstart:
         self._stage("corpus", t0, **info)
         return dest
 
-    async def qa(self, corpus_dir: Path) -> list[dict[str, Any]]:
-        from openseeker.pipeline.stage import read_stage
+    async def qa(self) -> list[dict[str, Any]]:
         from openseeker.synth.config import QASynthConfig
-        from openseeker.synth.qa import arun_qa_synthesis
+        from openseeker.synth.qa import STAGE_QA
+        from openseeker.synth.records import QARecord
 
+        corpus_dir = self.corpus_dir
         t0 = time.monotonic()
         data = deep_merge(
             self.cfg.merged("qa", DEFAULT_QA),
@@ -297,8 +311,9 @@ class Quickstart:
             },
         )
         cfg = QASynthConfig.model_validate(data)
-        res = await arun_qa_synthesis(cfg, self.roles(), judge=self.judge)
-        records = list(read_stage(self.out, "qa"))
+        res = await STAGE_QA.arun(cfg, Resources(roles=self.roles(), judge=self.judge))
+        records = [r.to_dict() for r in self.run.read(QARecord)]
+        self.records = records
         funnel = self.out / "qa" / "funnel.json"
         self.summary["paths"]["qa"] = str(self.out / "qa")
         self._stage(
@@ -312,8 +327,13 @@ class Quickstart:
         )
         return records
 
-    def world_questions(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def world_questions(self) -> list[dict[str, Any]]:
         """Template questions from the world's facts, per ``world_questions`` (see the config)."""
+        qs = self._world_questions(self.records)
+        self.records = self.records + qs
+        return qs
+
+    def _world_questions(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         mode = self.cfg.world_questions
         if self.cfg.corpus is not None or mode == "off":
             return []
@@ -337,17 +357,20 @@ class Quickstart:
         self._stage("world_questions", t0, added=len(qs), reason=why)
         return qs
 
-    def split(self, records: list[dict[str, Any]]) -> tuple[Path, Path, int, int]:
+    def split(self) -> tuple[Path, Path, int, int]:
         t0 = time.monotonic()
-        train, held = split_questions(records, self.cfg.heldout_fraction, self.cfg.split_seed)
+        train, held = split_questions(self.records, self.cfg.heldout_fraction, self.cfg.split_seed)
         d = self.out / "splits"
         write_jsonl(d / "train.jsonl", train)
         write_jsonl(d / "heldout.jsonl", held)
         self.summary["paths"]["splits"] = str(d)
         self._stage("split", t0, train=len(train), heldout=len(held))
-        return d / "train.jsonl", d / "heldout.jsonl", len(train), len(held)
+        self.train, self.heldout = d / "train.jsonl", d / "heldout.jsonl"
+        self.n_train, self.n_held = len(train), len(held)
+        return self.train, self.heldout, self.n_train, self.n_held
 
-    def audit(self, records: list[dict[str, Any]]) -> None:
+    def audit(self) -> None:
+        records = self.records
         if self.cfg.corpus is not None:
             return
         from openseeker.worldgen.audit import audit_records
@@ -359,10 +382,11 @@ class Quickstart:
         self.summary["paths"]["audit"] = str(self.out / "audit.json")
         self._stage("audit", t0, **{k: v for k, v in rep["summary"].items() if k != "by_language"})
 
-    async def trajectories(self, train: Path, corpus_dir: Path) -> None:
+    async def trajectories(self) -> None:
         from openseeker.agent import AgentConfig
-        from openseeker.synth.trajectories import TrajSynthConfig, arun_trajectory_synthesis
+        from openseeker.synth.trajectories import STAGE_TRAJECTORIES, TrajSynthConfig
 
+        train, corpus_dir = self.train, self.corpus_dir
         t0 = time.monotonic()
         agent = deep_merge(self.agent_dict("teacher"), {"context": "retrospective"})
         data = deep_merge(
@@ -378,7 +402,9 @@ class Quickstart:
         data["agent"] = deep_merge(agent, data.get("agent", {}))
         AgentConfig.model_validate(data["agent"])
         cfg = TrajSynthConfig.model_validate(data)
-        res = await arun_trajectory_synthesis(cfg, self.roles(), toolset=self.toolset, judge=self.judge)
+        res = await STAGE_TRAJECTORIES.arun(
+            cfg, Resources(roles=self.roles(), toolset=self.toolset, judge=self.judge)
+        )
         counters = res.stats.get("counters", {})
         self.summary["paths"]["trajectories"] = str(self.out / "trajectories")
         self._stage(
@@ -405,9 +431,10 @@ class Quickstart:
         self.summary["paths"]["sft"] = str(out)
         self._stage("export", t0, format=fmt, read=rep.read, written=rep.written, skipped=rep.skipped)
 
-    async def evaluate(self, heldout: Path, corpus_dir: Path) -> None:
-        from openseeker.evaluate.runner import EvalConfig, run_eval_async
+    async def evaluate(self) -> None:
+        from openseeker.evaluate.runner import STAGE_EVAL, EvalConfig
 
+        heldout, corpus_dir = self.heldout, self.corpus_dir
         t0 = time.monotonic()
         data = deep_merge(
             self.cfg.merged("eval", DEFAULT_EVAL),
@@ -432,8 +459,7 @@ class Quickstart:
                 AgentConfig.model_validate(cfg.agent),
                 summarizer=roles["summarizer"],
             )
-        kwargs = {"judge": self.judge} if self.judge is not None else {}
-        res = await run_eval_async(cfg, self.roles(), agent, **kwargs)
+        res = await STAGE_EVAL.arun(cfg, Resources(roles=self.roles(), agent=agent, judge=self.judge))
         self.summary["paths"]["eval"] = str(self.out / "results.json")
         acc = res.summary.get("accuracy")
         detail = acc if isinstance(acc, dict) else {"acc": acc}
@@ -458,20 +484,18 @@ class Quickstart:
         self.out.mkdir(parents=True, exist_ok=True)
         dump_config(self.cfg, self.out / "quickstart.config.yaml")
         try:
-            corpus_dir = await asyncio.to_thread(self.corpus)
-            records = await self.qa(corpus_dir)
-            records = records + self.world_questions(records)
-            train, heldout, n_train, n_held = self.split(records)
-            self.audit(records)
-            if n_train:
-                await self.trajectories(train, corpus_dir)
-                self.export()
-            else:
-                self.summary["stages"]["trajectories"] = {"skipped": "no accepted questions for training"}
-            if n_held:
-                await self.evaluate(heldout, corpus_dir)
-            else:
-                self.summary["stages"]["eval"] = {"skipped": "no held-out questions"}
+            for step in PIPELINE:
+                why = step.skip(self) if step.skip is not None else None
+                if why is not None:
+                    if step.record_skip:
+                        self.summary["stages"][step.name] = {"skipped": why}
+                    continue
+                if step.in_thread:
+                    await asyncio.to_thread(step.run, self)
+                else:
+                    done = step.run(self)
+                    if inspect.isawaitable(done):
+                        await done
         finally:
             self.summary["seconds"] = round(time.monotonic() - start, 2)
             self.summary["cpu_seconds"] = round(time.process_time() - cpu_start, 2)
@@ -479,6 +503,42 @@ class Quickstart:
             if self._roles is not None and hasattr(self._roles, "aclose"):
                 await self._roles.aclose()
         return self.summary
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the quickstart's pipeline.
+
+    Attributes:
+        name: the step's name in ``quickstart.json``.
+        run: ``run(quickstart)`` (sync or async); the sharded stages run their :class:`Stage` object.
+        skip: ``skip(quickstart) -> reason | None``: why the step does not run this time.
+        record_skip: write the skip reason into the summary.
+        in_thread: run a blocking step in a worker thread (the corpus ingest).
+    """
+
+    name: str
+    run: Callable[[Quickstart], Any]
+    skip: Callable[[Quickstart], str | None] | None = None
+    record_skip: bool = True
+    in_thread: bool = False
+
+
+def _no_train(q: Quickstart) -> str | None:
+    return None if q.n_train else "no accepted questions for training"
+
+
+PIPELINE: tuple[Step, ...] = (
+    Step("corpus", Quickstart.corpus, in_thread=True),
+    Step("qa", Quickstart.qa),  # the QA synthesis stage (STAGE_QA)
+    Step("world_questions", Quickstart.world_questions),
+    Step("split", Quickstart.split),
+    Step("audit", Quickstart.audit),
+    Step("trajectories", Quickstart.trajectories, skip=_no_train),  # STAGE_TRAJECTORIES
+    Step("export", Quickstart.export, skip=_no_train, record_skip=False),
+    Step("eval", Quickstart.evaluate, skip=lambda q: None if q.n_held else "no held-out questions"),  # STAGE_EVAL
+)
+"""The quickstart's pipeline as data: its steps in order (see :class:`Step`)."""
 
 
 def _judge_info(cal: dict[str, Any] | None) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from openseeker.judge.calibration import WeakJudgeError
 from openseeker.judge.verdict import Verdict
 from openseeker.llm import LLMConfig, Roles, RolesConfig, ScriptedLLM, ToolSpec
 from openseeker.pipeline.stage import read_rejects, read_stage
-from openseeker.synth.trajectories import TrajSynthConfig, read_qa, run_trajectory_synthesis
+from openseeker.synth.records import read_qa
+from openseeker.synth.trajectories import TrajSynthConfig, run_trajectory_synthesis
 from openseeker.tools.base import Tool, Toolset
 
 CORPUS = MemoryCorpus.from_records(
@@ -183,7 +184,7 @@ def test_read_qa_from_run_folder_and_errors(tmp_path: Path) -> None:
         )
         + "\n"
     )
-    items = read_qa(tmp_path / "run")
+    items = [it.to_dict() for it in read_qa(tmp_path / "run")]
     assert items == [
         {
             "id": "x",

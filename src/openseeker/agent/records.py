@@ -8,7 +8,7 @@ every export format is rendered from it, so the two can never drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from openseeker.llm.types import ToolSpec
 from openseeker.records import Record
@@ -131,6 +131,8 @@ class Trajectory(Record):
         correct: the judge's verdict (``None``: not judged or unparsed).
         verdict: the judge's full verdict.
     """
+
+    STAGE: ClassVar[str] = "trajectories"  # the stage of a run folder that writes them
 
     id: str
     question: str

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import orjson
 from pydantic import Field
 
+from openseeker.concurrency import bounded_map
 from openseeker.config import StrictModel
 from openseeker.errors import ConfigError
 from openseeker.evaluate.benchmarks import BenchmarkItem, get_benchmark, select_items
@@ -35,8 +36,9 @@ from openseeker.judge.verdict import Judge, Verdict
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
 from openseeker.llm.types import GenerateConfig
-from openseeker.pipeline.concurrency import bounded_map
-from openseeker.pipeline.stage import StageContext, StageResult, read_stage, run_stage, stage_lock
+from openseeker.pipeline.run import RunFolder
+from openseeker.pipeline.stage import StageContext, StageResult, read_stage
+from openseeker.pipeline.stages import Resources, Stage, stage_roles
 from openseeker.records import Record, to_jsonable
 
 STAGE = "eval"
@@ -116,6 +118,8 @@ class AgentLike(Protocol):
 @dataclass
 class EvalRecord(Record):
     """One (question, sample) result."""
+
+    STAGE: ClassVar[str] = "eval"
 
     key: str
     question_id: str
@@ -280,7 +284,71 @@ def build_eval_agent(config: EvalConfig, roles: Roles) -> AgentLike:
     )
 
 
-async def run_eval_async(
+@dataclass
+class EvalWork:
+    """The opened evaluation stage: its (question, sample) pairs, the per-pair work, the summary after."""
+
+    config: EvalConfig
+    items: list[tuple[BenchmarkItem, int]]
+    description: str
+    run_one: Callable[[tuple[BenchmarkItem, int], StageContext], Awaitable[EvalRecord]]
+    report: Callable[[StageResult], Awaitable[EvalResult]]
+    close: Callable[[], Awaitable[None]]
+
+    unit: str = "inputs"
+
+    @staticmethod
+    def key(pair: tuple[BenchmarkItem, int]) -> str:
+        return f"{pair[0].id}#{pair[1]}"
+
+    async def stopped(self) -> None:
+        return None
+
+    async def __call__(self, pair: tuple[BenchmarkItem, int], ctx: StageContext) -> EvalRecord:
+        return await self.run_one(pair, ctx)
+
+    async def finish(self, result: StageResult) -> EvalResult:
+        return await self.report(result)
+
+    async def aclose(self) -> None:
+        await self.close()
+
+
+async def open_eval(config: EvalConfig, res: Resources) -> EvalWork:
+    """Open the evaluation from its config: the benchmark subset, the roles, the agent (its server asked
+    once), the calibrated judge, and the run folder's fingerprint check."""
+    if config.samples < 1:
+        raise ConfigError("samples must be >= 1")
+    bench = get_benchmark(config.benchmark)
+    all_items = list(res.items) if res.items is not None else bench.load(config.data)
+    chosen, subset = select_items(
+        all_items, ids=config.ids, limit=config.limit, sample=config.sample, seed=config.seed
+    )
+    roles = res.roles or stage_roles(config.roles, RunFolder(config.out))
+    agent = res.agent or build_eval_agent(config, roles)
+
+    async def close() -> None:
+        toolset = getattr(agent, "toolset", None)
+        if res.agent is None and toolset is not None:  # MCP connections, and any sandbox still open
+            await toolset.aclose()
+        if res.roles is None:
+            await roles.aclose()
+
+    try:
+        prepare = getattr(agent, "prepare", None)
+        if prepare is not None:  # no server, or budgets that do not fit it: stop before any question
+            await prepare()
+        return await _open_eval(config, roles, agent, bench, chosen, subset, res.judge, close)
+    except BaseException:
+        await close()
+        raise
+
+
+STAGE_EVAL: Stage[EvalConfig] = Stage("eval", EvalConfig, BenchmarkItem, EvalRecord, open_eval)
+"""The evaluation stage: benchmark items in, one :class:`EvalRecord` per (question, sample) out."""
+
+
+async def arun_eval(
     config: EvalConfig,
     roles: Roles | None = None,
     agent: AgentLike | None = None,
@@ -288,40 +356,12 @@ async def run_eval_async(
     judge: Judge | None = None,
     items: Sequence[BenchmarkItem] | None = None,
 ) -> EvalResult:
-    """Evaluate ``agent`` on ``config.benchmark`` (see :func:`run_eval`)."""
-    # one process per run folder: the lock spans the stage and the re-judging and results.json after it
-    with stage_lock(config.out, STAGE):
-        return await _run_eval_locked(config, roles, agent, judge=judge, items=items)
+    """Async form of :func:`run_eval`."""
+    res = Resources(roles=roles, agent=agent, judge=judge, items=items)
+    return await STAGE_EVAL.arun(config, res)  # type: ignore[no-any-return]
 
 
-async def _run_eval_locked(
-    config: EvalConfig,
-    roles: Roles | None,
-    agent: AgentLike | None,
-    *,
-    judge: Judge | None,
-    items: Sequence[BenchmarkItem] | None,
-) -> EvalResult:
-    bench = get_benchmark(config.benchmark)
-    all_items = list(items) if items is not None else bench.load(config.data)
-    chosen, subset = select_items(
-        all_items, ids=config.ids, limit=config.limit, sample=config.sample, seed=config.seed
-    )
-    roles = roles or Roles(config.roles, cache_path=Path(config.out) / "llm_cache.sqlite")
-    own_agent = agent is None
-    agent = agent or build_eval_agent(config, roles)
-    try:
-        prepare = getattr(agent, "prepare", None)
-        if prepare is not None:  # no server, or budgets that do not fit it: stop before any question
-            await prepare()
-        return await _run_eval(config, roles, agent, bench, chosen, subset, judge)
-    finally:
-        toolset = getattr(agent, "toolset", None)
-        if own_agent and toolset is not None:  # MCP connections, and any sandbox still open
-            await toolset.aclose()
-
-
-async def _run_eval(
+async def _open_eval(
     config: EvalConfig,
     roles: Roles,
     agent: AgentLike,
@@ -329,7 +369,8 @@ async def _run_eval(
     chosen: list[BenchmarkItem],
     subset: Any,
     judge: Judge | None,
-) -> EvalResult:
+    close: Callable[[], Awaitable[None]],
+) -> EvalWork:
     style = judge_style(config)
     # the rules judge needs no model; table scoring uses one only when it is configured
     if judge is None and (style not in ("table", "rules") or (style == "table" and config.roles.judge is not None)):
@@ -449,57 +490,47 @@ async def _run_eval(
             trajectory=_as_dict(traj),
         )
 
-    stage = await run_stage(
-        config.out,
-        STAGE,
-        work,
-        one,
-        key=lambda p: f"{p[0].id}#{p[1]}",
-        shard_size=config.shard_size,
-        concurrency=config.concurrency,
-        config=config,
-        progress=config.progress,
-        total=len(work),
-        description=f"eval {config.benchmark}",
-    )
-    chosen_ids = {it.id for it in chosen}
-    records = [
-        r
-        for r in read_stage(config.out, STAGE)
-        if r["question_id"] in chosen_ids and r["sample"] < config.samples
-    ]
-    by_id = {it.id: it for it in chosen}
-    if style != "table":
-        # only verdicts from earlier runs: this run's items already had their bounded attempts
-        records = await _rejudge(records, by_id, judge_for, Path(config.out), config, skip=fresh)
-    summary = summarize(
-        records, prices=config.prices, include_last_bin=config.include_last_bin, caveat=caveat
-    )
-    summary["judge_calibration"] = (
-        calibration.summary() if calibration is not None else {"skipped": "table scoring is not calibrated"}
-    )
-    any_judge = next(iter(judges.values()), judge)
-    summary["run"] = {
-        "benchmark": config.benchmark,
-        "subset": subset,
-        "samples": config.samples,
-        "judge_style": style,
-        "judge_model": getattr(any_judge, "model_id", None)
-        or (roles.model_id("judge") if style != "rules" else "rules"),
-        "prompt_version": getattr(any_judge, "prompt_version", None),
-        # what actually answered (the records say), else what was configured
-        "agent_model": ", ".join(sorted({str(r.get("agent_model")) for r in records if r.get("agent_model")}))
-        or roles.model_id("agent"),
-        "records": len(records),
-        "expected_records": len(work),
-        "errors": stage.errors,
-        "complete": stage.complete and len(records) == len(work),
-    }
-    out = Path(config.out)
-    (out / "results.json").write_bytes(
-        orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
-    )
-    return EvalResult(out, summary, stage)
+    async def report(stage: StageResult) -> EvalResult:
+        chosen_ids = {it.id for it in chosen}
+        records = [
+            r
+            for r in read_stage(config.out, STAGE)
+            if r["question_id"] in chosen_ids and r["sample"] < config.samples
+        ]
+        by_id = {it.id: it for it in chosen}
+        if style != "table":
+            # only verdicts from earlier runs: this run's items already had their bounded attempts
+            records = await _rejudge(records, by_id, judge_for, Path(config.out), config, skip=fresh)
+        summary = summarize(
+            records, prices=config.prices, include_last_bin=config.include_last_bin, caveat=caveat
+        )
+        summary["judge_calibration"] = (
+            calibration.summary() if calibration is not None else {"skipped": "table scoring is not calibrated"}
+        )
+        any_judge = next(iter(judges.values()), judge)
+        summary["run"] = {
+            "benchmark": config.benchmark,
+            "subset": subset,
+            "samples": config.samples,
+            "judge_style": style,
+            "judge_model": getattr(any_judge, "model_id", None)
+            or (roles.model_id("judge") if style != "rules" else "rules"),
+            "prompt_version": getattr(any_judge, "prompt_version", None),
+            # what actually answered (the records say), else what was configured
+            "agent_model": ", ".join(sorted({str(r.get("agent_model")) for r in records if r.get("agent_model")}))
+            or roles.model_id("agent"),
+            "records": len(records),
+            "expected_records": len(work),
+            "errors": stage.errors,
+            "complete": stage.complete and len(records) == len(work),
+        }
+        out = Path(config.out)
+        (out / "results.json").write_bytes(
+            orjson.dumps(summary, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+        )
+        return EvalResult(out, summary, stage)
+
+    return EvalWork(config, work, f"eval {config.benchmark}", one, report, close)
 
 
 def run_eval(
@@ -517,9 +548,7 @@ def run_eval(
     Returns:
         An :class:`EvalResult` with the summary; re-running the same config resumes.
     """
-    if config.samples < 1:
-        raise ConfigError("samples must be >= 1")
-    return asyncio.run(run_eval_async(config, roles, agent, **kwargs))
+    return asyncio.run(arun_eval(config, roles, agent, **kwargs))
 
 
 def load_results(run: str | Path) -> dict[str, Any]:

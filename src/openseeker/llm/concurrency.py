@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from openseeker.concurrency import limiter
 from openseeker.llm.base import LLM, WrapperLLM
 from openseeker.llm.types import GenerateConfig, LLMOutput, Message, ToolSpec
-from openseeker.pipeline.concurrency import limiter
 
 
 class ConcurrencyLimitedLLM(WrapperLLM):

@@ -1,6 +1,6 @@
 """Resumable, sharded stages and bounded async concurrency."""
 
-from openseeker.pipeline.concurrency import bounded_map, limiter
+from openseeker.concurrency import bounded_map, limiter
 from openseeker.pipeline.stage import (
     Reject,
     StageContext,

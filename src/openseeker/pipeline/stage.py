@@ -46,11 +46,11 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel
 
+from openseeker.concurrency import bounded_map
 from openseeker.config import dump_config
 from openseeker.errors import RunLockedError, StageError
 from openseeker.io.jsonl import dumps_line, iter_jsonl
 from openseeker.pipeline import activity
-from openseeker.pipeline.concurrency import bounded_map
 from openseeker.pipeline.progress import StageProgress
 from openseeker.redaction import SecretFilter, scrub, scrub_bytes
 

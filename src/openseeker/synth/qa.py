@@ -20,14 +20,15 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from openseeker.corpus.base import Corpus
 from openseeker.errors import ConfigError, DataError
 from openseeker.judge import Judge, get_judge
 from openseeker.llm.registry import Roles
-from openseeker.pipeline.stage import Reject, StageContext, StageResult, run_stage
+from openseeker.pipeline.run import RunFolder
+from openseeker.pipeline.stage import Reject, StageContext, StageResult
+from openseeker.pipeline.stages import Resources, Stage, stage_roles
 from openseeker.records import Record
 from openseeker.synth.check import Candidate, CheckContext, QACheck, check_class, outcome
 from openseeker.synth.check import Reject as CheckReject
@@ -259,26 +260,53 @@ def _open_corpus(path: str) -> Corpus:
     return open_corpus(path)  # type: ignore[no-any-return]
 
 
-async def arun_qa_synthesis(
-    config: QASynthConfig,
-    roles: Roles | None = None,
-    corpus: Corpus | None = None,
-    *,
-    judge: Judge | None = None,
-) -> StageResult:
-    """Async form of :func:`run_qa_synthesis`."""
-    if not config.out:
-        raise ConfigError("QA synthesis needs an output run folder (out / --out).")
+class QAWork:
+    """The opened QA synthesis stage: its seeds, the per-seed synthesizer, and its reports (see
+    :class:`~openseeker.pipeline.stages.Stage`)."""
+
+    def __init__(self, config: QASynthConfig, synth: QASynthesizer, seeds: list[int], own_roles: bool):
+        self.config = config
+        self.synth = synth
+        self.items = [SeedTask(i, pid) for i, pid in enumerate(seeds)]
+        self.description = f"QA synthesis (k={config.k})"
+        self.unit = "seeds"
+        self.calibration: Any = None
+        self._own_roles = own_roles
+
+    key = staticmethod(_key)
+
+    async def __call__(self, task: SeedTask, ctx: StageContext) -> QARecord | Reject:
+        return await self.synth(task, ctx)
+
+    async def finish(self, result: StageResult) -> StageResult:
+        if self.calibration is not None:
+            from openseeker.judge.calibration import add_to_stats
+
+            add_to_stats(result, self.calibration)
+        from openseeker.synth.funnel import write_report
+
+        write_report(self.config.out or "")
+        return result
+
+    async def stopped(self) -> None:
+        """Interrupted (Ctrl-C) or failed: the funnel of what was finished."""
+        _funnel_so_far(Path(self.config.out or ""))
+
+    async def aclose(self) -> None:
+        if self._own_roles:
+            await self.synth.roles.aclose()
+
+
+async def open_qa_synthesis(config: QASynthConfig, res: Resources) -> QAWork:
+    """Open the QA stage from its config: the corpus, the roles, the seeds, the checks (their models asked
+    once, the judge calibrated when a check decides on its word)."""
     if config.k < 1 or config.n < 0:
         raise ConfigError(f"k must be >= 1 and n >= 0 (got k={config.k}, n={config.n}).")
+    corpus: Corpus | None = res.corpus
     if corpus is None:
         if not config.corpus:
             raise ConfigError("QA synthesis needs a corpus (corpus / --corpus).")
         corpus = _open_corpus(config.corpus)
-    run = Path(config.out)
-    own_roles = roles is None
-    if roles is None:
-        roles = Roles(config.roles, cache_path=config.cache or run / "cache" / "llm.sqlite")
     min_links = (
         config.seeds.min_out_links if config.seeds.min_out_links is not None else config.expand.min_neighbours
     )
@@ -294,55 +322,48 @@ async def arun_qa_synthesis(
         )
     if len(seeds) < config.n:
         log.warning("only %d of the %d requested seeds pass the seed filters", len(seeds), config.n)
-    synth = QASynthesizer(config, roles, corpus, judge)
-    tasks = [SeedTask(i, pid) for i, pid in enumerate(seeds)]
-    calibration = None
+    roles = res.roles or stage_roles(config.roles, RunFolder(config.out or ""), config.cache)
+    work = QAWork(config, QASynthesizer(config, roles, corpus, res.judge), seeds, own_roles=res.roles is None)
     try:
+        synth = work.synth
         active = synth.active
         judged_checks = [c.name for c in active if c.judged]
-        judged = judge is None and config.judge_style != "rules" and bool(judged_checks)
+        judged = res.judge is None and config.judge_style != "rules" and bool(judged_checks)
         check_roles = [r for c in active for r in c.roles]
         await roles.preflight("generator", *check_roles, *(["judge"] if judged else []))
         if judged_checks:
             from openseeker.judge.calibration import gate
 
             # these checks decide on the judge's word: calibrate it first
-            calibration = await gate(
+            work.calibration = await gate(
                 lambda lang: synth.judge_for("zh" if lang == "zh" else "en"),
                 max_false_accept=config.max_false_accept,
                 allow_weak=config.allow_weak_judge,
                 what=_checks_phrase(judged_checks),
                 flag="allow_weak_judge",
             )
-            synth.caveat = None if calibration.passed else calibration.caveat()
-        result = await run_stage(
-            run,
-            STAGE,
-            tasks,
-            synth,
-            key=_key,
-            shard_size=config.shard_size,
-            concurrency=config.concurrency,
-            config=config,
-            progress=config.progress,
-            total=len(tasks),
-            description=f"QA synthesis (k={config.k})",
-            unit="seeds",
-        )
-        if calibration is not None:
-            from openseeker.judge.calibration import add_to_stats
-
-            add_to_stats(result, calibration)
-    except BaseException:  # interrupted (Ctrl-C) or failed: the funnel of what was finished, then go on
-        _funnel_so_far(run)
+            synth.caveat = None if work.calibration.passed else work.calibration.caveat()
+    except BaseException:
+        await work.aclose()
         raise
-    finally:
-        if own_roles:
-            await roles.aclose()
-    from openseeker.synth.funnel import write_report
+    return work
 
-    write_report(run)
-    return result
+
+STAGE_QA: Stage[QASynthConfig] = Stage("qa", QASynthConfig, SeedTask, QARecord, open_qa_synthesis)
+"""The QA synthesis stage: seed pages in, :class:`QARecord` out."""
+
+
+async def arun_qa_synthesis(
+    config: QASynthConfig,
+    roles: Roles | None = None,
+    corpus: Corpus | None = None,
+    *,
+    judge: Judge | None = None,
+) -> StageResult:
+    """Async form of :func:`run_qa_synthesis`."""
+    if not config.out:
+        raise ConfigError("QA synthesis needs an output run folder (out / --out).")
+    return await STAGE_QA.arun(config, Resources(roles=roles, corpus=corpus, judge=judge))  # type: ignore[no-any-return]
 
 
 def _funnel_so_far(run: Path) -> None:

@@ -18,21 +18,22 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
 
 from openseeker.agent import Agent, AgentConfig, Trajectory
 from openseeker.agent.context import context_tokens
-from openseeker.agent.summarize import detect_language
 from openseeker.config import StrictModel
-from openseeker.errors import ConfigError, DataError
-from openseeker.io.jsonl import iter_jsonl
+from openseeker.errors import ConfigError
+from openseeker.judge import get_judge
 from openseeker.judge.verdict import Judge
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
-from openseeker.pipeline.stage import Reject, StageContext, StageResult, run_stage
+from openseeker.pipeline.run import RunFolder
+from openseeker.pipeline.stage import Reject, StageContext, StageResult
+from openseeker.pipeline.stages import Resources, Stage, stage_roles
+from openseeker.synth.records import QAPair, read_qa
 from openseeker.tools.base import Toolset
 from openseeker.tools.config import ToolsConfig
 
@@ -93,59 +94,15 @@ class TrajSynthConfig(StrictModel):
 class TrajTask:
     """One rollout of one QA pair."""
 
-    qa: dict[str, Any]
+    qa: QAPair
     rollout: int
 
     @property
     def key(self) -> str:
-        return f"{self.qa['id']}#r{self.rollout}"
+        return f"{self.qa.id}#r{self.rollout}"
 
 
-def read_qa(path: str | Path, limit: int | None = None) -> list[dict[str, Any]]:
-    """QA items from a QA run folder (``<path>/qa/*.jsonl``) or a JSONL file.
-
-    Each item needs ``question`` and ``answer``; ``id`` defaults to ``q<position>``.
-
-    Raises:
-        DataError: naming the file and line of an item without a question or answer.
-    """
-    p = Path(path)
-    if p.is_dir():
-        files = sorted((p / "qa").glob("[0-9]*.jsonl")) if (p / "qa").is_dir() else []
-        if not files:
-            raise ConfigError(
-                f"{str(p)!r} holds no QA records (<run>/qa/*.jsonl); run `openseeker synth qa` first "
-                "or pass a JSONL file."
-            )
-    elif p.exists():
-        files = [p]
-    else:
-        raise ConfigError(f"QA input {str(p)!r} does not exist.")
-    items: list[dict[str, Any]] = []
-    for f in files:
-        for line_no, row in enumerate(iter_jsonl(f), 1):
-            if limit is not None and len(items) >= limit:
-                return items
-            q, a = row.get("question", row.get("query")), row.get("answer")
-            if not isinstance(q, str) or not q.strip() or a is None or not str(a).strip():
-                raise DataError(
-                    "a QA item needs non-empty 'question' and 'answer'",
-                    path=str(f),
-                    position=f"line {line_no}",
-                )
-            items.append(
-                {
-                    "id": str(row.get("id") or f"q{len(items)}"),
-                    "question": q,
-                    "answer": str(a),
-                    "aliases": list(row.get("aliases") or []),
-                    "language": row.get("language") or detect_language(q),
-                }
-            )
-    return items
-
-
-def _tasks(items: list[dict[str, Any]], rollouts: int) -> Iterator[TrajTask]:
+def _tasks(items: list[QAPair], rollouts: int) -> Iterator[TrajTask]:
     for qa in items:
         for k in range(rollouts):
             yield TrajTask(qa, k)
@@ -180,11 +137,11 @@ class TrajectorySynthesizer:
         cfg = self.config
         qa = task.qa
         traj = await self.agent.run(
-            qa["question"], id=task.key, context=cfg.context, scope=f"traj:{qa['id']}:{task.rollout}"
+            qa.question, id=task.key, context=cfg.context, scope=f"traj:{qa.id}:{task.rollout}"
         )
-        traj.gold, traj.aliases = qa["answer"], qa["aliases"]
+        traj.gold, traj.aliases = qa.answer, qa.aliases
         traj.metadata.update(
-            {"qa_id": qa["id"], "rollout": task.rollout, "language": qa["language"], "role": cfg.role}
+            {"qa_id": qa.id, "rollout": task.rollout, "language": qa.language, "role": cfg.role}
         )
         ctx.count("rollouts")
         ctx.count("tool_calls", traj.tool_calls)
@@ -207,11 +164,11 @@ class TrajectorySynthesizer:
             traj.metadata["raw_context_tokens"] = raw
             if raw > cfg.max_raw_context_tokens:
                 return Reject("context_too_long", {"raw_tokens": raw}, traj.to_dict())
-        judge = self.judge_for(qa["language"])
+        judge = self.judge_for(qa.language)
         if judge is None:
             return traj
         verdict = await judge.judge(
-            qa["question"], qa["answer"], traj.final_response, aliases=qa["aliases"] or None
+            qa.question, qa.answer, traj.final_response, aliases=qa.aliases or None
         )
         traj.correct, traj.verdict = verdict.correct, verdict.to_dict()
         if self.caveat:
@@ -222,11 +179,121 @@ class TrajectorySynthesizer:
             ctx.count("incorrect")
             if not cfg.keep_incorrect:
                 return Reject(
-                    "incorrect", {"answer": traj.final_answer, "gold": qa["answer"]}, traj.to_dict()
+                    "incorrect", {"answer": traj.final_answer, "gold": qa.answer}, traj.to_dict()
                 )
         else:
             ctx.count("correct")
         return traj
+
+
+class TrajWork:
+    """The opened trajectory stage: its rollouts, the per-rollout synthesizer, its reports."""
+
+    def __init__(
+        self, config: TrajSynthConfig, items: list[QAPair], roles: Roles, own_roles: bool, own_tools: bool
+    ):
+        self.config = config
+        self.items = list(_tasks(items, config.rollouts))
+        self.description = f"trajectories ({config.rollouts}x{len(items)})"
+        self.unit = "rollouts"
+        self.roles = roles
+        self.toolset: Toolset | None = None
+        self.synth: TrajectorySynthesizer | None = None
+        self.calibration: Any = None
+        self._own_roles, self._own_tools = own_roles, own_tools
+
+    @staticmethod
+    def key(task: TrajTask) -> str:
+        return task.key
+
+    async def __call__(self, task: TrajTask, ctx: StageContext) -> Trajectory | Reject:
+        assert self.synth is not None
+        return await self.synth(task, ctx)
+
+    async def finish(self, result: StageResult) -> StageResult:
+        if self.calibration is not None:
+            from openseeker.judge.calibration import add_to_stats
+
+            add_to_stats(result, self.calibration)
+        return result
+
+    async def stopped(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        if self._own_tools and self.toolset is not None:  # MCP connections, and any sandbox still open
+            await self.toolset.aclose()
+        if self._own_roles:
+            await self.roles.aclose()
+
+
+async def open_trajectory_synthesis(config: TrajSynthConfig, res: Resources) -> TrajWork:
+    """Open the trajectory stage from its config: the QA items, the roles, the tools, the teacher agent (its
+    server asked once) and the calibrated judge."""
+    if not config.qa:
+        raise ConfigError("Trajectory synthesis needs QA input (qa / --qa): a QA run folder or a JSONL file.")
+    items = read_qa(config.qa, config.limit)
+    roles = res.roles or stage_roles(config.roles, RunFolder(config.out or ""), config.cache)
+    judge: Judge | None = res.judge
+    from openseeker.agent.profiles import get_profile
+
+    profile = get_profile(config.agent.profile)
+    if "min_tool_calls" not in config.model_fields_set and profile.min_tool_calls:
+        # the profile's low-step filter (OpenSeeker-v2) unless the stage sets its own
+        config = config.model_copy(update={"min_tool_calls": profile.min_tool_calls})
+    work = TrajWork(config, items, roles, own_roles=res.roles is None, own_tools=res.toolset is None)
+    try:
+        toolset = res.toolset
+        if toolset is None:
+            from openseeker.tools.factory import build_toolset
+
+            toolset = build_toolset(profile.configure_tools(config.tools), roles["summarizer"])
+        work.toolset = toolset
+        agent = Agent(roles[config.role], toolset, config.agent, summarizer=roles["summarizer"])
+        await agent.prepare()  # no server, or budgets that do not fit it: stop before any rollout
+        judged = judge is None and config.judge_style not in ("none", "rules")  # rules need no model
+        await roles.preflight("summarizer", *(["judge"] if judged else []))
+        factory = None
+        if judge is None and config.judge_style != "none":
+            judge_llm = None if config.judge_style == "rules" else roles["judge"]  # rules need no model
+
+            def factory(lang: str) -> Judge:
+                return get_judge(
+                    config.judge_style,
+                    judge_llm,
+                    "zh" if lang == "zh" else "en",
+                    prompt_source=config.judge_prompt_source,
+                )
+
+        synth = TrajectorySynthesizer(config, agent, {"*": judge} if judge is not None else None, factory)
+        work.synth = synth
+        if config.judge_style != "none" or judge is not None:
+            from openseeker.judge.calibration import gate
+
+            # no rollout is kept on the word of a judge that has not passed calibration
+            def judge_for(lang: str) -> Judge:
+                found = synth.judge_for("zh" if lang == "zh" else "en") or judge
+                assert found is not None  # a judge style other than 'none', or a given judge
+                return found
+
+            work.calibration = await gate(
+                judge_for,
+                max_false_accept=config.max_false_accept,
+                allow_weak=config.allow_weak_judge,
+                what="rejection sampling",
+                flag="allow_weak_judge",
+            )
+            synth.caveat = None if work.calibration.passed else work.calibration.caveat()
+    except BaseException:
+        await work.aclose()
+        raise
+    return work
+
+
+STAGE_TRAJECTORIES: Stage[TrajSynthConfig] = Stage(
+    "trajectories", TrajSynthConfig, QAPair, Trajectory, open_trajectory_synthesis
+)
+"""The trajectory synthesis stage: QA items in, kept :class:`~openseeker.agent.Trajectory` rollouts out."""
 
 
 async def arun_trajectory_synthesis(
@@ -239,86 +306,8 @@ async def arun_trajectory_synthesis(
     """Async form of :func:`run_trajectory_synthesis`."""
     if not config.out:
         raise ConfigError("Trajectory synthesis needs an output run folder (out / --out).")
-    if not config.qa:
-        raise ConfigError("Trajectory synthesis needs QA input (qa / --qa): a QA run folder or a JSONL file.")
-    items = read_qa(config.qa, config.limit)
-    run = Path(config.out)
-    own_roles, own_tools = roles is None, toolset is None
-    if roles is None:
-        roles = Roles(config.roles, cache_path=config.cache or run / "cache" / "llm.sqlite")
-    try:
-        from openseeker.agent.profiles import get_profile
-
-        profile = get_profile(config.agent.profile)
-        if "min_tool_calls" not in config.model_fields_set and profile.min_tool_calls:
-            # the profile's low-step filter (OpenSeeker-v2) unless the stage sets its own
-            config = config.model_copy(update={"min_tool_calls": profile.min_tool_calls})
-        if toolset is None:
-            from openseeker.tools.factory import build_toolset
-
-            toolset = build_toolset(profile.configure_tools(config.tools), roles["summarizer"])
-        agent = Agent(roles[config.role], toolset, config.agent, summarizer=roles["summarizer"])
-        await agent.prepare()  # no server, or budgets that do not fit it: stop before any rollout
-        judged = judge is None and config.judge_style not in ("none", "rules")  # rules need no model
-        await roles.preflight("summarizer", *(["judge"] if judged else []))
-        factory = None
-        if judge is None and config.judge_style != "none":
-            from openseeker.judge import get_judge
-
-            judge_llm = None if config.judge_style == "rules" else roles["judge"]  # rules need no model
-
-            def factory(lang: str) -> Judge:
-                return get_judge(
-                    config.judge_style,
-                    judge_llm,
-                    "zh" if lang == "zh" else "en",
-                    prompt_source=config.judge_prompt_source,
-                )
-
-        synth = TrajectorySynthesizer(config, agent, {"*": judge} if judge is not None else None, factory)
-        calibration = None
-        if config.judge_style != "none" or judge is not None:
-            from openseeker.judge.calibration import gate
-
-            # no rollout is kept on the word of a judge that has not passed calibration
-            def judge_for(lang: str) -> Judge:
-                found = synth.judge_for("zh" if lang == "zh" else "en") or judge
-                assert found is not None  # a judge style other than 'none', or a given judge
-                return found
-
-            calibration = await gate(
-                judge_for,
-                max_false_accept=config.max_false_accept,
-                allow_weak=config.allow_weak_judge,
-                what="rejection sampling",
-                flag="allow_weak_judge",
-            )
-            synth.caveat = None if calibration.passed else calibration.caveat()
-        tasks = list(_tasks(items, config.rollouts))
-        result = await run_stage(
-            run,
-            STAGE,
-            tasks,
-            synth,
-            key=lambda t: t.key,
-            shard_size=config.shard_size,
-            concurrency=config.concurrency,
-            config=config,
-            progress=config.progress,
-            total=len(tasks),
-            description=f"trajectories ({config.rollouts}x{len(items)})",
-            unit="rollouts",
-        )
-        if calibration is not None:
-            from openseeker.judge.calibration import add_to_stats
-
-            add_to_stats(result, calibration)
-        return result
-    finally:
-        if own_tools and toolset is not None:  # MCP connections, and any sandbox still open
-            await toolset.aclose()
-        if own_roles:
-            await roles.aclose()
+    res = Resources(roles=roles, toolset=toolset, judge=judge)
+    return await STAGE_TRAJECTORIES.arun(config, res)  # type: ignore[no-any-return]
 
 
 def run_trajectory_synthesis(

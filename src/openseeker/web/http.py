@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import httpx
 
 from openseeker import redaction
+from openseeker.concurrency import limiter
 from openseeker.errors import ToolError
-from openseeker.pipeline.concurrency import limiter
 from openseeker.web.decode import ACCEPT_ENCODING, BodyTooLarge, BoundedDecoder, UnsupportedEncoding
 from openseeker.web.keys import ApiKey, KeyPool
 from openseeker.web.settings import USER_AGENT, BackendSettings

@@ -116,18 +116,11 @@ def read_hle(path: Path) -> list[BenchmarkItem]:
 
 
 def read_synth(path: Path) -> list[BenchmarkItem]:
-    """A QA synthesis run folder (``<run>/qa/*.jsonl``) or one of its JSONL files."""
-    qa = path / "qa" if (path / "qa").is_dir() else path
-    files = [qa] if qa.is_file() else sorted(p for p in qa.glob("*.jsonl") if p.name != "errors.jsonl")
-    if not files:
-        raise DataError("no QA records (*.jsonl) found", path=str(qa))
-    items: list[BenchmarkItem] = []
-    seen: set[str] = set()
-    for f in files:
-        for n, row in enumerate(iter_jsonl(f), 1):
-            it = _item(row, len(items) + 1, f"line {n}", f)
-            if it.id in seen:
-                raise DataError(f"duplicate question id {it.id!r}", path=str(f), position=f"line {n}")
-            seen.add(it.id)
-            items.append(it)
-    return items
+    """A QA synthesis run folder (its accepted QA records), its ``qa`` folder, or a JSONL file of QA items
+    (read by :func:`openseeker.synth.records.read_qa`, the one reader of QA data)."""
+    from openseeker.synth.records import read_qa
+
+    return [
+        BenchmarkItem(it.id, it.question, it.answer, lang=it.language, aliases=list(it.aliases))
+        for it in read_qa(path)
+    ]
