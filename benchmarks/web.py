@@ -39,7 +39,7 @@ import orjson
 
 from openseeker.llm.types import ToolCall
 from openseeker.tools.config import ToolsConfig
-from openseeker.tools.factory import build_toolset
+from openseeker.toolbox import build_toolset
 from openseeker.web.extract import extract
 
 WORDS = (

@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import importlib.util
-import inspect
 import os
 import tomllib
 import types
@@ -41,7 +39,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
 from openseeker import redaction
@@ -142,6 +140,7 @@ _BUILTIN_SECTIONS = {
     "tools": "openseeker.tools.config:ToolsConfig",
     "agent": "openseeker.agent.config:AgentConfig",
     "roles": "openseeker.llm.config:RolesConfig",
+    "export": "openseeker.export.sft:ExportOptions",  # the quickstart's export: options
 }
 
 
@@ -155,28 +154,6 @@ def _register_section(name: str, target: str) -> None:
 
 for _name, _target in _BUILTIN_SECTIONS.items():
     _register_section(_name, _target)
-
-_EXPORT_MODEL: list[type[BaseModel]] = []
-
-
-@config_sections.register("export")
-def _export_options() -> type[BaseModel]:
-    """The quickstart's ``export:`` options: ``format`` plus the keyword options of ``export_sft``."""
-    if not _EXPORT_MODEL:
-        from openseeker.export.sft import export_sft
-
-        hints = typing.get_type_hints(export_sft)
-        fields: dict[str, Any] = {"format": (str, "messages")}
-        for p in inspect.signature(export_sft).parameters.values():
-            if p.kind is inspect.Parameter.KEYWORD_ONLY:
-                fields[p.name] = (hints.get(p.name, Any), p.default)
-        _EXPORT_MODEL.append(
-            create_model(  # type: ignore[call-overload]
-                "ExportOptions", __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True), **fields
-            )
-        )
-    return _EXPORT_MODEL[0]
-
 
 def _section_model(name: Any) -> type[BaseModel] | None:
     if not isinstance(name, str) or name not in config_sections:
@@ -310,61 +287,34 @@ def _split_file(
     return (deep_merge(shared, own) if isinstance(own, Mapping) else shared), problems
 
 
+value_checks: Registry[list[str]] = Registry("config_check")
+"""A config model (``"module:Class"``) -> ``check(value, where) -> [problem, ...]``: what the model cannot see
+by itself, such as whether the plug-ins a value names are registered. Listed by name, imported on use."""
+value_checks.register_lazy("openseeker.llm.config:LLMConfig", "openseeker.llm.registry:llm_problems")
+value_checks.register_lazy("openseeker.tools.config:ToolsConfig", "openseeker.toolbox:tool_problems")
+
+
+def _value_check(model: type[BaseModel]) -> Any:
+    key = f"{model.__module__}:{model.__qualname__}"
+    return value_checks.get(key) if key in value_checks else None
+
+
 def plugin_problems(model: type[BaseModel], data: Mapping[str, Any], where: str = "") -> list[str]:
     """Look up every LLM provider, search backend and page fetcher that ``data`` (a ``model``) names, at
     any depth, free-form section mappings included; one line per name that is not registered."""
-    from openseeker.llm.config import LLMConfig
-    from openseeker.tools.config import ToolsConfig
-
     out: list[str] = []
-    if model is ToolsConfig:
-        out += _tool_problems(data, where)
+    check = _value_check(model)
+    if check is not None:
+        out += check(data, where)
     for name, field in model.model_fields.items():
         value = data.get(name)
         sub = _model_of(field)  # (free-form section mappings are checked by their own config_problems)
-        if sub is LLMConfig and isinstance(value, str | Mapping):
-            spec = value if isinstance(value, str) else value.get("model")
-            problem = _llm_problem(spec) if isinstance(spec, str) else None
-            if problem:
-                out.append(f"{_join(where, [name, 'model'] if isinstance(value, Mapping) else [name])}: {problem}")
-        elif sub is not None and isinstance(value, Mapping):
+        if sub is None:
+            continue
+        if isinstance(value, Mapping):
             out += plugin_problems(sub, value, _join(where, [name]))
-    return out
-
-
-def _llm_problem(model: str) -> str | None:
-    from openseeker.llm.registry import providers
-
-    if "/" not in model:
-        return (
-            f"model {model!r} must be written 'provider/model', e.g. 'openai/gpt-4.1' or 'llamacpp/default' "
-            f"(providers: {', '.join(providers.names())})"
-        )
-    try:
-        providers.get(model.split("/", 1)[0])
-    except ConfigError as e:
-        return str(e)
-    return None
-
-
-def _tool_problems(tools: Mapping[str, Any], where: str) -> list[str]:
-    import openseeker.tools.factory  # noqa: F401 - registers the corpus backends
-    from openseeker.tools.base import fetchers, search_backends
-
-    out = []
-    if importlib.util.find_spec("openseeker.web") is not None:
-        from openseeker.web.wrap import option_problems  # (importing openseeker.web registers its backends)
-
-        options = tools.get("options")
-        if isinstance(options, Mapping):
-            out += option_problems(dict(options), _join(where, ["options"]))
-    for key, registry in (("search", search_backends), ("fetch", fetchers)):
-        name = tools.get(key)
-        if isinstance(name, str):
-            try:
-                registry.get(name)
-            except ConfigError as e:
-                out.append(f"{_join(where, [key])}: {e}")
+        elif isinstance(value, str) and (check := _value_check(sub)) is not None:
+            out += check(value, _join(where, [name]))  # a model given by a string ("provider/model")
     return out
 
 

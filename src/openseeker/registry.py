@@ -10,6 +10,7 @@ through the entry-point group ``openseeker.<kind>`` (for example ``openseeker.ll
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any, Generic, TypeVar
@@ -36,6 +37,18 @@ class Registry(Generic[T]):
             return factory
 
         return deco
+
+    def register_lazy(self, name: str, target: str) -> None:
+        """Register the factory at ``target`` (``"package.module:function"``) under ``name``, imported on
+        first use. This is how a registry lists its built-ins that live in modules above it: by name, the
+        way entry points do, so that the lower module does not import the higher one. The module's own
+        registration (a decorator) replaces this one when the module is imported."""
+
+        def factory(*args: Any, **kwargs: Any) -> Any:
+            return resolve(target)(*args, **kwargs)
+
+        factory.lazy_target = target  # type: ignore[attr-defined]
+        self._factories.setdefault(name, factory)
 
     def _load_entry_points(self) -> None:
         if self._entry_points_loaded:
@@ -69,3 +82,9 @@ class Registry(Generic[T]):
     def __contains__(self, name: str) -> bool:
         self._load_entry_points()
         return name in self._factories
+
+
+def resolve(target: str) -> Any:
+    """The object named by ``"package.module:attribute"``."""
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)

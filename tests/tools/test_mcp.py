@@ -15,8 +15,8 @@ import pytest
 
 from openseeker.agent import Agent, AgentConfig
 from openseeker.llm import ScriptedLLM, ToolCall
+from openseeker.toolbox import build_toolset
 from openseeker.tools.config import MCPServerConfig, ToolsConfig
-from openseeker.tools.factory import build_toolset
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

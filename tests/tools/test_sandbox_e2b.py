@@ -15,8 +15,8 @@ import pytest
 
 from openseeker.llm import ToolCall
 from openseeker.testing import E2BImitation
+from openseeker.toolbox import build_toolset
 from openseeker.tools.config import SandboxConfig, ToolsConfig
-from openseeker.tools.factory import build_toolset
 
 pytest.importorskip("e2b_code_interpreter", reason="the e2b extra is not installed")
 REPO = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ import pytest
 
 from openseeker.agent import Agent, AgentConfig
 from openseeker.llm import ScriptedLLM, ToolCall
+from openseeker.toolbox import build_toolset
 from openseeker.tools.config import SandboxConfig, ToolsConfig
-from openseeker.tools.factory import build_toolset
 from openseeker.tools.sandbox.local import LocalSandbox
 from openseeker.tools.sandbox.tools import MAX_RESULT_LEN, SANDBOX_SPECS
 

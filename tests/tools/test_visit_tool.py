@@ -14,8 +14,8 @@ from openseeker.corpus.backends import CorpusFetcher, shared_corpus
 from openseeker.errors import ConfigError, LLMError
 from openseeker.llm import ScriptedLLM
 from openseeker.llm.types import ToolCall
+from openseeker.toolbox import build_toolset
 from openseeker.tools.config import ToolsConfig
-from openseeker.tools.factory import build_toolset
 from openseeker.tools.visit import VISIT_SPEC, VisitTool, split_chunks
 
 

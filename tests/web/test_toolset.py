@@ -1,4 +1,4 @@
-"""The web backends inside the agent's toolset (the integration contract with ``tools.factory``)."""
+"""The web backends inside the agent's toolset (the integration contract with ``openseeker.toolbox``)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from openseeker import toolbox as factory
 from openseeker.errors import BudgetExceededError
 from openseeker.llm.types import ToolCall
-from openseeker.tools import factory
 
 from .localserver import LocalServer, Resp, make_cfg
 

@@ -39,7 +39,7 @@ def build_agent(
         role: which role acts (``agent`` at inference, ``teacher`` in trajectory synthesis).
     """
     from openseeker.agent.profiles import get_profile
-    from openseeker.tools.factory import build_toolset
+    from openseeker.toolbox import build_toolset
 
     config = config or AgentConfig()
     summarizer = roles["summarizer"]

@@ -194,9 +194,11 @@ def _openseeker_v1() -> Profile:
     )
 
 
+# its own module (which builds on this one) registers it when imported; listed here by name
+profiles.register_lazy("openseeker-v2", "openseeker.agent.profile_v2:_openseeker_v2")
+
+
 def get_profile(name: str) -> Profile:
     """The profile registered as ``name`` (``openseeker``, ``openseeker-v1``, ``openseeker-v2``, ...)."""
     return profiles.create(name)
 
-
-from openseeker.agent import profile_v2 as _v2  # noqa: E402, F401 - registers "openseeker-v2"

@@ -48,8 +48,8 @@ def serve_cmd(
       openseeker mcp serve corpus/ --transport http --port 8000   # http://127.0.0.1:8000/mcp
     """
     from openseeker.config import load_config
+    from openseeker.mcp_server import build_server
     from openseeker.tools.config import ToolsConfig
-    from openseeker.tools.mcp_server import build_server
 
     # stdout carries the protocol on stdio: every log line goes to stderr
     for handler in logging.getLogger().handlers:

@@ -59,7 +59,7 @@ def list_cmd(config_file: str | None, as_json: bool) -> None:
     cfg = _load(config_file, None, None, None)
     rows = _all_specs(cfg)
     if cfg.mcp:
-        from openseeker.tools.factory import mcp_sources
+        from openseeker.toolbox import mcp_sources
 
         async def discover() -> list[tuple[Any, str]]:
             found = []
@@ -159,8 +159,8 @@ def run_cmd(
       openseeker tools run run_command --command "uname -a"
     """
     from openseeker.llm.types import ToolCall
+    from openseeker.toolbox import BUILTIN_TOOLS, build_toolset
     from openseeker.tools.config import SANDBOX_TOOLS
-    from openseeker.tools.factory import BUILTIN_TOOLS, build_toolset
 
     only = ["sandbox"] if tool in SANDBOX_TOOLS else [tool] if tool in BUILTIN_TOOLS else []
     cfg = _load(config_file, corpus, sandbox_backend, only)

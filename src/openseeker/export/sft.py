@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import typing
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import orjson
+from pydantic import BaseModel, ConfigDict, create_model
 
 from openseeker.agent.context import TokenCounter, chars_per_token, count_messages
 from openseeker.agent.records import Trajectory
@@ -208,3 +211,19 @@ def merge_dataset_info(folder: Path, entries: dict[str, Any]) -> Path:
 def report_dict(report: ExportReport) -> dict[str, Any]:
     """The report as a plain dict (for printing)."""
     return report.to_dict()
+
+
+def _options_model() -> type[BaseModel]:
+    """The quickstart's ``export:`` options as a config model: ``format`` plus :func:`export_sft`'s keyword
+    options (so a typo in them is a config error)."""
+    hints = typing.get_type_hints(export_sft)
+    fields: dict[str, Any] = {"format": (str, "messages")}
+    for p in inspect.signature(export_sft).parameters.values():
+        if p.kind is inspect.Parameter.KEYWORD_ONLY:
+            fields[p.name] = (hints.get(p.name, Any), p.default)
+    return create_model(
+        "ExportOptions", __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True), **fields
+    )
+
+
+ExportOptions = _options_model()

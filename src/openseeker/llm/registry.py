@@ -6,6 +6,7 @@ it: retries, a per-endpoint concurrency limit and the response cache.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,25 @@ def _llamacpp(model: str, cfg: LLMConfig) -> LLM:
     from openseeker.llm.providers.llamacpp import LlamaCppLLM
 
     return LlamaCppLLM.from_config(model, cfg)
+
+
+def llm_problems(value: str | Mapping[str, Any], where: str) -> list[str]:
+    """Config problems of a model given as ``"provider/model"`` or an :class:`LLMConfig` mapping: a spec that
+    is not ``provider/model``, or an unknown provider (one line each; see :mod:`openseeker.config`)."""
+    spec = value if isinstance(value, str) else value.get("model")
+    if not isinstance(spec, str):
+        return []
+    loc = where if isinstance(value, str) else f"{where}.model" if where else "model"
+    if "/" not in spec:
+        return [
+            f"{loc}: model {spec!r} must be written 'provider/model', e.g. 'openai/gpt-4.1' or "
+            f"'llamacpp/default' (providers: {', '.join(providers.names())})"
+        ]
+    try:
+        providers.get(spec.split("/", 1)[0])
+    except ConfigError as e:
+        return [f"{loc}: {e}"]
+    return []
 
 
 def get_llm(spec: str | LLMConfig, **overrides: Any) -> LLM:

@@ -245,7 +245,7 @@ async def open_trajectory_synthesis(config: TrajSynthConfig, res: Resources) -> 
     try:
         toolset = res.toolset
         if toolset is None:
-            from openseeker.tools.factory import build_toolset
+            from openseeker.toolbox import build_toolset
 
             toolset = build_toolset(profile.configure_tools(config.tools), roles["summarizer"])
         work.toolset = toolset
@@ -322,7 +322,7 @@ def run_trajectory_synthesis(
     Args:
         config: the stage config (qa, out, rollouts, filters, agent limits, roles, tools).
         roles: ready LLM roles; by default built from ``config.roles`` with the response cache.
-        toolset: ready tools; by default ``openseeker.tools.factory.build_toolset(config.tools, summarizer)``.
+        toolset: ready tools; by default ``openseeker.toolbox.build_toolset(config.tools, summarizer)``.
         judge: the judge; by default ``get_judge(config.judge_style, roles["judge"], lang)`` per language.
 
     Returns:

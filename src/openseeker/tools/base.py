@@ -91,6 +91,25 @@ class PageFetcher(Protocol):
 search_backends: Registry[SearchBackend] = Registry("search")
 fetchers: Registry[PageFetcher] = Registry("fetch")
 
+# The built-in backends live in the packages above this one (the local corpus, the web); they are listed by
+# name and imported on first use (third-party backends: the "openseeker.search" / "openseeker.fetch" entry points).
+for _name, _target in {
+    "corpus": "openseeker.corpus.backends:corpus_search_backend",
+    "serper": "openseeker.web:_serper",
+    "tavily": "openseeker.web:_tavily",
+    "brave": "openseeker.web:_brave",
+    "searxng": "openseeker.web:_searxng",
+    "replay": "openseeker.web:_replay_search",
+}.items():
+    search_backends.register_lazy(_name, _target)
+for _name, _target in {
+    "corpus": "openseeker.corpus.backends:corpus_fetcher",
+    "http": "openseeker.web:_http",
+    "jina": "openseeker.web:_jina",
+    "replay": "openseeker.web:_replay_fetch",
+}.items():
+    fetchers.register_lazy(_name, _target)
+
 
 @dataclass
 class ToolResult(Record):
@@ -167,7 +186,7 @@ class Toolset:
         self.layout = layout
         for tool in self.tools.values():
             if hasattr(tool, "layout"):
-                tool.layout = layout  # type: ignore[attr-defined]
+                tool.layout = layout
 
     async def start(self) -> None:
         """Connect the tool sources and add their tools (idempotent; sources reconnect when needed)."""

@@ -1,20 +1,21 @@
 """Build the agent's :class:`~openseeker.tools.base.Toolset` from configuration.
 
 Backends are created by name from the registries, so a local corpus and the web are interchangeable:
-``tools.search`` / ``tools.fetch`` name them (``corpus``, ``serper``, ``jina`` ...). When the
-:mod:`openseeker.web` package is present it is imported first (its backends register themselves) and its
-``wrap_backends`` adds the tool cache, budgets and safety rules. ``tools.enabled`` adds the OpenSeeker-v2
-sandbox tools; ``tools.mcp`` adds the tools of MCP servers.
+``tools.search`` / ``tools.fetch`` name them (``corpus``, ``serper``, ``jina`` ...), and
+:func:`openseeker.web.wrap_backends` adds the tool cache, budgets and safety rules. ``tools.enabled`` adds the
+OpenSeeker-v2 sandbox tools; ``tools.mcp`` adds the tools of MCP servers.
+
+This module sits above :mod:`openseeker.tools` (the tool contracts), :mod:`openseeker.corpus` and
+:mod:`openseeker.web` (the backends), and puts them together.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.util
+from collections.abc import Mapping
 from typing import Any
 
-import openseeker.corpus.backends  # noqa: F401 - registers the "corpus" search backend and fetcher
 from openseeker.errors import ConfigError
 from openseeker.llm.base import LLM
 from openseeker.tools.base import (
@@ -30,25 +31,33 @@ from openseeker.tools.config import SANDBOX_TOOLS, ToolsConfig
 from openseeker.tools.layout import OPENSEEKER, ToolLayout
 from openseeker.tools.search import SearchTool
 from openseeker.tools.visit import VisitTool
+from openseeker.web.wrap import option_problems, wrap_backends
 
 BUILTIN_TOOLS = ("search", "visit", *SANDBOX_TOOLS)
 
 
-def _web_module() -> Any:
-    if importlib.util.find_spec("openseeker.web") is None:
-        return None
-    return importlib.import_module("openseeker.web")
-
-
 def build_backends(cfg: ToolsConfig) -> tuple[SearchBackend, PageFetcher]:
-    """The search backend and page fetcher named in ``cfg`` (wrapped by :mod:`openseeker.web` if present)."""
-    web = _web_module()
+    """The search backend and page fetcher named in ``cfg``, wrapped with the web cache, budgets and rules."""
     search = search_backends.create(cfg.search, cfg)
     fetch = fetchers.create(cfg.fetch, cfg)
-    wrap = getattr(web, "wrap_backends", None) if web is not None else None
-    if wrap is not None:
-        search, fetch = wrap(search, fetch, cfg)
-    return search, fetch
+    return wrap_backends(search, fetch, cfg)
+
+
+def tool_problems(tools: Mapping[str, Any], where: str) -> list[str]:
+    """Problems of a ``tools`` config mapping that its model cannot see: unknown search or fetch backends, and
+    unknown web options (one line each; see :func:`openseeker.config.config_problems`)."""
+    out: list[str] = []
+    options = tools.get("options")
+    if isinstance(options, Mapping):
+        out += option_problems(dict(options), f"{where}.options" if where else "options")
+    for key, registry in (("search", search_backends), ("fetch", fetchers)):
+        name = tools.get(key)
+        if isinstance(name, str):
+            try:
+                registry.get(name)
+            except ConfigError as e:
+                out.append(f"{where + '.' if where else ''}{key}: {e}")
+    return out
 
 
 def build_sandbox_backend(cfg: ToolsConfig) -> Any:
@@ -66,8 +75,6 @@ def build_sandbox_backend(cfg: ToolsConfig) -> Any:
 def _downloader(cfg: ToolsConfig) -> Any:
     """``async (url, max_bytes) -> bytes`` on the host, under the web safety rules (no private addresses,
     the benchmark-answer blocklist), for downloads into a local sandbox."""
-    if _web_module() is None:
-        return None
     from openseeker.web.fetchers import HttpFetcher
 
     async def fetch_bytes(url: str, max_bytes: int) -> bytes:

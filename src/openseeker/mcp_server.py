@@ -36,7 +36,7 @@ def build_server(cfg: ToolsConfig, summarizer: LLM | None = None, *, name: str =
         from mcp.server.mcpserver import MCPServer
     except ImportError as e:  # pragma: no cover - the extra is installed by default
         raise missing_extra("mcp", "mcp", "Serving a corpus over MCP") from e
-    from openseeker.tools.factory import build_toolset
+    from openseeker.toolbox import build_toolset
 
     toolset = build_toolset(cfg.model_copy(update={"enabled": ["search", "visit"], "mcp": []}), summarizer)
     search_tool, visit_tool = toolset.tools["search"], toolset.tools["visit"]
@@ -61,7 +61,7 @@ def build_server(cfg: ToolsConfig, summarizer: LLM | None = None, *, name: str =
 
 async def _run(tool: Any, arguments: dict[str, Any]) -> str:
     try:
-        return await tool(arguments)
+        return str(await tool(arguments))
     except ToolError as e:
         # raised inside a tool, the SDK turns it into an error result carrying this message
         raise ValueError(str(e)) from None
