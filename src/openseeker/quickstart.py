@@ -157,7 +157,7 @@ def _quiet(stage: str, message: str) -> None:
 
 def split_questions(
     records: list[dict[str, Any]], fraction: float, seed: int
-) -> tuple[list[dict], list[dict]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Split QA records into (train, held-out) deterministically by a hash of ``seed`` and the record id.
 
     The split of a record never depends on the other records, so questions accepted on a resumed run do

@@ -13,7 +13,7 @@ import dataclasses
 import types
 import typing
 from functools import cache
-from typing import Any, TypeVar, get_args, get_origin
+from typing import Any, TypeVar, cast, get_args, get_origin
 
 R = TypeVar("R", bound="Record")
 
@@ -78,12 +78,12 @@ class Record:
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-able dict."""
-        return _to_jsonable(self)
+        return cast("dict[str, Any]", _to_jsonable(self))
 
     @classmethod
     def from_dict(cls: type[R], data: dict[str, Any]) -> R:
         """Rebuild a record from :meth:`to_dict` output (or a JSONL line)."""
-        return _from_dict(cls, data)
+        return cast(R, _from_dict(cls, data))
 
 
 def to_jsonable(value: Any) -> Any:

@@ -30,7 +30,7 @@ def chars_per_token(text: str) -> int:
 def tokenizer_counter(name_or_path: str) -> TokenCounter:
     """A counter backed by a Hugging Face tokenizer (needs ``transformers``)."""
     try:
-        from transformers import AutoTokenizer  # type: ignore[import-not-found]
+        from transformers import AutoTokenizer
     except ImportError as e:  # pragma: no cover - optional
         from openseeker.errors import missing_extra
 

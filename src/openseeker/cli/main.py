@@ -12,7 +12,7 @@ import importlib.util
 import logging
 import sys
 import traceback
-from typing import Any
+from typing import Any, cast
 
 import click
 
@@ -51,7 +51,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS or not self._spec_available(name):
             return None
         module, attr, _ = COMMANDS[name]
-        return getattr(importlib.import_module(module), attr)
+        return cast("click.Command | None", getattr(importlib.import_module(module), attr))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx)]

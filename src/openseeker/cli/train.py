@@ -147,7 +147,7 @@ def _rebuild_args(ctx: click.Context) -> list[str]:
         if value is None or value is False or name in ("accelerate_config", "num_processes"):
             continue
         opt = next(p for p in ctx.command.params if p.name == name)
-        flag = opt.opts[0]  # type: ignore[union-attr]
+        flag = opt.opts[0]
         if value is True:
             args.append(flag)
         else:

@@ -130,7 +130,7 @@ def _png(fig: Any) -> str:
 def _calibration(r: dict[str, Any]) -> str:
     cal = r.get("judge_calibration") or {}
     if "agreement" not in cal:
-        return cal.get("skipped", "-")
+        return str(cal.get("skipped", "-"))
     state = "passed" if cal.get("passed") else "FAILED (allowed)"
     return (
         f"{state}: agreement {_pct(cal['agreement'])} %, false-accept {_pct(cal['false_accept'])} %, "

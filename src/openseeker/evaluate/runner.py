@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
 import orjson
 from pydantic import Field
@@ -188,9 +188,9 @@ def _usage_delta(after: Any, before: Any) -> dict[str, int]:
 
 def _as_dict(obj: Any) -> dict[str, Any]:
     if hasattr(obj, "to_dict"):
-        return obj.to_dict()
+        return cast("dict[str, Any]", obj.to_dict())
     if hasattr(obj, "model_dump"):
-        return obj.model_dump()
+        return cast("dict[str, Any]", obj.model_dump())
     out = to_jsonable(obj)
     return out if isinstance(out, dict) else {"value": out}
 
@@ -558,4 +558,4 @@ def load_results(run: str | Path) -> dict[str, Any]:
         raise ConfigError(
             f"{str(run)!r} has no results.json; run 'openseeker eval run' (or resume it) first."
         )
-    return orjson.loads(p.read_bytes())
+    return cast("dict[str, Any]", orjson.loads(p.read_bytes()))

@@ -100,7 +100,7 @@ class Calibration(Record):
     def worst_false_accept(self) -> float:
         """The false-accept rate the gate uses: the overall rate or that of the worse language, whichever is
         higher (a judge lenient in one language is lenient on that language's benchmarks)."""
-        return max([self.false_accept, *(v.get("false_accept", 0.0) for v in self.by_lang.values())])
+        return float(max([self.false_accept, *(v.get("false_accept", 0.0) for v in self.by_lang.values())]))
 
     def caveat(self) -> str:
         """The mark every number judged by a weak judge carries."""

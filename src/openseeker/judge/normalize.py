@@ -62,13 +62,13 @@ def extract_answer(response: str) -> str | None:
     text = after_thinking(response or "")
     tags = _ANSWER_TAG.findall(text)
     if tags:
-        return tags[-1].strip()
+        return str(tags[-1]).strip()
     boxed = _BOXED.findall(text)
     if boxed:
-        return boxed[-1].strip()
+        return str(boxed[-1]).strip()
     lines = _ANSWER_LINE.findall(text)
     if lines:
-        return lines[-1].strip()
+        return str(lines[-1]).strip()
     bare = text.strip()
     if bare and "\n" not in bare and len(bare) <= 200:
         return bare

@@ -40,14 +40,14 @@ def _convert(schema_json: str) -> str:
     except ImportError as e:
         raise missing_extra("llama-cpp-python", "local", "Building a GBNF grammar from a JSON schema") from e
 
-    class _Converter(SchemaConverter):  # type: ignore[misc]
+    class _Converter(SchemaConverter):
         def _format_literal(self, literal: str) -> str:
             return escape_literal(literal)
 
-    conv = _Converter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+    conv = _Converter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)  # type: ignore[no-untyped-call]
     schema = conv.resolve_refs(json.loads(schema_json), "input")
-    conv.visit(schema, "")
-    return str(conv.format_grammar())
+    conv.visit(schema, "")  # type: ignore[no-untyped-call]
+    return str(conv.format_grammar())  # type: ignore[no-untyped-call]
 
 
 def schema_to_gbnf(schema: dict[str, Any]) -> str:

@@ -137,7 +137,7 @@ def bench_model(
         "Once upon a time", max_tokens=gen_tokens, temperature=0, logit_bias={llama.token_eos(): -1e9}
     )
     dt = time.perf_counter() - t0
-    made = int(res["usage"]["completion_tokens"])  # type: ignore[index]
+    made = int(res["usage"]["completion_tokens"])
 
     r = BenchResult(
         name,

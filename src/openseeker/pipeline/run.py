@@ -81,7 +81,7 @@ class RunFolder:
 
     def rows(self, stage: str) -> Iterator[dict[str, Any]]:
         """The outputs of ``stage`` as plain JSON objects."""
-        return read_stage(self.path, stage)  # type: ignore[no-any-return]
+        return read_stage(self.path, stage)
 
     def rejects(self, stage: str) -> Iterator[dict[str, Any]]:
         """The deliberate rejections of ``stage`` (``key``, ``reason``, ``detail``, ``record``)."""

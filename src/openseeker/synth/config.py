@@ -158,7 +158,7 @@ class ChecksConfig(StrictModel):
             return getattr(self, name)  # type: ignore[no-any-return]
         value = self.plugins.get(name)
         mode = value.get("mode") if isinstance(value, dict) else value
-        return mode or check_class(name).default_mode  # type: ignore[no-any-return]
+        return mode or check_class(name).default_mode
 
     def options(self, name: str) -> BaseModel | None:
         """The validated options of a registered (non built-in) check."""

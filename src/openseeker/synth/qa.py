@@ -255,9 +255,9 @@ def _key(task: SeedTask) -> str:
 
 
 def _open_corpus(path: str) -> Corpus:
-    from openseeker.corpus import open_corpus  # type: ignore[attr-defined]  # the corpus package provides it
+    from openseeker.corpus import open_corpus
 
-    return open_corpus(path)  # type: ignore[no-any-return]
+    return open_corpus(path)
 
 
 class QAWork:

@@ -8,6 +8,8 @@ Heavy dependencies (torch, transformers, TRL, PEFT) are imported only when train
 rendering and reporting on an export work without the ``train`` extra.
 """
 
+from typing import Any
+
 from openseeker.train.config import LaunchSettings, LoraSettings, SFTTrainConfig
 from openseeker.train.data import Conversation, iter_conversations, row_to_conversation
 from openseeker.train.dataset import DataReport, PreparedData, prepare_sft_data, write_data_report
@@ -43,7 +45,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):  # lazy: importing run_sft must not pull torch into `openseeker --help`
+def __getattr__(name: str) -> Any:  # lazy: importing run_sft must not pull torch into `openseeker --help`
     if name in ("run_sft", "SFTResult"):
         from openseeker.train import sft
 

@@ -130,7 +130,7 @@ def _arg_names(cls: type) -> set[str]:
 
 def build_sft_args(cfg: SFTTrainConfig, out_dir: Path, has_eval: bool) -> Any:
     """The TRL ``SFTConfig`` for ``cfg`` (training arguments only; data is pre-tokenized)."""
-    from trl import SFTConfig
+    from trl import SFTConfig  # type: ignore[attr-defined]
 
     bf16, fp16 = resolve_precision(cfg)
     kwargs: dict[str, Any] = {

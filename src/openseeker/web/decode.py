@@ -85,7 +85,7 @@ class _Brotli:
             if not more:
                 break
             out += more
-        return out
+        return bytes(out)
 
 
 def _stage(name: str) -> _Stage | None:

@@ -133,7 +133,7 @@ def retry_after_seconds(resp: httpx.Response) -> float | None:
 
 def backoff_delay(settings: BackendSettings, attempt: int) -> float:
     """Exponential backoff with jitter: ``backoff * 2**attempt * U(0.5, 1.0)``."""
-    return settings.backoff * (2**attempt) * (0.5 + random.random() / 2)
+    return float(settings.backoff * (2**attempt) * (0.5 + random.random() / 2))
 
 
 @dataclass

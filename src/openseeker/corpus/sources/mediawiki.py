@@ -125,7 +125,7 @@ def prefix_from_dbname(dbname: str) -> str | None:
 def _open(path: str) -> tuple[IO[bytes], IO[bytes]]:
     """``(stream to parse, underlying file)``; the file's offset locates errors in compressed input."""
     raw = open(path, "rb")
-    return (bz2.open(raw, "rb") if path.endswith(".bz2") else raw), raw  # type: ignore[return-value]
+    return (bz2.open(raw, "rb") if path.endswith(".bz2") else raw), raw
 
 
 class MediaWikiSource(Source):

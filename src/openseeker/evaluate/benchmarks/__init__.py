@@ -8,6 +8,7 @@ and never writes plaintext.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from openseeker.evaluate.benchmarks.base import (
@@ -35,7 +36,9 @@ _loaded = False
 log = logging.getLogger(__name__)
 
 
-def _checked(reader, rows: int | None, file: DataFile | None):  # type: ignore[no-untyped-def]
+def _checked(
+    reader: Callable[[Path], list[BenchmarkItem]], rows: int | None, file: DataFile | None
+) -> Callable[[Path], list[BenchmarkItem]]:
     """Wrap ``reader``: the pinned release must have its known row count; another file (a different
     release, a truncated download, a fixture) is read with a warning naming the difference."""
     from openseeker.errors import DataError

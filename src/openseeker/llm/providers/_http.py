@@ -266,8 +266,7 @@ class FastTransport:
                 f"cannot connect to {self.scheme}://{self.host}:{self.port} ({e.strerror or e}); is the server running?"
             ) from e
         if conn.transport is None:  # uvloop calls connection_made only on its next iteration
-            transport = cast(asyncio.Transport, transport)  # uvloop transports are not subclasses
-            conn.transport = transport
+            conn.transport = transport  # (uvloop transports are not subclasses of asyncio.Transport)
         self._all.add(conn)
         return conn
 

@@ -230,7 +230,7 @@ class LlamaCppLLM(LLM):
     def _grammar(self, config: GenerateConfig) -> Any:
         """The grammar of a request (built from its JSON schema by :mod:`openseeker.llm.grammar`), parsed by
         llama.cpp once and cached; one that does not parse raises :class:`GrammarError` (it would crash)."""
-        from llama_cpp import LlamaGrammar
+        from llama_cpp import LlamaGrammar  # type: ignore[attr-defined]
 
         from openseeker.llm.grammar import check_grammar, schema_to_gbnf
 

@@ -12,7 +12,7 @@ import importlib
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from openseeker.errors import ConfigError, LLMError
 from openseeker.llm.base import LLM
@@ -103,7 +103,7 @@ def _load_fn(spec: str) -> ScriptFn:
     if not attr:
         raise ConfigError(f"scripted model {spec!r} must look like 'scripted/package.module:function'.")
     try:
-        return getattr(importlib.import_module(mod_name), attr)
+        return cast("Callable[[list[dict[str, Any]], list[ToolSpec] | None, GenerateConfig], Any]", getattr(importlib.import_module(mod_name), attr))
     except (ImportError, AttributeError) as e:
         raise ConfigError(f"Cannot load scripted function {spec!r}: {e}") from e
 

@@ -31,7 +31,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import psutil
 
@@ -119,7 +119,7 @@ def _owner() -> dict[str, Any]:
 def _owner_alive(owner: dict[str, Any]) -> bool:
     try:
         p = psutil.Process(int(owner["pid"]))
-        return abs(p.create_time() - float(owner["started"])) < 1.0
+        return bool(abs(p.create_time() - float(owner["started"])) < 1.0)
     except (psutil.Error, KeyError, ValueError, TypeError):
         return False
 
@@ -205,7 +205,7 @@ class LocalSandbox(SandboxBackend):
 
     def _meta(self, sandbox_id: str) -> dict[str, Any]:
         try:
-            return json.loads((self._dir(sandbox_id) / "sandbox.json").read_text())
+            return cast("dict[str, Any]", json.loads((self._dir(sandbox_id) / "sandbox.json").read_text()))
         except (OSError, ValueError):
             raise SandboxError(f"no sandbox {sandbox_id!r}") from None
 
