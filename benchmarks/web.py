@@ -38,8 +38,8 @@ import httpx
 import orjson
 
 from openseeker.llm.types import ToolCall
-from openseeker.tools.config import ToolsConfig
 from openseeker.toolbox import build_toolset
+from openseeker.tools.config import ToolsConfig
 from openseeker.web.extract import extract
 
 WORDS = (

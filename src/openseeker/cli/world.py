@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -47,7 +48,7 @@ def world(out: str, pages: int, seed: int, languages: tuple[str, ...], as_json: 
     _print_summary(manifest, paths, reused=before == paths["manifest"].read_bytes())
 
 
-def _print_summary(manifest: dict, paths: dict[str, Path], *, reused: bool) -> None:
+def _print_summary(manifest: dict[str, Any], paths: dict[str, Path], *, reused: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -7,8 +7,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
+from openseeker.activity import llm_call
 from openseeker.llm.types import Capabilities, GenerateConfig, LLMOutput, Message, ToolSpec, Usage
-from openseeker.pipeline.activity import llm_call
 
 
 class LLM(ABC):

@@ -8,7 +8,7 @@ What it shows (both forms)::
 * the inputs done of the total (inputs finished by an earlier run count as done at once);
 * the ETA: the inputs left times the average time per input *of this run* (unknown until one finishes);
 * kept (outputs written), rejected (deliberate rejections), failed (errors, retried on the next run);
-* the LLM activity of the whole process (:mod:`openseeker.pipeline.activity`): calls sent and not yet
+* the LLM activity of the whole process (:mod:`openseeker.activity`): calls sent and not yet
   answered (including calls queued behind a concurrency limit), completion tokens per second over the last
   30 s, and tokens so far;
 * the step each input in flight is at, for stages that name their steps (``ctx.step("extract")``).
@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, Literal
 
-from openseeker.pipeline.activity import METER
+from openseeker.activity import METER
 
 Mode = Literal["live", "plain", "off"]
 MODES = ("live", "plain", "off")

@@ -46,11 +46,11 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel
 
+from openseeker import activity
 from openseeker.concurrency import bounded_map
 from openseeker.config import dump_config
 from openseeker.errors import RunLockedError, StageError
 from openseeker.io.jsonl import dumps_line, iter_jsonl
-from openseeker.pipeline import activity
 from openseeker.pipeline.progress import StageProgress
 from openseeker.redaction import SecretFilter, scrub, scrub_bytes
 
@@ -99,7 +99,7 @@ class StageContext:
             self.usage[k] = self.usage.get(k, 0) + v
 
     def record_llm(self, model: str, usage: Any) -> None:
-        """Add one LLM call's usage under its model (called by :mod:`openseeker.pipeline.activity`)."""
+        """Add one LLM call's usage under its model (called by :mod:`openseeker.activity`)."""
         per_model = self.llm_usage.setdefault(model, {})
         for k, v in _numbers(usage).items():
             per_model[k] = per_model.get(k, 0) + v

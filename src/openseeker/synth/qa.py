@@ -20,6 +20,7 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from openseeker.corpus.base import Corpus

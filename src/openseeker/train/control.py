@@ -25,7 +25,7 @@ from typing import Any
 
 from torch.optim.lr_scheduler import LambdaLR
 from transformers import TrainerCallback
-from trl import SFTTrainer
+from trl import SFTTrainer  # type: ignore[attr-defined]
 
 
 class InterruptRequest:

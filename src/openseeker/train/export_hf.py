@@ -140,7 +140,7 @@ def _plain_copy(loaded: Any, config: Any, dtype: Any) -> Any:
         if hasattr(config, attr):
             delattr(config, attr)
     with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(config, dtype=dtype)
+        model = AutoModelForCausalLM.from_config(config, dtype=dtype)  # type: ignore[no-untyped-call]
     model.load_state_dict(loaded.state_dict(), strict=True, assign=True)
     if getattr(config, "tie_word_embeddings", False):
         model.tie_weights()
