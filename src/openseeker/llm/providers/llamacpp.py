@@ -86,7 +86,7 @@ def other_cpu_load(interval: float = 0.25) -> float:
         - (total1.idle - total0.idle)
         - (getattr(total1, "iowait", 0.0) - getattr(total0, "iowait", 0.0))
     )
-    return max(0.0, busy - (own1 - own0)) / interval
+    return float(max(0.0, busy - (own1 - own0)) / interval)
 
 
 def choose_wait_policy(threads: int, other_load: float | None = None) -> str | None:
