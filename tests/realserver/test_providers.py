@@ -33,7 +33,7 @@ def test_detected_profile(llama_server: Any) -> None:
 def test_structured_output_without_options(llama_server: Any, provider: str) -> None:
     llm = build_llm(LLMConfig(model=f"{provider}/smol", base_url=llama_server.base_url, max_retries=0))
     obj, out = asyncio.run(generate_structured(llm, USER, City, GenerateConfig(temperature=0, max_tokens=60)))
-    assert isinstance(obj, City) and out.usage.calls == 1
+    assert isinstance(obj, City) and 1 <= out.usage.calls <= 3  # a truncated reply is re-asked
 
 
 @pytest.mark.parametrize("provider", ["openai", "completions"])
