@@ -135,3 +135,14 @@ def test_no_server_is_reported_at_once() -> None:
     llm = get_llm(LLMConfig(model="openai/x", base_url=url))
     with pytest.raises(LLMServerError, match=f"no server at {url}"):
         asyncio.run(llm.capabilities())
+
+
+def test_openrouter_models_entry() -> None:
+    """OpenRouter's ``GET /models`` entry (imitation from its API docs): context_length, top_provider."""
+    body = {"data": [
+        {"id": "other/model", "context_length": 8192},
+        {"id": "qwen/qwen3-235b-a22b", "context_length": 131072, "top_provider": {"max_completion_tokens": 16384}},
+    ]}
+    assert servers._from_models(body, "qwen/qwen3-235b-a22b") == (None, 131072, 16384)
+    assert servers._from_models({"data": []}, "x") == (None, None, None)
+    assert servers.root_url("http://h:8000/v1/") == "http://h:8000"

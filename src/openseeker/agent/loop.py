@@ -304,7 +304,12 @@ class Agent:
             system = traj.metadata.get("system_without_tools") if forced else None
             if system is not None and msgs and msgs[0].get("role") == "system":
                 msgs = [{**msgs[0], "content": system}, *msgs[1:]]
-            request: list[Message] = [*msgs, {"role": "user", "content": instruction}] if instruction else msgs
+            request: list[Message] = msgs
+            budget = max_tokens
+            if instruction:  # the instruction takes room in the context
+                request = [*msgs, {"role": "user", "content": instruction}]
+                room = cfg.max_context_tokens - prompt_tokens - count_messages(request[-1:], count)
+                budget = max(1, min(max_tokens, room))
             native_tools = self.toolset.specs if (cfg.mode == "native" and not forced) else None
             attempts += 1
             t0 = time.monotonic()
@@ -312,7 +317,7 @@ class Agent:
                 out: LLMOutput = await self.llm.generate(
                     request,
                     tools=native_tools,
-                    config=self._gen_config(cfg, max_tokens, not forced, prefill),
+                    config=self._gen_config(cfg, budget, not forced, prefill),
                     scope=scope if attempts == 1 or scope is None else f"{scope}|a{attempts}",
                 )
             except ContextLengthError:
@@ -323,7 +328,7 @@ class Agent:
             gen_seconds += time.monotonic() - t0
             usage = usage + out.usage
             step = self._make_step(upto, out, prefill)
-            step.max_tokens, step.attempts, step.seconds = max_tokens, attempts, gen_seconds
+            step.max_tokens, step.attempts, step.seconds = budget, attempts, gen_seconds
             step.prompt_tokens, step.prompt_tokens_raw, step.prompt_tokens_retrospective = (
                 prompt_tokens,
                 raw_tokens,
