@@ -249,7 +249,7 @@ class Agent:
 
         Text mode continues the turn from the forced prefix where the endpoint can (a client-rendered
         prompt, or a server that continues the final assistant message); otherwise, and in native mode,
-        the tools are withdrawn and a user message asks for the answer (as OpenSeeker-v2 does).
+        the request goes without tools and with a user message asking for the answer.
         """
         via = self.capabilities.continuation if self.capabilities is not None else None
         if cfg.mode == "text" and via is not None:
