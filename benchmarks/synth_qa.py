@@ -30,7 +30,6 @@ from typing import Any
 # extract, question, obfuscate, rewrite, closed book, judge (of the closed-book answer), oracle (judged by
 # exact match, no call), uniqueness
 CALLS = 7 + 1
-GREEK = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
 SYLL = "ka lo ri ven tam sol dor mi fa nu ber gal tes quin rho var pel zan".split()
 
 
@@ -65,16 +64,10 @@ def respond(req: dict[str, Any]) -> str:
         objs = re.findall(r"^f\d+: .+? \| .+? \| (.+)$", user, re.M)[:3]
         return json.dumps({"question": "Identify the item: " + "; ".join(objs) + ".", "fact_ids": ids})
     if "blur names" in system:
-        m = re.search(r"Entities: (.+)", user)
-        ents = [e.strip() for e in (m.group(1) if m else "").split(";") if e.strip()]
-        return json.dumps(
-            {
-                "descriptions": [
-                    {"entity": e, "description": f"entity {GREEK[i % len(GREEK)]}"}
-                    for i, e in enumerate(ents)
-                ]
-            }
-        )
+        # entity lines "- name: what the facts say it is"; every bench page says "X is a settlement ...",
+        # so "a settlement" is true by the clue-truth rules (no entailment call)
+        ents = re.findall(r"^- (.+?): ", user, re.M)
+        return json.dumps({"descriptions": [{"entity": e, "description": "a settlement"} for e in ents]})
     if "rewrite trivia" in system:
         q = re.search(r"^Question: (.+)$", user, re.M)
         question = q.group(1) if q else ""

@@ -134,12 +134,16 @@ class Script:
 
     extract: ok | invalid | schema | ungrounded | one_fact
     question: ok | invalid | empty | unknown | one_edge
-    obfuscate: ok | invalid | incomplete | leaky
-    rewrite: ok | invalid | empty | leak | named
+    obfuscate: ok (vacuous, true) | typed (true, from the entity kinds) | false | unsupported | echo |
+        invalid | incomplete | leaky
+    rewrite: ok | invalid | empty | leak | named | echo
     closed_book: wrong | right
     oracle: right | wrong
     uniqueness: unique | ambiguous | invalid
     judge: ok | garbage
+    clue (the verifier's entailment call): lexical (supported when every word of the description is in the
+        facts: strict, it passes calibration) | always (supported: fails calibration) | contradicted
+        (never supported: passes) | garbage
     fail_theme: raise an exception (a transient failure) when extracting for this theme
     """
 
@@ -151,6 +155,7 @@ class Script:
     oracle: str = "right"
     uniqueness: str = "unique"
     judge: str = "ok"
+    clue: str = "lexical"
     fail_theme: str | None = None
     answers: dict[str, str] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)
@@ -225,18 +230,35 @@ class Script:
         return orjson.dumps({"question": q, "fact_ids": ids[:3]}).decode()
 
     def _obfuscate(self, user: str, lang: str) -> str:
-        m = re.search(r"(?:Entities|实体)[:：] ?(.+)", user)
-        ents = [e.strip() for e in (m.group(1) if m else "").split(";") if e.strip()]
+        # the entity list: "- name: what the facts say it is"
+        block = re.search(
+            r"(?:Entities, with what the facts say each one is|实体及事实所说的类别)[:：]\n((?:- .+\n?)+)",
+            user,
+        )
+        rows = [
+            re.match(r"- (.+?)(?::|：)\s*(.*)$", ln) for ln in (block.group(1).splitlines() if block else [])
+        ]
+        ents = [(r.group(1).strip(), r.group(2).strip()) for r in rows if r]
         if self.obfuscate == "invalid":
             return "no json"
         if self.obfuscate == "incomplete":
             ents = ents[:1]
-        descs = [
-            {"entity": e, "description": (f"entity {_GREEK[i]}" if lang == "en" else f"{_STEMS[i]}号实体")}
-            for i, e in enumerate(ents)
-        ]
+
+        def describe(i: int, kind: str) -> str:
+            known = kind and "(" not in kind and "（" not in kind
+            if self.obfuscate == "typed" and known:  # true: what the facts say it is
+                return f"a {kind}" if lang == "en" else f"一个{kind}"
+            if self.obfuscate == "false":  # the old prompt's example, copied onto every entity
+                return "a 19th-century French chemist" if lang == "en" else "一位十九世纪的法国化学家"
+            if self.obfuscate == "unsupported":  # a detail no fact states
+                return f"a famous {_GREEK[i]}" if lang == "en" else f"著名的{_STEMS[i]}号"
+            if self.obfuscate == "echo":  # the prompt's own instruction
+                return "what kind of thing it is" if lang == "en" else "先按列表说明它是什么"
+            return "an entity" if lang == "en" else "某个实体"  # vacuous, so true
+
+        descs = [{"entity": e, "description": describe(i, k)} for i, (e, k) in enumerate(ents)]
         if self.obfuscate == "leaky" and descs:
-            descs[0]["description"] = f"the famous {ents[0]}"
+            descs[0]["description"] = f"the famous {ents[0][0]}"
         return orjson.dumps({"descriptions": descs}).decode()
 
     def _rewrite(self, user: str, lang: str) -> str:
@@ -252,12 +274,41 @@ class Script:
             return "[not json"  # json-repair makes a list of it: valid JSON, wrong schema
         if self.rewrite == "empty":
             question = ""
+        if self.rewrite == "echo":  # the instructions copied into the question
+            question += (
+                " Keep every clue of the question and its single answer."
+                if lang == "en"
+                else "保留问题的全部线索以及唯一答案。"
+            )
         if self.rewrite == "leak":
             # case- and width-changed (EN), spaced out (ZH): the leak check must still see it
             shown = answer.upper().replace("A", "Ａ") if lang == "en" else " ".join(answer)
             question += f" (hint: {shown})"
         self.answers[question] = answer
         return orjson.dumps({"question": question}).decode()
+
+    def _clue(self, user: str, lang: str) -> str:
+        if self.clue == "garbage":
+            return "perhaps"
+        if self.clue in ("always", "contradicted"):
+            return '{"verdict": "%s"}' % ("supported" if self.clue == "always" else "contradicted")
+        facts = (
+            re.search(r"(?:Facts about it|关于它的事实)[:：]\n(.*?)\n\n", user, re.S) or re.search("()", "")
+        ).group(1)
+        desc = (re.search(r'Description: "(.*)"|描述：“(.*)”', user) or re.search("()()", "")).groups()
+        text = next((d for d in desc if d), "")
+        low = facts.lower()
+        if lang == "zh":
+            han = re.findall(r"[\u4e00-\u9fff]+", text)
+            units = [w[i : i + 2] for w in han for i in range(len(w) - 1)]
+        else:
+            units = [
+                w
+                for w in re.findall(r"[a-z0-9]+", text.lower())
+                if len(w) > 3 and w not in {"that", "with", "where", "which"}
+            ]
+        ok = all(u in low for u in units)
+        return orjson.dumps({"verdict": "supported" if ok else "not_stated"}).decode()
 
     def _closed_book(self, user: str, lang: str) -> str:
         q = re.search(r"^(?:Question: |问题：)(.+)$", user, re.M)

@@ -59,7 +59,18 @@ def test_accepted_records_keep_everything(tmp_path, en_corpus, make_roles):
         assert r.language == "en" and r.k == 3 and r.hops >= 2 and len(r.edges_used) == r.hops
         assert r.answer not in r.question and r.initial_question != r.question
         assert r.obfuscation_map and all(e not in r.question for e in r.obfuscation_map)
-        assert set(r.checks) == {"leak", "decontam", "shortcut", "closed_book", "oracle", "uniqueness"}
+        assert set(r.checks) == {
+            "leak",
+            "decontam",
+            "shortcut",
+            "clue_truth",
+            "closed_book",
+            "oracle",
+            "uniqueness",
+        }
+        assert r.checks["clue_truth"].passed and all(
+            c["verdict"] == "true" for c in r.checks["clue_truth"].detail["clues"]
+        )
         assert r.checks["closed_book"].passed and r.checks["oracle"].passed and r.checks["uniqueness"].passed
         assert r.checks["closed_book"].detail["prediction"] == "Nowhere Land"
         assert "---judge---" in r.checks["closed_book"].raw  # the judge's raw output is kept
@@ -104,6 +115,11 @@ BRANCHES = [
     (Script(uniqueness="invalid"), {}, "check:uniqueness_unparsed"),
     (Script(obfuscate="leaky"), {}, "obfuscate:leaky"),
     (Script(rewrite="empty"), {}, "rewrite:empty"),
+    (Script(obfuscate="echo"), {}, "obfuscate:echo"),
+    (Script(rewrite="echo"), {}, "rewrite:echo"),
+    # (the search shortcut is off: these descriptions share words with the corpus pages)
+    (Script(obfuscate="false"), {"checks": {"shortcut": "off"}}, "check:false_clue"),
+    (Script(obfuscate="unsupported"), {"checks": {"shortcut": "off"}}, "check:clue_undecided"),
     (Script(rewrite="leak"), {}, "check:leak"),
     (Script(rewrite="named"), {"checks": {"shortcut_top_k": 100}}, "check:shortcut"),
     (Script(closed_book="right"), {}, "verify:closed_book_correct"),
@@ -152,7 +168,14 @@ def test_checks_off_make_no_verifier_calls(tmp_path, en_corpus, make_roles):
         make_roles,
         script,
         n=2,
-        checks={"closed_book": "off", "oracle": "off", "uniqueness": "off", "shortcut": "off", "leak": "off"},
+        checks={
+            "closed_book": "off",
+            "oracle": "off",
+            "uniqueness": "off",
+            "shortcut": "off",
+            "leak": "off",
+            "clue_truth": "off",
+        },
     )
     assert res.outputs == 2
     assert set(script.steps) == {"extract", "question", "obfuscate", "rewrite"}
@@ -230,7 +253,9 @@ def test_chinese_leak_is_width_insensitive(tmp_path, zh_corpus, make_roles):
 
 def test_language_filter_with_no_matching_seeds(tmp_path, en_corpus, make_roles):
     # nothing to synthesize from is an error (exit 2), not a silent "0 accepted"
-    with pytest.raises(DataError, match=r"No page of the corpus \(9 pages\) passes the seed filters \(lang=zh"):
+    with pytest.raises(
+        DataError, match=r"No page of the corpus \(9 pages\) passes the seed filters \(lang=zh"
+    ):
         _run(tmp_path, en_corpus, make_roles, Script(), n=3, lang="zh")
 
 

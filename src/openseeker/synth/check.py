@@ -38,7 +38,7 @@ from openseeker.corpus.base import Corpus
 from openseeker.errors import ConfigError
 from openseeker.judge.verdict import Judge
 from openseeker.registry import Registry
-from openseeker.synth.records import CheckOutcome, Fact
+from openseeker.synth.records import CheckOutcome, Fact, SubgraphNode
 
 if TYPE_CHECKING:
     from openseeker.llm.registry import Roles
@@ -80,6 +80,10 @@ class Candidate:
     seed_title: str
     facts: list[Fact]
     """the entity subgraph's grounded facts"""
+    obfuscation_map: dict[str, str] = field(default_factory=dict)
+    """entity -> the vague description the question uses for it"""
+    subgraph: list[SubgraphNode] = field(default_factory=list)
+    """the expanded pages (the seed first)"""
 
 
 @dataclass
@@ -155,6 +159,7 @@ BUILTIN: dict[str, str] = {
     "leak": "openseeker.synth.checks:LeakCheck",
     "decontam": "openseeker.synth.checks:DecontamCheck",
     "shortcut": "openseeker.synth.checks:ShortcutCheck",
+    "clue_truth": "openseeker.synth.clue_check:ClueTruthCheck",
     "closed_book": "openseeker.synth.verify:ClosedBookCheck",
     "oracle": "openseeker.synth.verify:OracleCheck",
     "uniqueness": "openseeker.synth.verify:UniquenessCheck",

@@ -113,6 +113,13 @@ class ChecksConfig(StrictModel):
     max_alternatives: int = Field(
         default=3, description="how many other answers the uniqueness probe may list"
     )
+    clue_truth: CheckMode = Field(
+        default="reject", description="every obfuscated description must be true of its entity (rules first)"
+    )
+    clue_entailment: bool = Field(
+        default=True,
+        description="ask the verifier about clues the rules leave undecided, once it passes calibration",
+    )
 
     plugins: dict[str, Any] = Field(
         default_factory=dict,

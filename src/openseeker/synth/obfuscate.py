@@ -3,7 +3,10 @@
 First every entity of the question's chain gets a vague description (the fuzzy entity subgraph), then
 the question is rewritten with those descriptions. Dates and numbers found in the chain's facts are
 blurred deterministically (:func:`blur_year`, :func:`blur_number`) and handed to the model as hints, so
-even a small model gets "the late 1960s" rather than "1969".
+even a small model gets "the late 1960s" rather than "1969". The prompt shows no example description
+(small models copied it onto unrelated entities); each entity is listed with what the grounded facts say
+it is instead. A description or question that repeats a prompt's own words is rejected as an echo
+(:mod:`openseeker.synth.echo`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pydantic import BaseModel, Field
 from openseeker.errors import StructuredOutputError
 from openseeker.llm.base import LLM
 from openseeker.llm.structured import generate_structured
+from openseeker.synth.echo import prompt_echo
 from openseeker.synth.entities import StepRejected
 from openseeker.synth.prompts import Prompt
 from openseeker.synth.question import render_facts
@@ -121,6 +125,13 @@ def chain_entities(facts: list[Fact], answer_terms: list[str]) -> list[str]:
     return list(out)
 
 
+def entity_lines(entities: list[str], kinds: dict[str, str], lang: str) -> str:
+    """The prompt's entity list: each entity with what the facts say it is (no example to copy)."""
+    unknown = "（事实未说明）" if lang == "zh" else "(the facts do not say)"
+    sep = "：" if lang == "zh" else ": "
+    return "\n".join(f"- {e}{sep}{kinds.get(e) or unknown}" for e in entities)
+
+
 async def obfuscate_question(
     llm: LLM,
     prompts: dict[str, Prompt],
@@ -134,13 +145,19 @@ async def obfuscate_question(
     temperature: float,
     scope: str,
     max_reasks: int = 2,
+    kinds: dict[str, str] | None = None,
 ) -> Obfuscation:
     """Blur every chain entity, then rewrite the question with the blurred descriptions.
 
+    Args:
+        kinds: entity -> what the grounded facts say it is ("city or town", "person, weaver"), shown
+            next to each entity in place of a fixed example.
+
     Raises:
-        StepRejected: ``obfuscate:invalid_json`` / ``schema_mismatch`` / ``incomplete`` / ``leaky``,
-            ``rewrite:invalid_json`` / ``schema_mismatch`` / ``empty``.
+        StepRejected: ``obfuscate:invalid_json`` / ``schema_mismatch`` / ``incomplete`` / ``leaky`` /
+            ``echo``, ``rewrite:invalid_json`` / ``schema_mismatch`` / ``empty`` / ``echo``.
     """
+    echo = prompt_echo(lang)
     entities = chain_entities(facts, answer_terms)
     gen = structured_config(
         ObfuscationOut,
@@ -155,7 +172,9 @@ async def obfuscate_question(
     raw_map = ""
     if entities:
         msgs = prompts["obfuscate"].messages(
-            entities="; ".join(entities), facts=render_facts(facts), hints=hint_text
+            entities=entity_lines(entities, kinds or {}, lang),
+            facts=render_facts(facts, evidence=True),
+            hints=hint_text,
         )
         try:
             obj, out = await generate_structured(
@@ -174,6 +193,10 @@ async def obfuscate_question(
         leaky = [e for e, d in mapping.items() if contains_term(d, e)]
         if leaky:
             raise StepRejected("obfuscate:leaky", {"entities": leaky, "mapping": mapping})
+        # a description that repeats the prompt's own words was copied, not written from the facts
+        echoed = {e: frags for e, d in mapping.items() if (frags := echo.fragments(d))}
+        if echoed:
+            raise StepRejected("obfuscate:echo", {"fragments": echoed, "mapping": mapping})
     lines = "\n".join(f"- {e} -> {d}" for e, d in mapping.items()) or "-"
     msgs = prompts["rewrite"].messages(question=question, mapping=lines, answer=answer)
     try:
@@ -185,5 +208,8 @@ async def obfuscate_question(
     text = obj2.question.strip()
     if not text:
         raise StepRejected("rewrite:empty", {"raw": out2.text[:2000]})
+    frags = prompt_echo(lang, words=5, chars=8).fragments(text)
+    if frags:  # the rewrite copied its instructions (or another prompt's) into the question
+        raise StepRejected("rewrite:echo", {"fragments": frags, "question": text})
     kept = [e for e in mapping if contains_term(text, e)]
     return Obfuscation(mapping, text, kept, raw_map, out2.text)

@@ -31,6 +31,7 @@ from openseeker.pipeline.run import RunFolder
 from openseeker.pipeline.stage import Reject, StageContext, StageResult
 from openseeker.pipeline.stages import Resources, Stage, stage_roles
 from openseeker.records import Record
+from openseeker.synth import clue_check
 from openseeker.synth.check import Candidate, CheckContext, QACheck, check_class, outcome
 from openseeker.synth.check import Reject as CheckReject
 from openseeker.synth.config import QASynthConfig
@@ -46,6 +47,7 @@ from openseeker.synth.text import clean_title, normalize, title_variants
 log = logging.getLogger(__name__)
 
 STAGE = "qa"
+
 
 @dataclass
 class SeedTask(Record):
@@ -162,8 +164,9 @@ class QASynthesizer:
         state.update(initial_question=draft.text, edges_used=draft.edges)
         used = [f for f in sub.facts if f.id in draft.edges]
 
-        # 5-6. obfuscation and rewrite
+        # 5-6. obfuscation and rewrite; each entity is shown with what the grounded facts say it is
         ctx.step("obfuscate")
+        kinds = clue_check.kinds(used, sub.facts, graph.nodes, self.corpus, lang)
         ob = await obfuscate_question(
             gen,
             prompts,
@@ -176,13 +179,16 @@ class QASynthesizer:
             temperature=cfg.temperature,
             scope=scope,
             max_reasks=cfg.max_reasks,
+            kinds=kinds,
         )
         ctx.count("funnel:obfuscated")
         state.update(question=ob.question, obfuscation_map=ob.mapping)
         question = ob.question
 
         # checks, cheapest first
-        record = Candidate(question, answer, aliases, lang, page.id, page.title, sub.facts)
+        record = Candidate(
+            question, answer, aliases, lang, page.id, page.title, sub.facts, ob.mapping, graph.nodes
+        )
         cctx = CheckContext(cfg, self.corpus, self.roles, prompts, scope, lang, self.judge_for)
         outcomes: dict[str, CheckOutcome] = {}
         details: dict[str, dict[str, Any]] = {}
@@ -193,6 +199,8 @@ class QASynthesizer:
                 details[name] = result.detail
                 if name == "shortcut":
                     state["shortcut_rank"] = result.detail["rank"]
+                for key, n in result.detail.get("counts", {}).items():  # e.g. clue:true, clue:false
+                    ctx.count(key, n)
             if mode == "off" or result is None:  # skipped (a check that always runs decides nothing when off)
                 outcomes[name] = CheckOutcome(name, None, "off")
                 ctx.count(f"funnel:{name}")
@@ -284,6 +292,9 @@ class QAWork:
             from openseeker.judge.calibration import add_to_stats
 
             add_to_stats(result, self.calibration)
+        for c in self.synth.active:  # a check that calibrated its own model call (clue truth's entailment)
+            if getattr(c, "calibration", None) is not None:
+                clue_check.add_calibration_to_stats(result, c.name, c.calibration)  # type: ignore[attr-defined]
         from openseeker.synth.funnel import write_report
 
         write_report(self.config.out or "")

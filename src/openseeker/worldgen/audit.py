@@ -6,6 +6,8 @@ synthesized from it can be checked exactly:
 * **answerability**: every evidence sentence the question uses is a sentence of the world (so it states
   true facts), the claimed fact is one of the facts that sentence states, and the answer is the seed
   entity;
+* **clue truth**: every description of the obfuscation map is judged against the world's complete
+  knowledge of its entity (:mod:`openseeker.worldgen.clue_audit`): type, dates, numbers, linked names;
 * **uniqueness**: the structured facts behind the used evidence form a small conjunctive query (the answer
   and every other entity of the chain are variables, unless the question names them verbatim); the audit
   counts how many world entities satisfy it, both with exact values and with values blurred the way
@@ -24,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from openseeker.worldgen.clue_audit import ClueAuditor
 from openseeker.worldgen.model import Entity, Fact, FactMention, World, _norm
 from openseeker.worldgen.names_zh import KIND_ZH, OCCUPATION_ZH
 
@@ -52,6 +55,7 @@ class Auditor:
 
     def __init__(self, world: World):
         self.world = world
+        self.clues = ClueAuditor(world, self.resolve)
         self.by_type: dict[tuple[str, str], list[Entity]] = {}
         for e in world.entities.values():
             self.by_type.setdefault((e.language, e.type), []).append(e)
@@ -175,6 +179,8 @@ class Auditor:
             "evidence_total": len(evidence_rows),
             "answerable": bool(answer_is_seed and all_true and touches_seed),
         }
+        ob = record.get("obfuscation_map") or {}
+        out["clues"] = self.clues.judge_map(ob, lang) if isinstance(ob, Mapping) else []
         if seed is None or not touches_seed:
             out.update(
                 matches_exact=None,
@@ -307,12 +313,30 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "mean_matches_fuzzy": round(sum(r["matches_fuzzy"] for r in decided) / len(decided), 3)
             if decided
             else None,
+            **_clue_rates(rs),
         }
 
     out = agg(rows)
     langs = Counter(r["language"] for r in rows)
     out["by_language"] = {lang: agg([r for r in rows if r["language"] == lang]) for lang in sorted(langs)}
     return out
+
+
+def _clue_rates(rs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Clue truth over every description of every record: ``clue_truth`` is the share judged true
+    (undecided ones are not true), ``clue_false`` the share judged false."""
+    clues = [c for r in rs for c in r.get("clues", [])]
+    n = len(clues)
+    count = Counter(c["verdict"] for c in clues)
+    return {
+        "clue_descriptions": n,
+        "clue_truth": round(count["true"] / n, 4) if n else None,
+        "clue_false": round(count["false"] / n, 4) if n else None,
+        "clue_undecided": round(count["undecided"] / n, 4) if n else None,
+        "records_with_false_clue": sum(
+            1 for r in rs if any(c["verdict"] == "false" for c in r.get("clues", []))
+        ),
+    }
 
 
 def audit_records(records: Iterable[Mapping[str, Any]], world: World) -> dict[str, Any]:

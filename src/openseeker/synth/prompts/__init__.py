@@ -15,7 +15,7 @@ import yaml
 
 from openseeker.errors import ConfigError
 
-STEPS = ("extract", "question", "obfuscate", "rewrite", "closed_book", "oracle", "uniqueness")
+STEPS = ("extract", "question", "obfuscate", "rewrite", "closed_book", "oracle", "uniqueness", "clue")
 LANGUAGES = ("en", "zh")
 
 
