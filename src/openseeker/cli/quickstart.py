@@ -142,7 +142,12 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
         row(
             "audit: answerable",
             a.get("answerable"),
-            f"unique (exact) {a.get('unique_exact')}, unique (blurred) {a.get('unique_fuzzy')}",
+            f"unique (exact) {a.get('unique_exact')}, unique (blurred) {a.get('unique_fuzzy')}"
+            + (
+                f", clues true {a.get('clue_truth')} of {a['clue_descriptions']} descriptions"
+                if a.get("clue_descriptions")
+                else ""
+            ),
         )
     t = st.get("trajectories", {})
     row("rollouts", t.get("rollouts"), t.get("skipped", ""))

@@ -15,6 +15,8 @@ true.
 from __future__ import annotations
 
 import asyncio
+import functools
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,17 +32,28 @@ from openseeker.synth.clue_evidence import cue_years_in, name_type, numbers_in, 
 from openseeker.synth.clue_parse import fold, relations_in
 from openseeker.synth.clues import ClueVerdict, Profile, judge, literal_profile
 from openseeker.synth.records import CheckOutcome, Fact, SubgraphNode
-from openseeker.synth.text import contains_term, normalize, title_variants
+from openseeker.synth.text import normalize, title_variants
 from openseeker.synth.text import sentences as split_sentences
 
 if TYPE_CHECKING:
     from openseeker.synth.config import QASynthConfig
 
 
+@functools.lru_cache(maxsize=8192)
+def _norm(text: str) -> str:
+    return normalize(text)
+
+
+def _has(text: str, term: str) -> bool:
+    """:func:`contains_term` on memoized normal forms (the same sentences are asked about many names)."""
+    t, h = _norm(term), _norm(text)
+    if not t or t not in h:
+        return False
+    return not t.isascii() or re.search(rf"(?<!\w){re.escape(t)}(?!\w)", h) is not None
+
+
 def _mentions(f: Fact, entity: str) -> bool:
-    return normalize(entity) in (normalize(f.subject), normalize(f.object)) or contains_term(
-        f.evidence, entity
-    )
+    return _norm(entity) in (_norm(f.subject), _norm(f.object)) or _has(f.evidence, entity)
 
 
 def profile_from_facts(
@@ -48,12 +61,23 @@ def profile_from_facts(
 ) -> Profile:
     """What the grounded facts (and the entity's own page lede) say about ``entity``.
 
+    Memoized: the same entity is profiled for the obfuscation prompt and again by the check.
+
     Args:
         entity: the entity as the obfuscation map names it.
         facts: the record's grounded facts.
         lede: the first sentences of the entity's own page, if it has one in the subgraph.
         names: other entity names; those that share a fact or an evidence sentence with it are linked.
     """
+    key = tuple((f.subject, f.relation, f.object, f.evidence) for f in facts)
+    return _profile(entity, key, lede, tuple(names))
+
+
+@functools.lru_cache(maxsize=2048)
+def _profile(
+    entity: str, facts_key: tuple[tuple[str, str, str, str], ...], lede: str, names: tuple[str, ...]
+) -> Profile:
+    facts = [Fact("", s, r, o, ev, 0) for s, r, o, ev in facts_key]
     lit = literal_profile(entity)
     if lit is not None:
         return lit
@@ -73,22 +97,18 @@ def profile_from_facts(
         p.numbers += numbers_in(t)
         for kind, ys in cue_years_in(t).items():
             p.cue_years.setdefault(kind, []).extend(ys)
-    n_ent = normalize(entity)
+    n_ent = _norm(entity)
     for f in mine:
-        other = (
-            f.object if normalize(f.subject) == n_ent else f.subject if normalize(f.object) == n_ent else None
-        )
+        other = f.object if _norm(f.subject) == n_ent else f.subject if _norm(f.object) == n_ent else None
         if other is not None:
             p.linked.add(fold(other))
-            rels = relations_in(
-                f"{f.relation} {f.evidence}" if contains_term(f.evidence, other) else f.relation
-            )
+            rels = relations_in(f"{f.relation} {f.evidence}" if _has(f.evidence, other) else f.relation)
             p.relations.setdefault(fold(other), set()).update(rels)
     for n in names:
-        if not n or normalize(n) == n_ent:
+        if not n or _norm(n) == n_ent:
             continue
         for t in texts:
-            if contains_term(t, n):
+            if _has(t, n):
                 p.linked.add(fold(n))
                 p.relations.setdefault(fold(n), set()).update(relations_in(t))
     p.text = " ".join([entity, *texts, *(f"{f.relation} {f.subject} {f.object}" for f in mine)])
@@ -197,6 +217,7 @@ def clue_counts(outcome: CheckOutcome) -> dict[str, int]:
     return out
 
 
+@functools.lru_cache(maxsize=1024)
 def lede_of(text: str, sentences: int = 2) -> str:
     """The first ``sentences`` sentences of a page (where a page says what its entity is)."""
     return " ".join(split_sentences(text[:2000])[:sentences])

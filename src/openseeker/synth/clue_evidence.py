@@ -66,21 +66,28 @@ def numbers_in(text: str) -> list[float]:
     return out
 
 
+_CUE_EN = [
+    (k, re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, vs)) + r")(?!\w)")) for k, vs in V.CUES_EN.items()
+]
+_CUE_ZH = [(k, re.compile("|".join(map(re.escape, vs)))) for k, vs in V.CUES_ZH.items()]
+
+
 def cue_years_in(text: str) -> dict[str, list[Interval]]:
     """Years tied to a fact kind by a verb in an evidence text ("founded in 1642", "1611年生于")."""
     t = fold(text)
     out: dict[str, list[Interval]] = {}
     zh = is_zh(t)
-    for kind, verbs in (V.CUES_ZH if zh else V.CUES_EN).items():
-        for v in verbs:
-            for x in re.finditer(re.escape(v) if zh else r"(?<!\w)" + re.escape(v) + r"(?!\w)", t):
-                if zh:  # a year right before or after the verb, within its clause
-                    left = re.split(r"[，。；;)）]", t[max(0, x.start() - 8) : x.start()])[-1]
-                    window = left + " " + re.split(r"[，。；;(（]", t[x.end() : x.end() + 10])[0]
-                else:
-                    window = " ".join(re.split(r"[.;:!?]", t[x.end() : x.end() + 60])[0].split()[:6])
-                for y in years_in(window):
-                    out.setdefault(kind, []).append(y)
+    if not re.search(r"\d{3}", t):
+        return out
+    for kind, rx in _CUE_ZH if zh else _CUE_EN:
+        for x in rx.finditer(t):
+            if zh:  # a year right before or after the verb, within its clause
+                left = re.split(r"[，。；;)）]", t[max(0, x.start() - 8) : x.start()])[-1]
+                window = left + " " + re.split(r"[，。；;(（]", t[x.end() : x.end() + 10])[0]
+            else:
+                window = " ".join(re.split(r"[.;:!?]", t[x.end() : x.end() + 60])[0].split()[:6])
+            for y in years_in(window):
+                out.setdefault(kind, []).append(y)
     return out
 
 
@@ -116,29 +123,41 @@ def name_type(name: str) -> V.TypeClass | None:
     return None
 
 
-_PLACE_REL_EN = (
-    r"(?:born|died|lived|located|situated|held|set|headquartered|based|settled|grew up|raised)(?:\s+in\s+\d{4})?"
-    r"\s+in"
-)
-_REL_TYPES_EN: list[tuple[str, V.TypeClass, bool]] = [
-    # (pattern with {n}, type, whether the name comes after the pattern)
-    (_PLACE_REL_EN + r"\s+(?:the\s+(?:city|town|village)\s+of\s+)?{n}", ("place", None), True),
-    (r"(?:city|town|village|port|kingdom|republic|county|province|region|island)\s+of\s+{n}", ("place", None), True),
-    (r"capital\s+of\s+{n}", ("place", "country"), True),
-    (r"(?:studied|educated|taught|enrolled|lectured)\s+at\s+(?:the\s+)?{n}|graduated\s+from\s+(?:the\s+)?{n}",
-     ("org", "university"), True),
-    (r"(?:published|employed)\s+by\s+(?:the\s+)?{n}|worked\s+(?:for|at)\s+(?:the\s+)?{n}", ("org", None), True),
-    (r"(?:written|painted|composed|directed|authored)\s+by\s+{n}", ("person", None), True),
-    (r"(?:participated|took part)\s+in\s+(?:the\s+)?{n}", ("event", None), True),
-    (r"{n}(?:\s*\([^)]*\))?\s+(?:was|were)\s+born", ("person", None), False),
+_PLACE_VERBS = r"(?:born|died|lived|located|situated|held|set|headquartered|based|settled|grew up|raised)"
+# (text right before the name, text right after it, the type): "born in X" makes X a place
+_REL_TYPES_EN: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, V.TypeClass]] = [
+    (re.compile(_PLACE_VERBS + r"(?:\s+in\s+\d{4})?\s+in\s+(?:the\s+(?:city|town|village)\s+of\s+)?$"), None, ("place", None)),
+    (re.compile(r"(?:city|town|village|port|kingdom|republic|county|province|region|island)\s+of\s+$"), None, ("place", None)),
+    (re.compile(r"capital\s+of\s+$"), None, ("place", "country")),
+    (re.compile(r"(?:(?:studied|educated|taught|enrolled|lectured)\s+at|graduated\s+from)\s+(?:the\s+)?$"), None,
+     ("org", "university")),
+    (re.compile(r"(?:(?:published|employed)\s+by|worked\s+(?:for|at))\s+(?:the\s+)?$"), None, ("org", None)),
+    (re.compile(r"(?:written|painted|composed|directed|authored)\s+by\s+$"), None, ("person", None)),
+    (re.compile(r"(?:participated|took part)\s+in\s+(?:the\s+)?$"), None, ("event", None)),
+    (None, re.compile(r"(?:\s*\([^)]*\))?\s+(?:was|were)\s+born"), ("person", None)),
 ]  # fmt: skip
-_REL_TYPES_ZH: list[tuple[str, V.TypeClass]] = [
-    (r"(?:生于|出生于|出生在|位于|坐落于|定居于|来自|迁居){n}", ("place", None)),
-    (r"在{n}(?:举行|召开|举办|签订|签署)", ("place", None)),
-    (r"(?:毕业于|就读于|求学于|执教于|任教于){n}", ("org", "university")),
-    (r"由{n}出版", ("org", None)),
-    (r"(?:参加|参与)(?:了)?{n}", ("event", None)),
+_REL_TYPES_ZH: list[tuple[re.Pattern[str] | None, re.Pattern[str] | None, V.TypeClass]] = [
+    (re.compile(r"(?:生于|出生于|出生在|位于|坐落于|定居于|来自|迁居)$"), None, ("place", None)),
+    (re.compile(r"在$"), re.compile(r"(?:举行|召开|举办|签订|签署)"), ("place", None)),
+    (re.compile(r"(?:毕业于|就读于|求学于|执教于|任教于)$"), None, ("org", "university")),
+    (re.compile(r"由$"), re.compile(r"出版"), ("org", None)),
+    (re.compile(r"(?:参加|参与)了?$"), None, ("event", None)),
 ]
+_COPULA_EN = re.compile(
+    r"(?:\s*\([^)]*\))?\s*,?\s+(?:is|was|are|were|remains|remained|became)\s+(?:(?:a|an|the|one of the)\s+)?"
+)
+_COPULA_ZH = re.compile(r"(?:（[^）]*）|\([^)]*\))?(?:是|为|乃)([^，,。；;]*)")
+_ZH_TYPE_WORDS = sorted((w for w in V.TYPES_ZH if len(w) >= 2), key=len, reverse=True)
+
+
+def _occurrences(t: str, n: str, zh: bool) -> list[tuple[int, int]]:
+    out, i = [], t.find(n)
+    while i >= 0:
+        j = i + len(n)
+        if zh or ((i == 0 or not t[i - 1].isalnum()) and (j == len(t) or not t[j].isalnum())):
+            out.append((i, j))
+        i = t.find(n, i + 1)
+    return out
 
 
 _ARTICLES = {"The", "A", "An", "In", "On", "At", "By", "From", "Of", "For", "With", "After", "Before"}
@@ -168,52 +187,41 @@ def types_in(text: str, name: str) -> tuple[set[V.TypeClass], set[str]]:
     occ: set[str] = set()
     if not n or n not in t:
         return types, occ
-    en = re.escape(n)
-    if is_zh(t):
-        for x in re.finditer(en + r"(?:（[^）]*）|\([^)]*\))?(?:是|为|乃)([^，,。；;]*)", t):
-            heads = [s for s in zh_scan(x.group(1)) if s[2] == "type"]
-            if heads:
-                w = x.group(1)[heads[-1][0] : heads[-1][1]]
-                types.add(V.TYPES_ZH[w])
-                if w in V.OCCUPATIONS_ZH:
-                    occ.add(w)
-        for x in re.finditer(en, t):  # apposition: 织工林秀
-            before = t[max(0, x.start() - 5) : x.start()]
-            for w in sorted(V.TYPES_ZH, key=len, reverse=True):
-                if len(w) >= 2 and before.endswith(w):
-                    types.add(V.TYPES_ZH[w])
-                    if w in V.OCCUPATIONS_ZH:
-                        occ.add(w)
-                    break
-        for pat, ty in _REL_TYPES_ZH:
-            if re.search(pat.replace("{n}", en), t):
+    zh = is_zh(t)
+    if not zh:
+        t = _mask_embedded(text, t, n)
+    for a, b in _occurrences(t, n, zh):
+        before, after = t[max(0, a - 60) : a], t[b : b + 40]
+        for rx_before, rx_after, ty in _REL_TYPES_ZH if zh else _REL_TYPES_EN:
+            if (rx_before is None or rx_before.search(before)) and (
+                rx_after is None or rx_after.match(after)
+            ):
                 types.add(ty)
-        return types, occ
-    t = _mask_embedded(text, t, n)
-    b = r"(?<!\w)" + en + r"(?!\w)"
-    for x in re.finditer(
-        b
-        + r"(?:\s*\([^)]*\))?\s*,?\s+(?:is|was|are|were|remains|remained|became)\s+(?:(?:a|an|the|one of the)\s+)?",
-        t,
-    ):
-        toks = TOKEN.findall(t[x.end() : x.end() + 120])[:8]
-        h = head_en(toks)
-        if h and all(tok not in BREAK_EN and re.match(r"\w", tok) for tok in toks[: h[0]]):
-            w = singular(" ".join(toks[h[0] : h[1]]))
-            types.add(V.TYPES_EN[w])
-            if w in V.OCCUPATIONS_EN:
-                occ.add(w)
-    for x in re.finditer(b, t):  # apposition: "the weaver Marta Venn", "the publishing house Yarridge Press"
-        toks = TOKEN.findall(t[max(0, x.start() - 40) : x.start()])
+        if zh:
+            if m := _COPULA_ZH.match(t, b):  # 青石镇是…一座古镇: the clause's last type word
+                heads = [x for x in zh_scan(m.group(1)) if x[2] == "type"]
+                if heads:
+                    w = m.group(1)[heads[-1][0] : heads[-1][1]]
+                    types.add(V.TYPES_ZH[w])
+                    occ |= {w} & V.OCCUPATIONS_ZH.keys()
+            w = next((w for w in _ZH_TYPE_WORDS if before.endswith(w)), None)  # apposition: 织工林秀
+            if w:
+                types.add(V.TYPES_ZH[w])
+                occ |= {w} & V.OCCUPATIONS_ZH.keys()
+            continue
+        if m := _COPULA_EN.match(t, b):  # "Alderbrook is a market town"
+            toks = TOKEN.findall(t[m.end() : m.end() + 120])[:8]
+            h = head_en(toks)
+            if h and all(tok not in BREAK_EN and re.match(r"\w", tok) for tok in toks[: h[0]]):
+                w = singular(" ".join(toks[h[0] : h[1]]))
+                types.add(V.TYPES_EN[w])
+                occ |= {w} & V.OCCUPATIONS_EN.keys()
+        toks = TOKEN.findall(before[-40:])  # apposition: "the weaver Marta Venn", "the publishing house X"
         for k in (3, 2, 1):
             w = " ".join(toks[-k:]) if len(toks) >= k else ""
             w1 = singular(w) if k == 1 else w
             if w1 in V.TYPES_EN and V.TYPES_EN[w1][0] != "date":
                 types.add(V.TYPES_EN[w1])
-                if w1 in V.OCCUPATIONS_EN:
-                    occ.add(w1)
+                occ |= {w1} & V.OCCUPATIONS_EN.keys()
                 break
-    for pat, ty, _after in _REL_TYPES_EN:
-        if re.search(pat.replace("{n}", b), t):
-            types.add(ty)
     return types, occ

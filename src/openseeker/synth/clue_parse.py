@@ -242,29 +242,34 @@ class _Marked:
         return "".join(" " if u else c for c, u in zip(self.text, self.used, strict=True))
 
 
-def _cue_before(text: str, start: int, cues: dict[str, tuple[str, ...]], zh: bool) -> str | None:
+def _verbs(words: tuple[str, ...]) -> str:
+    return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+
+
+_CUE_BEFORE_EN = [
+    (
+        k,
+        re.compile(
+            r"(?<!\w)"
+            + _verbs(vs)
+            + r"(?:\s+(?:in|during|around|about|circa|c\.|by|before|after))?(?:\s+the)?\s*$"
+        ),
+    )
+    for k, vs in V.CUES_EN.items()
+]
+_CUE_BEFORE_ZH = [(k, re.compile(_verbs(vs) + r"(?:于|在)?\s*$")) for k, vs in V.CUES_ZH.items()]
+_CUE_AFTER_ZH = [(k, re.compile(r"\s*" + _verbs(vs))) for k, vs in V.CUES_ZH.items()]
+
+
+def _cue_before(text: str, start: int, zh: bool) -> str | None:
     """The fact kind of a verb right before a date ("founded in the 1640s", "创建于1642年")."""
     before = text[max(0, start - 30) : start]
-    for kind, verbs in cues.items():
-        for v in verbs:
-            if zh:
-                if re.search(re.escape(v) + r"(?:于|在)?\s*$", before):
-                    return kind
-            elif re.search(
-                r"(?<!\w)" + re.escape(v) + r"(?:\s+(?:in|during|around|about|circa|c\.|by|before|after))?"
-                r"(?:\s+the)?\s*$",
-                before,
-            ):
-                return kind
-    return None
+    return next((k for k, rx in (_CUE_BEFORE_ZH if zh else _CUE_BEFORE_EN) if rx.search(before)), None)
 
 
 def _cue_after_zh(text: str, end: int) -> str | None:
-    after = text[end : end + 6]
-    for kind, verbs in V.CUES_ZH.items():
-        if any(re.match(r"\s*" + re.escape(v), after) for v in verbs):
-            return kind
-    return None
+    """The fact kind of a verb right after a date, as Chinese puts it ("1611年生于")."""
+    return next((k for k, rx in _CUE_AFTER_ZH if rx.match(text, end)), None)
 
 
 def _dates(m: _Marked, zh: bool) -> list[DateClaim]:
@@ -280,7 +285,7 @@ def _dates(m: _Marked, zh: bool) -> list[DateClaim]:
                 lo, a = -INF, a - len(mb.group(0))
             elif ma := _AFTER_EN.search(prefix):
                 hi, a = INF, a - len(ma.group(0))
-        cue = _cue_before(t, a, V.CUES_ZH if zh else V.CUES_EN, zh) or (_cue_after_zh(t, b) if zh else None)
+        cue = _cue_before(t, a, zh) or (_cue_after_zh(t, b) if zh else None)
         out.append(DateClaim(t[a:b].strip(), lo, hi, cue, a, b))
         m.take(a, b)
 
@@ -359,37 +364,41 @@ def _names(m: _Marked, names: Iterable[str], zh: bool) -> list[tuple[str, str | 
     return list(found.items())
 
 
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_REL_BEFORE_EN = [
+    (
+        rel,
+        re.compile(
+            r"(?<!\w)(?:"
+            + _alternation(ws)
+            + r")(?:\s+(?:in|at|by|from|under|for|to|with|of|on))?(?:\s+the)?\s*$"
+        ),
+    )
+    for rel, ws in V.RELATIONS_EN.items()
+]
+_REL_BEFORE_ZH = [
+    (rel, re.compile("(?:" + _alternation(ws) + r")(?:于|在|了)?\s*$")) for rel, ws in V.RELATIONS_ZH.items()
+]
+_REL_IN_EN = [
+    (rel, re.compile(r"(?<!\w)(?:" + _alternation(ws) + r")(?!\w)")) for rel, ws in V.RELATIONS_EN.items()
+]
+_REL_IN_ZH = [(rel, re.compile(_alternation(ws))) for rel, ws in V.RELATIONS_ZH.items()]
+
+
 def relation_before(text: str) -> str | None:
     """The relation a verb right before a name states ("born in X" -> born, "毕业于X" -> studied)."""
     tail = text[-30:]
-    if is_zh(tail) or re.search(r"[\u3400-\u9fff]\s*$", tail):
-        for rel, words in V.RELATIONS_ZH.items():
-            if any(re.search(re.escape(w) + r"(?:于|在|了)?\s*$", tail) for w in words):
-                return rel
-        return None
-    for rel, words in V.RELATIONS_EN.items():
-        for w in words:
-            if re.search(
-                r"(?<!\w)"
-                + re.escape(w)
-                + r"(?:\s+(?:in|at|by|from|under|for|to|with|of|on))?(?:\s+the)?\s*$",
-                tail,
-            ):
-                return rel
-    return None
+    zh = is_zh(tail) or re.search(r"[\u3400-\u9fff]\s*$", tail)
+    return next((rel for rel, rx in (_REL_BEFORE_ZH if zh else _REL_BEFORE_EN) if rx.search(tail)), None)
 
 
 def relations_in(text: str) -> set[str]:
     """The relations the verbs of an evidence sentence state."""
     t = fold(text)
-    table = V.RELATIONS_ZH if is_zh(t) else V.RELATIONS_EN
-    out = set()
-    for rel, words in table.items():
-        for w in words:
-            if (w in t) if is_zh(t) else re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", t):
-                out.add(rel)
-                break
-    return out
+    return {rel for rel, rx in (_REL_IN_ZH if is_zh(t) else _REL_IN_EN) if rx.search(t)}
 
 
 TOKEN = re.compile(r"[\w]+(?:[-'’][\w]+)*|[^\w\s]")
@@ -460,14 +469,23 @@ def type_span(tokens: list[str], i: int) -> tuple[int, int] | None:
     return None
 
 
-def zh_scan(text: str) -> list[tuple[int, int, str]]:
-    """Longest-match scan of Chinese text: ``(start, end, kind)`` with kind ``type``, ``stop`` or ``block``."""
+def _zh_index() -> dict[str, list[tuple[str, str]]]:
     words = [(w, "type") for w in V.TYPES_ZH] + [(w, "stop") for w in V.STOP_ZH]
     words += [(w, "block") for w in V.BLOCKERS_ZH]
-    by_len = sorted(words, key=lambda x: -len(x[0]))
+    index: dict[str, list[tuple[str, str]]] = {}
+    for w, kind in sorted(words, key=lambda x: -len(x[0])):  # longest first
+        index.setdefault(w[0], []).append((w, kind))
+    return index
+
+
+_ZH_INDEX = _zh_index()
+
+
+def zh_scan(text: str) -> list[tuple[int, int, str]]:
+    """Longest-match scan of Chinese text: ``(start, end, kind)`` with kind ``type``, ``stop`` or ``block``."""
     out, i = [], 0
     while i < len(text):
-        for w, kind in by_len:
+        for w, kind in _ZH_INDEX.get(text[i], ()):
             if text.startswith(w, i):
                 # a one-character type word (国, 城, 河) names a type only as a head, at the end of a
                 # phrase ("一座古老的城"); inside a word it is part of a name ("法国化学家")

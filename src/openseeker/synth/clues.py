@@ -151,9 +151,9 @@ def judge(entity: str, description: str, profile: Profile, names: Iterable[str] 
         cued = profile.cue_years.get(d.cue or "", [])
         if d.cue and _hits(d.lo, d.hi, cued):
             continue
-        known = ", ".join(
-            sorted({_fmt(a) if a == b else f"{_fmt(a)}-{_fmt(b)}" for a, b in cued or profile.years})
-        )
+        spans = sorted(set(cued or profile.years))
+        known = ", ".join(_fmt(a) if a == b else f"{_fmt(a)}-{_fmt(b)}" for a, b in spans[:8])
+        known += ", ..." if len(spans) > 8 else ""
         if d.cue and cued:
             false.append(
                 f"date: {d.text!r} ({_fmt(d.lo)}-{_fmt(d.hi)}) does not contain its {d.cue} date ({known})"

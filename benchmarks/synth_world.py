@@ -1,0 +1,214 @@
+"""QA synthesis quality on the generated world, measured exactly: funnel, rejection reasons, and the world
+audit's answerability, uniqueness and clue-truth rates of the accepted questions.
+
+A world is generated and ingested into the real corpus store; QA synthesis runs on it with the chosen model
+in every role (generator, verifier; the rules judge decides the closed-book/oracle checks, as by default);
+then every question that reached obfuscation (accepted or rejected later) is audited against the world's
+known facts. Besides the rates of the accepted questions it prints how the clue-truth check's verdict on
+each description compares with the world's (a description the world finds false must never be one the
+check called true).
+
+    python benchmarks/synth_world.py --model llamacpp/smollm2 --seeds 8
+    python benchmarks/synth_world.py --model llamacpp/qwen --seeds 8 --lang en --record-model-checks
+    python benchmarks/synth_world.py --model openai/gpt-4.1 --seeds 50 --json out.json
+
+``--record-model-checks`` records (rather than rejects on) the search-shortcut, closed-book, oracle and
+uniqueness checks, as the quickstart does, so that a small model's questions reach "accepted" and their
+clues are measured; leak and clue truth still reject. Run it under ``timeout``: a small local model takes
+tens of seconds per seed on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+VERDICTS = ("true", "false", "undecided")
+
+
+def check_clues(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The clue-truth check's verdicts recorded on an accepted record or a rejected one's partial record."""
+    checks = row.get("checks") or {}
+    detail = (checks.get("clue_truth") or {}).get("detail") or {}
+    return list(detail.get("clues") or [])
+
+
+def agreement(rows: list[dict[str, Any]], audits: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """``check verdict -> world verdict -> count`` over every description both judged."""
+    table: dict[str, Counter[str]] = {v: Counter() for v in (*VERDICTS, "not checked")}
+    for row, audit in zip(rows, audits, strict=True):
+        mine = {c["entity"]: c["verdict"] for c in check_clues(row)}
+        for c in audit.get("clues", []):
+            table[mine.get(c["entity"], "not checked")][c["verdict"]] += 1
+    return {k: dict(v) for k, v in table.items() if v}
+
+
+def _rules_cost(rows: list[dict[str, Any]], corpus: Any) -> dict[str, float] | None:
+    """CPU time of the clue-truth rules (type hints for the prompt + the check, no model) per question:
+    median and max over the questions, each timed as the median of 5 runs."""
+    import asyncio
+    import statistics
+
+    from openseeker.synth import clue_check
+    from openseeker.synth.records import Fact, SubgraphNode
+    from openseeker.synth.text import normalize
+
+    loop = asyncio.new_event_loop()
+    times = []
+    for r in rows:
+        facts = [Fact.from_dict(f) for f in (r.get("entity_subgraph") or {}).get("facts", [])]
+        nodes = [SubgraphNode.from_dict(n) for n in r.get("subgraph") or []]
+        used = [f for f in facts if f.id in set(r.get("edges_used") or [])]
+        runs = []
+        for _ in range(5):
+            clue_check._profile.cache_clear()  # as in the stage: profiled once for the prompt, reused by the check
+            clue_check.lede_of.cache_clear()
+            clue_check._norm.cache_clear()
+            t0 = time.perf_counter()
+            clue_check.kinds(used, facts, nodes, corpus, r.get("language", "en"))
+            pages = clue_check.ledes(nodes, corpus)
+            loop.run_until_complete(
+                clue_check.check_clue_truth(
+                    r["obfuscation_map"],
+                    facts,
+                    mode="reject",
+                    ledes={e: pages.get(normalize(e), "") for e in r["obfuscation_map"]},
+                    titles=[n.title for n in nodes],
+                    lang=r.get("language", "en"),
+                )
+            )
+            runs.append(time.perf_counter() - t0)
+        times.append(statistics.median(runs) * 1000)
+    loop.close()
+    if not times:
+        return None
+    return {
+        "median": round(statistics.median(times), 2),
+        "max": round(max(times), 2),
+        "questions": len(times),
+    }
+
+
+def run(
+    model: str, seeds: int, k: int, lang: str, pages: int, seed: int, record: bool, workdir: Path
+) -> dict[str, Any]:
+    from openseeker.corpus import open_corpus
+    from openseeker.corpus.ingest import ingest
+    from openseeker.pipeline.stage import read_rejects, read_stage
+    from openseeker.synth.config import QASynthConfig
+    from openseeker.synth.funnel import build_funnel, to_markdown
+    from openseeker.synth.qa import run_qa_synthesis
+    from openseeker.worldgen import load_world, write_world
+    from openseeker.worldgen.audit import audit_records
+
+    langs = ("en", "zh") if lang == "any" else (lang,)
+    paths = write_world(workdir / "world", seed=seed, n_pages=pages, languages=langs)
+    ingest([str(paths["pages"])], workdir / "corpus")
+    corpus = open_corpus(workdir / "corpus")
+    world = load_world(workdir / "world")
+    checks: dict[str, Any] = {}
+    if record:
+        checks = {c: "record" for c in ("shortcut", "closed_book", "oracle", "uniqueness")}
+    cfg = QASynthConfig.model_validate(
+        {
+            "out": str(workdir / "run"),
+            "n": seeds,
+            "k": k,
+            "lang": lang,
+            "seed": seed,
+            "concurrency": 2,
+            "progress": False,
+            "roles": {"default": {"model": model, "generation": {"temperature": 0.0}}},
+            "seeds": {"min_text_chars": 60},
+            # budgets of the quickstart: small local models have a 2k context
+            "extract": {"page_chars": 500, "total_chars": 1800, "max_tokens": 500},
+            "question": {"max_tokens": 200},
+            "checks": checks,
+        }
+    )
+    t0 = time.perf_counter()
+    res = run_qa_synthesis(cfg, corpus=corpus)
+    seconds = time.perf_counter() - t0
+    run_dir = Path(cfg.out or "")
+    accepted = list(read_stage(run_dir, "qa"))
+    rejected = [
+        r["record"] for r in read_rejects(run_dir, "qa") if (r.get("record") or {}).get("obfuscation_map")
+    ]
+    for r in read_rejects(run_dir, "qa"):  # the check's verdicts of a clue rejection are in its detail
+        rec = r.get("record") or {}
+        if r["reason"] in ("check:false_clue", "check:clue_undecided") and rec.get("obfuscation_map"):
+            rec.setdefault("checks", {})["clue_truth"] = r["detail"]
+    rules_ms = _rules_cost([*accepted, *rejected], corpus)
+    audit_acc = audit_records(accepted, world)
+    audit_all = audit_records([*accepted, *rejected], world)
+    funnel = build_funnel(run_dir)
+    stats = json.loads((run_dir / "qa" / "stats.json").read_text())
+    return {
+        "model": model,
+        "seeds": seeds,
+        "k": k,
+        "lang": lang,
+        "record_model_checks": record,
+        "seconds": round(seconds, 1),
+        "accepted": res.outputs,
+        "rejected": res.rejected,
+        "errors": res.errors,
+        "reject_reasons": res.stats.get("reject_reasons", {}),
+        "counters": {k: v for k, v in funnel["counters"].items() if k.startswith(("clue:", "extract:"))},
+        "accepted_audit": {k: v for k, v in audit_acc["summary"].items() if k != "by_language"},
+        "obfuscated_audit": {
+            k: v for k, v in audit_all["summary"].items() if k.startswith(("clue", "records"))
+        },
+        "check_vs_world": agreement([*accepted, *rejected], audit_all["records"]),
+        "clue_calibration": stats.get("clue_truth_calibration"),
+        "clue_rules_ms_per_question": rules_ms,
+        "funnel_md": to_markdown(funnel),
+        "false_clues_found": [
+            {"entity": c["entity"], "description": c["description"], "why": c["why"]}
+            for r in audit_all["records"]
+            for c in r.get("clues", [])
+            if c["verdict"] == "false"
+        ][:12],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="llamacpp/smollm2", help="provider/model for every role")
+    ap.add_argument("--seeds", type=int, default=8)
+    ap.add_argument("--k", type=int, default=3)
+    ap.add_argument("--lang", default="any", choices=("en", "zh", "any"))
+    ap.add_argument("--pages", type=int, default=600, help="world size (pages over all languages)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--record-model-checks", action="store_true")
+    ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--keep", default=None, help="keep the world, corpus and run in this folder")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(args.keep or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        out = run(
+            args.model, args.seeds, args.k, args.lang, args.pages, args.seed, args.record_model_checks, work
+        )
+    print(out.pop("funnel_md"))
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    acc = out["accepted_audit"]
+    cv = out["check_vs_world"]
+    passed_false = cv.get("true", {}).get("false", 0)
+    print(
+        f"\n{out['model']}: {out['accepted']} accepted of {out['seeds']} seeds in {out['seconds']} s; accepted "
+        f"questions: answerable {acc['answerable']}, unique (blurred) {acc['unique_fuzzy']}, clue truth "
+        f"{acc['clue_truth']} ({acc['clue_descriptions']} descriptions); descriptions the check passed that the "
+        f"world finds false: {passed_false}"
+    )
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
