@@ -31,7 +31,7 @@ LAYERS: list[list[str]] = [
     ["tools"],
     ["pipeline"],
     ["llm"],
-    ["io", "text", "prose", "concurrency", "activity"],
+    ["io", "text", "prose", "concurrency", "activity", "clues"],
     ["config"],
     ["redaction", "records", "registry"],
     ["errors", "__init__"],

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
+from openseeker.clues.parse import parse
 from openseeker.synth.clue_check import check_clue_truth, literal_profile, profile_from_facts, type_hint
-from openseeker.synth.clue_parse import parse
 from openseeker.synth.echo import PromptEcho, prompt_echo
 from openseeker.synth.obfuscate import blur_number, blur_year
 from openseeker.synth.prompts import Prompt

@@ -1,6 +1,6 @@
 """The clue-truth QA check: every description of the obfuscation map must be true of its entity.
 
-Each description is judged by the rules of :mod:`openseeker.synth.clues` against a profile built from the
+Each description is judged by the rules of :mod:`openseeker.clues.rules` against a profile built from the
 record's grounded facts (their evidence sentences, relations and linked entities) and, when the entity
 has a page in the expanded subgraph, that page's first sentences. A literal entity (a year, a number)
 is its own profile. What the rules leave undecided goes to an entailment call by the verifier
@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from openseeker.clues import vocab as V
+from openseeker.clues.evidence import cue_years_in, name_type, numbers_in, types_in, years_in
+from openseeker.clues.parse import fold, relations_in
+from openseeker.clues.rules import ClueVerdict, Profile, judge, literal_profile
 from openseeker.corpus.base import Corpus
 from openseeker.judge.calibration import Calibration
-from openseeker.synth import clue_vocab as V
 from openseeker.synth.check import Candidate, CheckContext, Pass, QACheck, Reject, qa_checks
 from openseeker.synth.clue_entail import Entail, EntailmentGate
-from openseeker.synth.clue_evidence import cue_years_in, name_type, numbers_in, types_in, years_in
-from openseeker.synth.clue_parse import fold, relations_in
-from openseeker.synth.clues import ClueVerdict, Profile, judge, literal_profile
 from openseeker.synth.records import CheckOutcome, Fact, SubgraphNode
 from openseeker.synth.text import normalize, title_variants
 from openseeker.synth.text import sentences as split_sentences

@@ -293,8 +293,8 @@ class QAWork:
 
             add_to_stats(result, self.calibration)
         for c in self.synth.active:  # a check that calibrated its own model call (clue truth's entailment)
-            if getattr(c, "calibration", None) is not None:
-                clue_check.add_calibration_to_stats(result, c.name, c.calibration)  # type: ignore[attr-defined]
+            if (own := getattr(c, "calibration", None)) is not None:
+                clue_check.add_calibration_to_stats(result, c.name, own)
         from openseeker.synth.funnel import write_report
 
         write_report(self.config.out or "")

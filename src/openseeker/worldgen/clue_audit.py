@@ -2,11 +2,11 @@
 
 A QA record's obfuscation map (entity -> vague description) is checked against everything the world
 knows, not against what the pipeline grounded: each entity is resolved to its world entity (a year or a
-number stays a literal) and its :class:`~openseeker.synth.clues.Profile` is complete: its type, kind and
+number stays a literal) and its :class:`~openseeker.clues.rules.Profile` is complete: its type, kind and
 occupation; its own dates (a person's whole life span), those of the entities one fact away, and which
 fact each date belongs to (born, died, founded, created, held); its counts and those of its neighbours;
 the names one or two facts away with the relation that links them; its page and every sentence that
-mentions it as lexical evidence. The rules of :mod:`openseeker.synth.clues` then judge the description,
+mentions it as lexical evidence. The rules of :mod:`openseeker.clues.rules` then judge the description,
 with one difference from the QA check: what a complete profile does not know is false (a novelist
 described as "a weaver", a city described as "the birthplace" of someone born elsewhere).
 """
@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from openseeker.synth import clue_vocab as V
-from openseeker.synth.clue_parse import fold
-from openseeker.synth.clues import Profile, judge, literal_profile
+from openseeker.clues import vocab as V
+from openseeker.clues.parse import fold
+from openseeker.clues.rules import Profile, judge, literal_profile
 from openseeker.worldgen.model import Entity, World, _norm
 from openseeker.worldgen.names_zh import KIND_ZH, OCCUPATION_ZH
 
-# The world's relations as the relation words of openseeker.synth.clue_vocab.RELATIONS_*.
+# The world's relations as the relation words of openseeker.clues.vocab.RELATIONS_*.
 RELATION_KIND = {
     "born_in": "born",
     "country": "located",
@@ -150,7 +150,7 @@ class ClueAuditor:
                      "why": ["the entity is not in the world"]}
                 )  # fmt: skip
                 continue
-            prof = lit if lit is not None else self.profile(e)  # type: ignore[arg-type]
+            prof = lit if lit is not None else self.profile(e) if e is not None else Profile(str(ent))
             d = fold(str(desc))
             names = [n for n in self.names_by_lang.get(language, []) if _norm(n) in d]
             v = judge(str(ent), str(desc), prof, names)

@@ -6,7 +6,7 @@ English and Chinese. Dates: decades with a part ("the late 1960s", "1960年代�
 writes ("a few thousand", "几千") and numbers with a modifier ("about 120,000", "约12万"). The head noun is
 the last type word of the first noun phrase in English ("a river town on the coast" -> town) and the last
 type word of the first clause in Chinese, where modifiers come first ("一座由织工创建的古镇" -> 古镇).
-See :mod:`openseeker.synth.clues` for how the claims are judged.
+See :mod:`openseeker.clues.rules` for how the claims are judged.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from openseeker.clues import vocab as V
 from openseeker.records import Record
-from openseeker.synth import clue_vocab as V
 
 Interval = tuple[float, float]
 INF = math.inf

@@ -1,6 +1,6 @@
 """Reading evidence: what grounded sentences say an entity is, and the dates and numbers they state.
 
-These build the :class:`~openseeker.synth.clues.Profile` of an entity from the QA record's grounded facts
+These build the :class:`~openseeker.clues.rules.Profile` of an entity from the QA record's grounded facts
 (:mod:`openseeker.synth.clue_check`). Types come from the copula ("Alderbrook is a market town",
 "青石镇是…一座古镇"), apposition ("the weaver Marta Venn", "织工林秀"), a few relations ("born in X" makes
 X a place, "studied at X" a university) and the name's own head word ("Yarridge Press", "南岭铁路").
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from openseeker.synth import clue_vocab as V
-from openseeker.synth.clue_parse import (
+from openseeker.clues import vocab as V
+from openseeker.clues.parse import (
     BREAK_EN,
     DECADE_ZH,
     MULT,

@@ -27,9 +27,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from openseeker.clues import vocab as V
+from openseeker.clues.parse import Interval, TypeClaim, fold, is_zh, parse, stem
 from openseeker.records import Record
-from openseeker.synth import clue_vocab as V
-from openseeker.synth.clue_parse import Interval, TypeClaim, fold, is_zh, parse, stem
 
 
 @dataclass
