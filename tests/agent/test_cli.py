@@ -52,7 +52,7 @@ def test_agent_ask_live_trace(corpus: Path, tmp_path: Path) -> None:
             "scripted/echo",
             "--max-tool-calls",
             "1",
-            "--save",
+            "--out",
             str(out),
         ],
     )
@@ -152,7 +152,7 @@ def test_agent_ask_save_writes_the_partial_trajectory_when_the_model_fails(
     out = tmp_path / "partial.json"
     with pytest.raises(SystemExit) as e:
         main(["agent", "ask", "Who designed the Analytical Engine?", "--corpus", str(corpus),
-              "--llm", "scripted/flaky_models:search_then_down", "--save", str(out)])
+              "--llm", "scripted/flaky_models:search_then_down", "--out", str(out)])
     assert e.value.code == 3
     saved = json.loads(out.read_text())
     assert saved["finish_reason"] == "error" and len(saved["steps"]) == 1
@@ -171,7 +171,7 @@ def test_agent_ask_save_on_ctrl_c_in_a_terminal(corpus: Path, tmp_path: Path) ->
     child = pexpect.spawn(
         sys.executable,
         ["-m", "openseeker.cli.main", "agent", "ask", "Who designed the Analytical Engine?", "--corpus", str(corpus),
-         "--llm", "scripted/flaky_models:search_then_hang", "--save", str(out)],
+         "--llm", "scripted/flaky_models:search_then_hang", "--out", str(out)],
         env=env, encoding="utf-8", timeout=120, dimensions=(50, 200),
     )
     child.expect("step 1")  # the first step is printed; the model now hangs on the second

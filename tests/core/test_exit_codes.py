@@ -63,7 +63,7 @@ def test_usage_error_is_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_failed_inputs_exit_1_qa_and_traj(capsys: pytest.CaptureFixture[str], tmp_path: Path, corpus: Path) -> None:
     # every seed fails: before, "0 accepted ... 3 failed" and exit 0
     code, out, err = run(
-        capsys, "synth", "qa", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--n", "3",
+        capsys, "synth", "qa", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--seeds", "3",
         "--generator", FAIL, "--no-progress",
     )
     assert code == ExitCode.PARTIAL, out + err

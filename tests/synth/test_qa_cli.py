@@ -49,9 +49,9 @@ def test_cli_runs_resumes_and_reports(tmp_path, corpus_dir):
         str(corpus_dir),
         "--out",
         str(run),
-        "--n",
+        "--seeds",
         "3",
-        "--k",
+        "--pages-per-seed",
         "3",
         "--lang",
         "en",
@@ -78,5 +78,5 @@ def test_cli_runs_resumes_and_reports(tmp_path, corpus_dir):
 
 
 def test_cli_needs_a_corpus(tmp_path):
-    res = CliRunner().invoke(cli, ["synth", "qa", "--out", str(tmp_path / "r"), "--n", "1"])
+    res = CliRunner().invoke(cli, ["synth", "qa", "--out", str(tmp_path / "r"), "--seeds", "1"])
     assert res.exit_code != 0 and "needs a corpus" in str(res.exception)

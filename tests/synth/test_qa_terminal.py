@@ -45,7 +45,7 @@ def setup(tmp_path: Path) -> tuple[list[str], dict[str, str], Path]:
         "checks": {"shortcut": "record"},
     }}))
     run = tmp_path / "run"
-    args = ["synth", "qa", "--corpus", str(tmp_path / "corpus"), "--out", str(run), "--n", "6", "--k", "3",
+    args = ["synth", "qa", "--corpus", str(tmp_path / "corpus"), "--out", str(run), "--seeds", "6", "--pages-per-seed", "3",
             "--lang", "en", "--config", str(cfg), "--concurrency", "1"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path]), "COLUMNS": "250",
            "TERM": "xterm"}

@@ -8,12 +8,15 @@ from typing import Any
 
 import click
 
+from openseeker.cli.options import old_spellings, out_option
+
 
 @click.group()
 def agent() -> None:
     """Run the search agent (the same loop that synthesizes trajectories and is evaluated)."""
 
 
+@old_spellings({"--save": "--out"})
 @agent.command("ask")
 @click.argument("question")
 @click.option("--corpus", type=click.Path(), help="Local corpus folder for the search/visit tools.")
@@ -43,10 +46,10 @@ def agent() -> None:
     default=None,
     help="Force the turn format with a grammar (default: on for llamacpp models).",
 )
-@click.option(
-    "--save",
+@out_option(
+    "Write the trajectory record (JSON) here; also the partial one when the run fails or is interrupted.",
+    dest="save",
     type=click.Path(dir_okay=False),
-    help="Write the trajectory record (JSON) here; also the partial one when the run fails or is interrupted.",
 )
 @click.option(
     "--max-chars", type=int, default=600, show_default=True, help="Characters shown per trace item."
@@ -74,7 +77,7 @@ def ask(
       openseeker agent ask "..." --corpus corpus/ --llm openai/gpt-4.1 --mode native
       openseeker agent ask "..." --corpus corpus/ --llm openai/local --base-url http://127.0.0.1:8080/v1
 
-    With --save, a run that fails or is interrupted (Ctrl-C) still writes the steps it finished, with
+    With --out, a run that fails or is interrupted (Ctrl-C) still writes the steps it finished, with
     finish_reason "error" or "interrupted" and the error in metadata.
     """
 

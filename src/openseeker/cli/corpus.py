@@ -7,6 +7,7 @@ from typing import Any
 import click
 import orjson
 
+from openseeker.cli.options import old_spellings, out_option, top_k_option
 from openseeker.errors import ExitCode
 
 
@@ -29,6 +30,7 @@ def corpus() -> None:
     """
 
 
+@old_spellings({"--language": "--lang", "--base-url": "--url-prefix"})
 @corpus.command("ingest")
 @click.argument("sources", nargs=-1, required=True)
 @click.option(
@@ -42,14 +44,17 @@ def corpus() -> None:
 )
 @click.option("--limit", type=int, default=None, help="At most this many pages per source (quick runs).")
 @click.option(
-    "--base-url", default=None, help="URL prefix for an HTML folder or a dump without <siteinfo><base>."
+    "--url-prefix",
+    "base_url",
+    default=None,
+    help="URL prefix of the pages of an HTML folder (or of a dump without <siteinfo><base>).",
 )
 @click.option(
     "--site",
     default=None,
     help="Site of a MediaWiki dump's page URLs, overriding the dump's <siteinfo> (e.g. https://zh.wikipedia.org).",
 )
-@click.option("--language", type=click.Choice(["en", "zh"]), default=None, help="Force the page language.")
+@click.option("--lang", "language", type=click.Choice(["en", "zh"]), default=None, help="Force the page language.")
 @click.option(
     "--max-record-mb",
     type=click.FloatRange(min=0, min_open=True),
@@ -161,10 +166,11 @@ def info_cmd(corpus_dir: str, no_degrees: bool, as_json: bool) -> None:
     _console().print(t)
 
 
+@old_spellings({"--chars": "--max-chars"})
 @corpus.command("page")
 @click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("key")
-@click.option("--chars", type=int, default=1500, help="Characters of text to show.")
+@click.option("--max-chars", "chars", type=int, default=1500, help="Characters of text to show.")
 @click.option("--links", "n_links", type=int, default=20, help="Out-links to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the page, out-links and in-link count as JSON.")
 def page_cmd(corpus_dir: str, key: str, chars: int, n_links: int, as_json: bool) -> None:
@@ -205,7 +211,7 @@ def page_cmd(corpus_dir: str, key: str, chars: int, n_links: int, as_json: bool)
 @corpus.command("search")
 @click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("query")
-@click.option("--top-k", "-k", type=int, default=10, help="Results.")
+@top_k_option("Results.", default=10)
 @click.option(
     "--mode",
     type=click.Choice(["bm25", "dense", "hybrid"]),
@@ -266,14 +272,12 @@ def embed_cmd(corpus_dir: str, model_path: str) -> None:
     _console().print(f"Embedded {info['pages']:,} pages ({info['dim']} dimensions) with {info['model']}")
 
 
+@old_spellings({"--parquet": "--out"})
 @corpus.command("export")
 @click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
-@click.option(
-    "--parquet",
-    "parquet_dir",
-    required=True,
+@out_option(
+    "Output folder for pages/links/redirects .parquet.", dest="parquet_dir", required=True,
     type=click.Path(file_okay=False),
-    help="Output folder for pages/links/redirects .parquet.",
 )
 def export_cmd(corpus_dir: str, parquet_dir: str) -> None:
     """Export CORPUS_DIR to Parquet (zstd)."""

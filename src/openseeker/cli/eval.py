@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import quiet_option
+from openseeker.cli.options import old_spellings, out_option, progress_options
 from openseeker.errors import ExitCode
 
 
@@ -25,6 +25,7 @@ def eval_group() -> None:
     """Evaluate an agent on benchmarks; judge, score and report."""
 
 
+@old_spellings({"--agent": "--config", "-k": "--samples", "--sample": "--subset", "--judge": "--judge-style"})
 @eval_group.command("run")
 @click.option(
     "--benchmark",
@@ -35,19 +36,20 @@ def eval_group() -> None:
 )
 @click.option("--data", type=click.Path(exists=True), help="Benchmark file or folder.")
 @click.option(
-    "--agent",
+    "--config",
     "agent_config",
     type=click.Path(exists=True, dir_okay=False),
     help="YAML/TOML config with roles, tools and agent sections (an 'eval' section may set any option).",
 )
-@click.option("--samples", "-k", type=int, help="Samples per question (avg@k, pass@k).")
-@click.option("--out", "-o", help="Run folder (re-run to resume).")
+@click.option("--samples", type=int, help="Samples per question (avg@k, pass@k).")
+@out_option("Run folder (re-run to resume).")
 @click.option("--limit", type=int, help="Only the first N questions.")
 @click.option("--ids", help="Question ids: a,b,c or @file.")
-@click.option("--sample", type=int, help="A seeded random subset of N questions.")
-@click.option("--seed", type=int, help="Seed of --sample.")
+@click.option("--subset", "sample", type=int, help="A seeded random subset of N questions.")
+@click.option("--seed", type=int, help="Seed of --subset.")
 @click.option(
-    "--judge",
+    "--judge-style",
+    "judge",
     help="openseeker (our A/B judge), openseeker-v1 (the official A/B prompt), official, binary, browsecomp, "
     "xbench or rules; prefix exact+ or rules+ (e.g. rules+binary).",
 )
@@ -65,7 +67,7 @@ def eval_group() -> None:
     help="Run even if the judge fails calibration; every number is then marked 'weak judge'.",
 )
 @click.option("--concurrency", type=int, help="Items in flight.")
-@quiet_option
+@progress_options
 def run_cmd(
     benchmark: str,
     data: str | None,
@@ -81,6 +83,7 @@ def run_cmd(
     judge_prompt: str | None,
     allow_weak_judge: bool | None,
     concurrency: int | None,
+    no_progress: bool,
 ) -> None:
     """Run the agent on a benchmark, judge every answer and write per-item records and results.json.
 
@@ -106,7 +109,7 @@ def run_cmd(
         "judge_prompt_source": judge_prompt,
         "allow_weak_judge": allow_weak_judge,
         "concurrency": concurrency,
-        "progress": True,
+        "progress": not no_progress,
     }
     cfg = load_config(EvalConfig, agent_config, overrides, section="eval")
     resumable(note=f"Stats so far: {Path(cfg.out) / 'eval' / 'stats.json'}")
@@ -174,15 +177,17 @@ def _print_summary(s: dict[str, Any]) -> None:
         console.print(f"[bold red]Every number above rests on a {a['caveat']}.[/]")
 
 
+@old_spellings({"--style": "--judge-style"})
 @eval_group.command("calibrate-judge")
 @click.option(
     "--judge",
     "model",
     help="The judge model, provider/model (e.g. llamacpp/default, openai/gpt-4.1-mini); default: the judge "
-    "role of --config. Not needed for --style rules.",
+    "role of --config. Not needed for --judge-style rules.",
 )
 @click.option(
-    "--style",
+    "--judge-style",
+    "style",
     default="binary",
     show_default=True,
     help="binary (= openseeker), openseeker-v1, browsecomp, xbench or rules; prefix exact+ or rules+.",
@@ -314,9 +319,10 @@ def report_cmd(runs: tuple[str, ...], out: str) -> None:
     click.echo(f"Wrote {paths['markdown']} and {paths['html']}")
 
 
+@old_spellings({"--dir": "--out"})
 @eval_group.command("download")
 @click.argument("benchmark")
-@click.option("--dir", "dest", required=True, help="Destination folder (pass it as --data later).")
+@out_option("Destination folder (pass it as --data later).", dest="dest", required=True)
 @click.option("--mirror", help="Base URL to fetch the same files from (checksums still apply).")
 @click.option("--force", is_flag=True, help="Fetch even when a verified copy is present.")
 def download_cmd(benchmark: str, dest: str, mirror: str | None, force: bool) -> None:

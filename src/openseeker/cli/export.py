@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import quiet_option
+from openseeker.cli.options import old_spellings, out_option, progress_options
 from openseeker.errors import ExitCode
 
 
@@ -16,6 +16,7 @@ def export() -> None:
     """Export trajectories for SFT (TRL messages, OpenSeeker-v1-Data, ShareGPT) and import released data."""
 
 
+@old_spellings({"--max-tokens": "--max-seq-length"})
 @export.command("sft")
 @click.option(
     "--run",
@@ -25,7 +26,7 @@ def export() -> None:
     type=click.Path(exists=True),
     help="Run folder (RUN/trajectories/) or a trajectory JSONL file; repeat to mix several.",
 )
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Output JSONL file.")
+@out_option("Output JSONL file.", required=True, type=click.Path(dir_okay=False))
 @click.option(
     "--format",
     "fmt",
@@ -41,10 +42,14 @@ def export() -> None:
     show_default=True,
     help="Which trajectories by the judge's verdict.",
 )
-@click.option("--min-tool-calls", type=int, default=0, show_default=True)
-@click.option("--max-tool-calls", type=int, default=None)
+@click.option("--min-tool-calls", type=int, default=0, show_default=True, help="Drop trajectories with fewer tool calls.")
+@click.option("--max-tool-calls", type=int, default=None, help="Drop trajectories with more tool calls.")
 @click.option(
-    "--max-tokens", type=int, default=None, help="Drop samples longer than this (estimated tokens)."
+    "--max-seq-length",
+    "max_tokens",
+    type=int,
+    default=None,
+    help="Drop samples longer than this many tokens (estimated as characters / 4, or counted with --tokenizer).",
 )
 @click.option(
     "--tokenizer", default=None, help="Count tokens with this Hugging Face tokenizer (needs transformers)."
@@ -85,7 +90,7 @@ def sft(
     Examples:
       openseeker export sft --run run/ --out sft.jsonl
       openseeker export sft --run run/ --run released/ --format openseeker --out mixed.jsonl
-      openseeker export sft --run run/ --format sharegpt --out data/openseeker.jsonl --max-tokens 32000
+      openseeker export sft --run run/ --format sharegpt -o data/openseeker.jsonl --max-seq-length 32000
       openseeker export sft --run run/ --format sharegpt --tool-calls function_call --out data/os_fc.jsonl
 
     The sharegpt format also writes (or adds its entry to) dataset_info.json in the output folder,
@@ -142,12 +147,9 @@ def _print_report(rep: Any, *, estimated: bool) -> None:
 
 @export.command("import-openseeker")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--out", required=True, type=click.Path(file_okay=False), help="Run folder to write (RUN/trajectories/)."
-)
+@out_option("Run folder to write (RUN/trajectories/).", required=True, type=click.Path(file_okay=False))
 @click.option("--limit", type=int, default=None, help="Only the first N rows.")
-@click.option("--no-progress", is_flag=True, help="No progress display.")
-@quiet_option
+@progress_options
 def import_openseeker_cmd(file: str, out: str, limit: int | None, no_progress: bool) -> None:
     """Import rows of the released OpenSeeker-v1-Data layout as trajectory records.
 

@@ -7,12 +7,15 @@ import sys
 
 import click
 
+from openseeker.cli.options import old_spellings, top_k_option
+
 
 @click.group()
 def mcp() -> None:
     """Model Context Protocol: expose openseeker tools to MCP-capable agents."""
 
 
+@old_spellings({"--path": "--http-path"})
 @mcp.command("serve")
 @click.argument("corpus", type=click.Path(exists=True, file_okay=False))
 @click.option(
@@ -24,8 +27,8 @@ def mcp() -> None:
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="HTTP: address to listen on.")
 @click.option("--port", type=int, default=8000, show_default=True, help="HTTP: port.")
-@click.option("--path", "http_path", default="/mcp", show_default=True, help="HTTP: endpoint path.")
-@click.option("--top-k", type=int, default=10, show_default=True, help="Results per search query.")
+@click.option("--http-path", "http_path", default="/mcp", show_default=True, help="HTTP: endpoint path.")
+@top_k_option("Results per search query.", default=10, show_default=True)
 @click.option("--summarizer", help="Model for goal-conditioned visit extraction (default: raw page text).")
 @click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="YAML/TOML config."

@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import quiet_option
+from openseeker.cli.options import out_option, progress_options
 from openseeker.errors import ExitCode
 
 
 @click.command()
-@click.option("--out", default=None, help="Run folder (default runs/quickstart). Re-running continues it.")
+@out_option("Run folder (default runs/quickstart). Re-running continues it.", default=None)
 @click.option(
     "--corpus",
     default=None,
@@ -39,8 +39,7 @@ from openseeker.errors import ExitCode
 @click.option("--fast", is_flag=True, default=None, help="An even smaller run (smoke test).")
 @click.option("--pages", type=int, default=None, help="Pages of the generated world (total over languages).")
 @click.option("--seeds", "n_seeds", type=int, default=None, help="QA seeds to try.")
-@click.option("--no-progress", is_flag=True, default=False, help="No progress display.")
-@quiet_option
+@progress_options
 def quickstart(
     out: str | None,
     corpus: str | None,

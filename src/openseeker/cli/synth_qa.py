@@ -7,24 +7,27 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import quiet_option
+from openseeker.cli.options import old_spellings, out_option, progress_options
 from openseeker.errors import ExitCode
 
 
+@old_spellings({"--n": "--seeds", "--k": "--pages-per-seed"})
 @click.command("qa")
 @click.option(
     "--corpus", "corpus", type=click.Path(), help="Corpus folder (from 'openseeker corpus ingest')."
 )
-@click.option("--out", "out", type=click.Path(), help="Run folder; records go to RUN/qa/.")
-@click.option("--n", "n", type=int, help="Number of seeds to try (default 200).")
-@click.option("--k", "k", type=int, help="Pages gathered around each seed: the difficulty knob (default 6).")
+@out_option("Run folder; records go to RUN/qa/.", type=click.Path())
+@click.option("--seeds", "n", type=int, help="Number of seeds to try (default 200).")
+@click.option(
+    "--pages-per-seed", "k", type=int, help="k: pages gathered around each seed, the difficulty knob (default 6)."
+)
 @click.option("--lang", type=click.Choice(["en", "zh", "any"]), help="Only seeds in this language.")
 @click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="YAML/TOML config."
 )
 @click.option("--generator", help="Generator model, provider/model (e.g. llamacpp/smollm2).")
 @click.option("--verifier", help="Verifier model, provider/model.")
-@click.option("--judge", help="Judge model, provider/model.")
+@click.option("--judge", help="Judge model, provider/model (the style: --judge-style).")
 @click.option(
     "--judge-style", help="Judge for the closed-book/oracle checks: binary, rules, rules+binary, browsecomp, xbench ..."
 )
@@ -45,8 +48,7 @@ from openseeker.errors import ExitCode
     type=click.Path(exists=True, dir_okay=False),
     help="Benchmark questions file to decontaminate against (repeatable; JSONL, CSV or text).",
 )
-@click.option("--no-progress", is_flag=True, help="No progress display.")
-@quiet_option
+@progress_options
 @click.option(
     "--report",
     "report",
@@ -77,7 +79,7 @@ def qa(
 
     \b
     Examples:
-      openseeker synth qa --corpus corpus/ --n 200 --k 6 --lang en --out run/
+      openseeker synth qa --corpus corpus/ --seeds 200 --pages-per-seed 6 --lang en -o run/
       openseeker synth qa --corpus corpus/ --out run/ --generator openai/gpt-4.1 --verifier openai/gpt-4.1
       openseeker synth qa --report run/
 

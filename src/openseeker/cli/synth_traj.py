@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import quiet_option
+from openseeker.cli.options import out_option, progress_options
 from openseeker.errors import ExitCode
 
 
@@ -15,7 +15,7 @@ from openseeker.errors import ExitCode
 @click.option(
     "--qa", "qa", type=click.Path(exists=True), help="QA run folder (RUN/qa/) or JSONL with question/answer."
 )
-@click.option("--out", type=click.Path(), help="Run folder; records go to RUN/trajectories/.")
+@out_option("Run folder; records go to RUN/trajectories/.", type=click.Path())
 @click.option("--corpus", type=click.Path(), help="Local corpus folder for the search/visit tools.")
 @click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="YAML/TOML config."
@@ -49,8 +49,7 @@ from openseeker.errors import ExitCode
 @click.option(
     "--constrain/--no-constrain", default=None, help="Grammar-constrained turn format (small local models)."
 )
-@click.option("--no-progress", is_flag=True, help="No progress display.")
-@quiet_option
+@progress_options
 def traj(
     qa: str | None,
     out: str | None,

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from openseeker.cli.options import out_option
 from openseeker.config import load_config
 
 
@@ -41,7 +42,7 @@ def _overrides(**flags: Any) -> dict[str, Any]:
     help="Export file or folder (openseeker `messages` JSONL or OpenSeeker-v1-Data rows).",
 )
 @click.option("--model", "model", required=True, help="Base model: a local folder (or a hub id when online).")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Run folder.")
+@out_option("Run folder.", required=True, type=click.Path(path_type=Path))
 @click.option(
     "--config",
     "config_file",

@@ -9,6 +9,7 @@ from typing import Any
 import click
 import orjson
 
+from openseeker.cli.options import old_spellings, top_k_option
 from openseeker.config import deep_merge, env_overrides, load_config
 from openseeker.errors import ConfigError, ExitCode
 from openseeker.tools.config import ToolsConfig
@@ -42,12 +43,11 @@ def web() -> None:
     """
 
 
+@old_spellings({"-b": "--backend"})
 @web.command("search")
 @click.argument("queries", nargs=-1, required=True)
-@click.option(
-    "--backend", "-b", default=None, help="serper, tavily, brave, searxng or replay (default: config)."
-)
-@click.option("--top-k", "-k", type=int, default=None, help="Results per query.")
+@click.option("--backend", default=None, help="serper, tavily, brave, searxng or replay (default: config).")
+@top_k_option(default=None)
 @click.option("--cache", "cache_path", default=None, help="Tool-call cache file (SQLite).")
 @click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
 @_config_option
@@ -202,7 +202,7 @@ def cache_info(path: str | None, as_json: bool, config_path: str | None) -> None
 @cache_group.command("clear")
 @click.option("--path", default=None, help="Cache file (default: tools.cache of the config).")
 @click.option("--backend", default=None, help="Only this backend's entries.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @_config_option
 def cache_clear(path: str | None, backend: str | None, yes: bool, config_path: str | None) -> None:
     """Delete cached tool results (all, or one backend's)."""

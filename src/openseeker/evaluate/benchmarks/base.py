@@ -86,7 +86,7 @@ class SimpleBenchmark:
         if path is None:
             raise ConfigError(
                 f"Benchmark {self.name!r} needs --data PATH (a file, or a folder holding {self.default_file!r}); "
-                f"'openseeker eval download {self.name} --dir DIR' fetches the public files."
+                f"'openseeker eval download {self.name} --out DIR' fetches the public files."
             )
         p = Path(path)
         if p.is_dir() and self.default_file is not None:
