@@ -274,3 +274,26 @@ def test_real_answers_pass_the_exact_path_and_the_rules(bench_dir):
     xb = get_benchmark("xbench-deepsearch").load(bench_dir / "xbench-deepsearch")
     vs = asyncio.run(check(xb, "exact+xbench", lambda a: f"推理过程……\n最终答案：{a}"))
     assert all(v.correct and v.method == "exact" for v in vs)
+
+
+def test_a_benchmark_is_one_object_with_its_safety_hints(monkeypatch):
+    import openseeker.agent
+    from openseeker.evaluate.benchmarks import Benchmark
+    from openseeker.evaluate.runner import EvalConfig, build_eval_agent, judge_style
+    from openseeker.llm import Roles, RolesConfig
+
+    bc = get_benchmark("browsecomp")
+    assert bc.judge_style == "browsecomp" and bc.score is None
+    assert "openaipublic.blob.core.windows.net/simple-evals/*" in bc.hints()  # where its file is published
+    assert judge_style(EvalConfig(benchmark="browsecomp", judge="official")) == "browsecomp"
+    assert judge_style(EvalConfig(benchmark="xbench-deepsearch", judge="rules+official")) == "rules+xbench"
+    ws = get_benchmark("widesearch")
+    assert ws.score is not None and judge_style(EvalConfig(benchmark="widesearch", judge="binary")) == "table"
+    # the agent under evaluation is kept away from where the benchmark's answers are published
+    roles = Roles(RolesConfig())
+    seen = []
+    monkeypatch.setattr(openseeker.agent, "build_agent", lambda roles, tools, agent: seen.append(tools))
+    mine = Benchmark("mine", lambda p: [], blocklist=("answers.example.org/*",))
+    for bench in (mine, None):
+        build_eval_agent(EvalConfig(benchmark="custom", tools={"blocklist": ["x.org/*"]}), roles, bench)
+    assert seen[0].blocklist == ["x.org/*", "answers.example.org/*"] and seen[1].blocklist == ["x.org/*"]

@@ -42,7 +42,7 @@ def _write_agent_yaml(tmp_path):
 @pytest.fixture
 def two_runs(tmp_path, qa_jsonl, monkeypatch, qa_rows):
     answers = {q: a for q, a, _ in qa_rows}
-    monkeypatch.setattr(runner_mod, "build_eval_agent", lambda cfg, roles: _Agent(answers))
+    monkeypatch.setattr(runner_mod, "build_eval_agent", lambda cfg, roles, bench=None: _Agent(answers))
     cli = CliRunner()
     agent = _write_agent_yaml(tmp_path)
     runs = []

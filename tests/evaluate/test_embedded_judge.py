@@ -46,7 +46,7 @@ class _Agent:
 @pytest.mark.skipif(not _installed(), reason="llama-cpp-python or the embedded default model is not installed")
 def test_the_embedded_model_is_refused_as_a_judge(tmp_path, qa_jsonl, monkeypatch) -> None:
     agent = _Agent()
-    monkeypatch.setattr(runner_mod, "build_eval_agent", lambda cfg, roles: agent)
+    monkeypatch.setattr(runner_mod, "build_eval_agent", lambda cfg, roles, bench=None: agent)
     cfg = tmp_path / "eval.yaml"
     cfg.write_text(
         "roles:\n  judge: {model: llamacpp/default, options: {n_threads: 2, n_ctx: 2048}}\n"

@@ -338,7 +338,6 @@ def list_cmd() -> None:
     """List the registered benchmarks."""
     from openseeker.evaluate.benchmarks import benchmarks, get_benchmark
 
-    get_benchmark("custom")  # registers the built-ins
     for name in benchmarks.names():
         b = get_benchmark(name)
         click.echo(

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from openseeker.errors import ConfigError, DataError
-from openseeker.evaluate.benchmarks.base import DataFile, get_benchmark
+from openseeker.evaluate.benchmarks.base import DataFile, get_benchmark, sha256_file
 
 log = logging.getLogger(__name__)
 
@@ -30,15 +30,6 @@ class Downloaded:
     status: str
     sha256: str
     size: int
-
-
-def sha256_file(path: Path) -> str:
-    """The hex SHA-256 of a file."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def fetch(file: DataFile, dest: Path, *, client: httpx.Client, force: bool = False) -> Downloaded:

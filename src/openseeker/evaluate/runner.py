@@ -26,13 +26,14 @@ from pydantic import Field
 from openseeker.concurrency import bounded_map
 from openseeker.config import StrictModel
 from openseeker.errors import ConfigError
-from openseeker.evaluate.benchmarks import BenchmarkItem, get_benchmark, select_items
+from openseeker.evaluate.benchmarks import Benchmark, BenchmarkItem, get_benchmark, select_items
 from openseeker.evaluate.metrics import summarize
 from openseeker.io.jsonl import append_jsonl, iter_jsonl
 from openseeker.judge import check_spec, get_judge
 from openseeker.judge.calibration import DEFAULT_MAX_FALSE_ACCEPT, gate
 from openseeker.judge.llm import parse_confidence
-from openseeker.judge.verdict import Judge, Verdict
+from openseeker.judge.registry import needs_model
+from openseeker.judge.verdict import Judge
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
 from openseeker.llm.types import GenerateConfig
@@ -42,16 +43,6 @@ from openseeker.pipeline.stages import Resources, Stage, stage_roles
 from openseeker.records import Record, to_jsonable
 
 STAGE = "eval"
-# Which judge style "official" means for each benchmark (the rest use the OpenSeeker A/B judge).
-OFFICIAL = {
-    "browsecomp": "browsecomp",
-    "browsecomp-zh": "browsecomp",
-    "browsecomp-zh-revised": "browsecomp",
-    "hle": "browsecomp",
-    "xbench-deepsearch": "xbench",
-    "xbench-deepsearch-2505": "xbench",
-    "xbench-deepsearch-2510": "xbench",
-}
 
 
 class EvalConfig(StrictModel):
@@ -157,15 +148,14 @@ class EvalResult:
 
 
 def judge_style(config: EvalConfig) -> str:
-    """The judge spec of a run: ``official`` resolved for the benchmark, ``openseeker`` as ``binary``; any
-    judge of the registry (entry points included), optionally prefixed with ``exact+`` or ``rules+``."""
-    if get_benchmark(config.benchmark).judge_style == "table":
-        return "table"
+    """The judge spec of a run: ``official`` resolved for the benchmark (its :attr:`Benchmark.judge_style`),
+    ``openseeker`` as ``binary``; any judge of the registry (entry points included), optionally prefixed with
+    ``exact+`` or ``rules+``. A benchmark with its own scoring is scored, not judged (its scoring's name)."""
+    bench = get_benchmark(config.benchmark)
+    if bench.score is not None:
+        return bench.judge_style
     parts = config.judge.split("+")
-    parts = [
-        OFFICIAL.get(config.benchmark, "binary") if p == "official" else "binary" if p == "openseeker" else p
-        for p in parts
-    ]
+    parts = [bench.judge_style if p == "official" else "binary" if p == "openseeker" else p for p in parts]
     return check_spec("+".join(parts))
 
 
@@ -177,13 +167,6 @@ def _flat_usage(usage: Any) -> dict[str, int]:
     if isinstance(u.get("agent"), dict):
         u = u["agent"]
     return {k: int(v) for k, v in u.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-
-
-def _usage_delta(after: Any, before: Any) -> dict[str, int]:
-    return {
-        "prompt_tokens": after.prompt_tokens - before.prompt_tokens,
-        "completion_tokens": after.completion_tokens - before.completion_tokens,
-    }
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
@@ -274,14 +257,16 @@ async def _rejudge(
     return [{**r, **updates[r["key"]]} if r["key"] in updates else r for r in merged]
 
 
-def build_eval_agent(config: EvalConfig, roles: Roles) -> AgentLike:
-    """The agent of the ``agent`` issue, built from the config (imported lazily)."""
+def build_eval_agent(config: EvalConfig, roles: Roles, bench: Benchmark | None = None) -> AgentLike:
+    """The agent of the ``agent`` issue, built from the config (imported lazily), kept away from where the
+    benchmark's answers are published (its safety hints join ``tools.blocklist``)."""
     from openseeker.agent import AgentConfig, build_agent
     from openseeker.tools.config import ToolsConfig
 
-    return build_agent(
-        roles, ToolsConfig.model_validate(config.tools), AgentConfig.model_validate(config.agent)
-    )
+    tools = ToolsConfig.model_validate(config.tools)
+    if bench is not None and bench.hints():
+        tools = tools.model_copy(update={"blocklist": [*tools.blocklist, *bench.hints()]})
+    return build_agent(roles, tools, AgentConfig.model_validate(config.agent))
 
 
 @dataclass
@@ -325,7 +310,7 @@ async def open_eval(config: EvalConfig, res: Resources) -> EvalWork:
         all_items, ids=config.ids, limit=config.limit, sample=config.sample, seed=config.seed
     )
     roles = res.roles or stage_roles(config.roles, RunFolder(config.out))
-    agent = res.agent or build_eval_agent(config, roles)
+    agent = res.agent or build_eval_agent(config, roles, bench)
 
     async def close() -> None:
         toolset = getattr(agent, "toolset", None)
@@ -365,18 +350,19 @@ async def _open_eval(
     config: EvalConfig,
     roles: Roles,
     agent: AgentLike,
-    bench: Any,
+    bench: Benchmark,
     chosen: list[BenchmarkItem],
     subset: Any,
     judge: Judge | None,
     close: Callable[[], Awaitable[None]],
 ) -> EvalWork:
     style = judge_style(config)
-    # the rules judge needs no model; table scoring uses one only when it is configured
-    if judge is None and (style not in ("table", "rules") or (style == "table" and config.roles.judge is not None)):
+    scored = bench.score is not None  # the benchmark's own scoring (WideSearch's tables), not a judge
+    # the rules judge needs no model; a benchmark's scoring uses one only when it is configured
+    if judge is None and ((not scored and needs_model(style)) or (scored and config.roles.judge is not None)):
         await roles.preflight("judge")
     judges: dict[str, Judge] = {}
-    table_llm = roles["judge"] if config.roles.judge is not None and style == "table" else None
+    table_llm = roles["judge"] if config.roles.judge is not None and scored else None
 
     def judge_for(lang: str) -> Judge:
         if judge is not None:
@@ -395,7 +381,7 @@ async def _open_eval(
 
     # Nothing is scored on the word of a judge that has not passed calibration (or been allowed as weak).
     calibration = None
-    if style != "table":
+    if not scored:
         calibration = await gate(
             judge_for,
             max_false_accept=config.max_false_accept,
@@ -438,22 +424,9 @@ async def _open_eval(
         ctx.add_usage(usage)
         table = None
         judge_usage: dict[str, int] = {}
-        if style == "table":
-            from openseeker.evaluate.widesearch import score_table
-
-            before = table_llm.usage if table_llm is not None else None
-            ts = await score_table(
-                response, item.meta["gold"], item.meta["evaluation"], llm=table_llm, lang=item.lang
-            )
-            table = ts.to_dict()
-            verdict = Verdict(
-                ts.success == 1.0,
-                judge=table_llm.name if table_llm else "rules",
-                prompt_version="widesearch-rules/v1",
-                method="table",
-            )
-            if table_llm is not None and before is not None:
-                judge_usage = _usage_delta(table_llm.usage, before)
+        if bench.score is not None:
+            result = await bench.score(item, response, table_llm)
+            verdict, table, judge_usage = result.verdict, result.detail, result.usage
         else:
             j = judge_for(item.lang)
             # The judge sees the final response (with its <answer> tag), as OpenSeeker's evaluation does.
@@ -498,7 +471,7 @@ async def _open_eval(
             if r["question_id"] in chosen_ids and r["sample"] < config.samples
         ]
         by_id = {it.id: it for it in chosen}
-        if style != "table":
+        if not scored:
             # only verdicts from earlier runs: this run's items already had their bounded attempts
             records = await _rejudge(records, by_id, judge_for, Path(config.out), config, skip=fresh)
         summary = summarize(

@@ -29,6 +29,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from openseeker.errors import LLMError
+from openseeker.evaluate.benchmarks import widesearch as ws_data
+from openseeker.evaluate.benchmarks.base import Benchmark, BenchmarkItem, Scored
 from openseeker.evaluate.benchmarks.widesearch import norm_column
 from openseeker.evaluate.widesearch_llm import (
     NameMapping,
@@ -36,6 +38,7 @@ from openseeker.evaluate.widesearch_llm import (
     is_zh,
     map_columns,
 )
+from openseeker.judge.verdict import Verdict
 from openseeker.llm.base import LLM
 from openseeker.llm.structured import parse_json_lenient
 from openseeker.llm.types import GenerateConfig
@@ -463,3 +466,32 @@ async def score_table(
     ):
         s.success = 1.0
     return s
+
+
+async def score_item(item: BenchmarkItem, response: str, llm: LLM | None) -> Scored:
+    """WideSearch's own scoring of one response (its benchmark object's ``score``): success is a verdict."""
+    before = llm.usage if llm is not None else None
+    ts = await score_table(response, item.meta["gold"], item.meta["evaluation"], llm=llm, lang=item.lang)
+    verdict = Verdict(
+        ts.success == 1.0, judge=llm.name if llm else "rules", prompt_version="widesearch-rules/v1", method="table"
+    )
+    usage: dict[str, int] = {}
+    if llm is not None and before is not None:
+        usage = {
+            "prompt_tokens": llm.usage.prompt_tokens - before.prompt_tokens,
+            "completion_tokens": llm.usage.completion_tokens - before.completion_tokens,
+        }
+    return Scored(verdict, ts.to_dict(), usage)
+
+
+WIDESEARCH = Benchmark(
+    "widesearch",
+    ws_data.read,
+    "table",
+    "en",
+    ws_data.FILES,
+    "widesearch.jsonl",
+    score=score_item,
+    blocklist=("huggingface.co/datasets/ByteDance-Seed/WideSearch*",),
+)
+"""WideSearch: table-filling tasks scored by their tables, not by a judge."""

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import logging
 import random
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+from urllib.parse import urlparse
 
 from openseeker.errors import ConfigError, DataError
+from openseeker.judge.verdict import Verdict
+from openseeker.llm.base import LLM
 from openseeker.records import Record
-from openseeker.registry import Registry
+from openseeker.registry import Registry, resolve
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,29 +56,37 @@ class DataFile:
     size: int | None = None
 
 
-class Benchmark(Protocol):
-    """A loader: reads (and decrypts in memory) the benchmark's file(s)."""
+@dataclass
+class Scored:
+    """A benchmark's own scoring of one response, used instead of a judge (WideSearch's tables)."""
 
-    name: str
-    judge_style: str
-    lang: str
-    files: list[DataFile]
+    verdict: Verdict
+    detail: dict[str, Any] | None = None
+    """what the scorer measured (kept in the record's ``table`` field)"""
+    usage: dict[str, int] = field(default_factory=dict)
+    """tokens the scorer's model calls spent"""
 
-    def load(self, path: str | Path | None) -> list[BenchmarkItem]: ...
+
+Scorer = Callable[[BenchmarkItem, str, LLM | None], Awaitable[Scored]]
+"""``await score(item, response, llm) -> Scored`` (``llm``: the judge role when one is configured)."""
 
 
 @dataclass
-class SimpleBenchmark:
-    """A benchmark defined by a reader function of one path.
+class Benchmark:
+    """One benchmark: how to load it, how to judge it, and what to keep away from the agent.
 
     Attributes:
         name: registry name.
-        reader: ``reader(path) -> list[BenchmarkItem]``.
-        judge_style: the default judge style (``binary``, ``browsecomp``, ``xbench`` or ``table``).
-        lang: the prompt language of the benchmark's judge.
+        reader: ``reader(path) -> list[BenchmarkItem]`` (decrypting in memory; see :func:`pinned`).
+        judge_style: the judge ``--judge official`` means (``binary``, ``browsecomp``, ``xbench`` ...), or the
+            name of its own scoring (``table``) when :attr:`score` is given.
+        lang: the prompt language of its judge.
         files: the public files (for ``openseeker eval download``).
         default_file: the file name looked up inside a ``--data`` folder.
-        expected_rows: the known row count (checked; a mismatch raises unless the path is custom).
+        score: its own scoring instead of a judge (WideSearch's table scoring); ``None``: judged.
+        blocklist: safety hints: URL patterns (``host/path*``) where its questions are published with their
+            answers. The agent under evaluation is kept away from them and from where its files are
+            published (:meth:`hints`), on top of the web layer's default blocklist.
     """
 
     name: str
@@ -80,7 +95,8 @@ class SimpleBenchmark:
     lang: str = "en"
     files: list[DataFile] = field(default_factory=list)
     default_file: str | None = None
-    expected_rows: int | None = None
+    score: Scorer | None = None
+    blocklist: tuple[str, ...] = ()
 
     def resolve(self, path: str | Path | None) -> Path:
         if path is None:
@@ -103,16 +119,84 @@ class SimpleBenchmark:
             raise DataError(f"holds no questions (benchmark {self.name!r})", path=str(p))
         return items
 
+    def hints(self) -> list[str]:
+        """The URL patterns the agent must not read while answering this benchmark: :attr:`blocklist` and
+        the folders its public files are published in."""
+        out = dict.fromkeys(self.blocklist)
+        for f in self.files:
+            u = urlparse(f.url)
+            folder = u.path.rsplit("/", 1)[0]
+            out.setdefault(f"{u.netloc}{folder}/*", None)
+        return list(out)
+
 
 benchmarks: Registry[Benchmark] = Registry("benchmark")
+"""Name -> :class:`Benchmark` (third-party benchmarks: ``benchmarks.register(name)(lambda: Benchmark(...))`` or
+the ``openseeker.benchmark`` entry points)."""
+
+# the built-ins, by name (each module defines its Benchmark objects; imported when first used)
+BUILTIN: dict[str, str] = {
+    "browsecomp": "openseeker.evaluate.benchmarks.browsecomp:BROWSECOMP",
+    "browsecomp-zh": "openseeker.evaluate.benchmarks.browsecomp_zh:BROWSECOMP_ZH",
+    "browsecomp-zh-revised": "openseeker.evaluate.benchmarks.browsecomp_zh:BROWSECOMP_ZH_REVISED",
+    "xbench-deepsearch": "openseeker.evaluate.benchmarks.xbench:XBENCH",
+    "xbench-deepsearch-2505": "openseeker.evaluate.benchmarks.xbench:XBENCH_2505",
+    "xbench-deepsearch-2510": "openseeker.evaluate.benchmarks.xbench:XBENCH_2510",
+    "widesearch": "openseeker.evaluate.widesearch:WIDESEARCH",
+    "hle": "openseeker.evaluate.benchmarks.qa_files:HLE",
+    "custom": "openseeker.evaluate.benchmarks.qa_files:CUSTOM",
+    "synth": "openseeker.evaluate.benchmarks.qa_files:SYNTH",
+}
+
+
+def _register_builtin(name: str, target: str) -> None:
+    def factory() -> Benchmark:
+        return resolve(target)  # type: ignore[no-any-return]
+
+    benchmarks.register(name)(factory)
+
+
+for _name, _target in BUILTIN.items():
+    _register_builtin(_name, _target)
 
 
 def get_benchmark(name: str) -> Benchmark:
-    """The loader registered as ``name`` (importing the built-in loaders first)."""
-    from openseeker.evaluate.benchmarks import load_builtin
-
-    load_builtin()
+    """The benchmark registered as ``name``."""
     return benchmarks.create(name)
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def pinned(
+    reader: Callable[[Path], list[BenchmarkItem]], rows: int | None, file: DataFile | None
+) -> Callable[[Path], list[BenchmarkItem]]:
+    """Wrap ``reader``: the pinned release must have its known row count; another file (a different
+    release, a truncated download, a fixture) is read with a warning naming the difference."""
+
+    def read(path: Path) -> list[BenchmarkItem]:
+        items = reader(path)
+        if rows is None or file is None or file.sha256 is None:
+            return items
+        if sha256_file(path) == file.sha256:
+            if len(items) != rows:
+                raise DataError(f"expected {rows} rows, read {len(items)}", path=str(path))
+        else:
+            log.warning(
+                "%s is not the pinned release (sha256 differs); read %d rows (the release has %d)",
+                path,
+                len(items),
+                rows,
+            )
+        return items
+
+    return read
 
 
 def select_items(

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from openseeker.errors import DataError
-from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, check_plausible, iter_csv_rows
+from openseeker.evaluate.benchmarks.base import (
+    Benchmark,
+    BenchmarkItem,
+    DataFile,
+    check_plausible,
+    iter_csv_rows,
+    pinned,
+)
 from openseeker.evaluate.benchmarks.crypto import decrypt_browsecomp
 
 URL = "https://openaipublic.blob.core.windows.net/simple-evals/browse_comp_test_set.csv"
@@ -34,3 +41,14 @@ def read(path: Path) -> list[BenchmarkItem]:
         items.append(BenchmarkItem(str(n), question, answer, topic=row.get("problem_topic") or "", lang="en"))
     check_plausible([it.question for it in items], others=[it.answer for it in items], path=path, lang="en")
     return items
+
+
+BROWSECOMP = Benchmark(
+    "browsecomp",
+    pinned(read, ROWS, FILE),
+    "browsecomp",
+    "en",
+    [FILE],
+    FILE.filename,
+    blocklist=("github.com/openai/simple-evals*", "kaggle.com/*browsecomp*", "huggingface.co/datasets/*browsecomp*"),
+)

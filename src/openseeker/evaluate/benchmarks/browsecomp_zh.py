@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from openseeker.errors import DataError, PrerequisiteError
-from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, check_plausible, iter_csv_rows
+from openseeker.evaluate.benchmarks.base import (
+    Benchmark,
+    BenchmarkItem,
+    DataFile,
+    check_plausible,
+    iter_csv_rows,
+    pinned,
+)
 from openseeker.evaluate.benchmarks.crypto import decrypt_browsecomp
 
 COMMIT = "86abe635e7deef89ec00c68ff1c2588f0e2f2099"
@@ -140,3 +147,18 @@ def read_revised(path: Path) -> list[BenchmarkItem]:
         lang="zh",
     )
     return items
+
+
+_HINTS = ("github.com/palin2018/browsecomp-zh*", "huggingface.co/datasets/*browsecomp*")
+BROWSECOMP_ZH = Benchmark(
+    "browsecomp-zh", pinned(read, ROWS, FILE), "browsecomp", "zh", [FILE], FILE.filename, blocklist=_HINTS
+)
+BROWSECOMP_ZH_REVISED = Benchmark(
+    "browsecomp-zh-revised",
+    pinned(read_revised, REVISED_ROWS, REVISED_FILE),
+    "browsecomp",
+    "zh",
+    [REVISED_FILE],
+    REVISED_FILE.filename,
+    blocklist=_HINTS,
+)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openseeker.errors import DataError
-from openseeker.evaluate.benchmarks.base import BenchmarkItem
+from openseeker.evaluate.benchmarks.base import Benchmark, BenchmarkItem
 from openseeker.io.jsonl import iter_jsonl
 
 _Q_KEYS = ("question", "query", "problem", "prompt")
@@ -124,3 +124,10 @@ def read_synth(path: Path) -> list[BenchmarkItem]:
         BenchmarkItem(it.id, it.question, it.answer, lang=it.language, aliases=list(it.aliases))
         for it in read_qa(path)
     ]
+
+
+HLE = Benchmark(
+    "hle", read_hle, "browsecomp", "en", blocklist=("huggingface.co/datasets/cais/hle*", "lastexam.ai*")
+)
+CUSTOM = Benchmark("custom", read_custom, "binary", "en")
+SYNTH = Benchmark("synth", read_synth, "binary", "en")

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from openseeker.errors import DataError
-from openseeker.evaluate.benchmarks.base import BenchmarkItem, DataFile, check_plausible, iter_csv_rows
+from openseeker.evaluate.benchmarks.base import (
+    Benchmark,
+    BenchmarkItem,
+    DataFile,
+    check_plausible,
+    iter_csv_rows,
+    pinned,
+)
 from openseeker.evaluate.benchmarks.crypto import decrypt_xbench
 
 COMMIT = "17c562192cc7e62215bfb98b65e9f8806fb95504"
@@ -46,3 +53,17 @@ def read(path: Path) -> list[BenchmarkItem]:
         )
     check_plausible([it.question for it in items], others=[it.answer for it in items], path=path, lang="zh")
     return items
+
+
+_HINTS = ("github.com/xbench-ai/xbench-evals*", "huggingface.co/datasets/*xbench*")
+XBENCH = Benchmark(
+    "xbench-deepsearch", pinned(read, ROWS_2505, FILE_2505), "xbench", "zh", [FILE_2505], FILE_2505.filename,
+    blocklist=_HINTS,
+)
+XBENCH_2505 = Benchmark(
+    "xbench-deepsearch-2505", pinned(read, ROWS_2505, FILE_2505), "xbench", "zh", [FILE_2505], FILE_2505.filename,
+    blocklist=_HINTS,
+)
+XBENCH_2510 = Benchmark(
+    "xbench-deepsearch-2510", read, "xbench", "zh", [FILE_2510], FILE_2510.filename, blocklist=_HINTS
+)
