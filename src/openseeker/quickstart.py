@@ -450,13 +450,13 @@ class Quickstart:
         cfg = EvalConfig.model_validate(data)
         agent = None
         if self.toolset is not None:
-            from openseeker.agent import Agent, AgentConfig
+            from openseeker.agent import Agent
 
             roles = self.roles()
             agent = Agent(
                 roles["agent"],
                 self.toolset,
-                AgentConfig.model_validate(cfg.agent),
+                cfg.agent,
                 summarizer=roles["summarizer"],
             )
         res = await STAGE_EVAL.arun(cfg, Resources(roles=self.roles(), agent=agent, judge=self.judge))

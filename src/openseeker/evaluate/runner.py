@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Protocol, cast
 import orjson
 from pydantic import Field
 
+from openseeker.agent.config import AgentConfig
 from openseeker.concurrency import bounded_map
 from openseeker.config import StrictModel
 from openseeker.errors import ConfigError
@@ -33,7 +34,7 @@ from openseeker.judge import check_spec, get_judge
 from openseeker.judge.calibration import DEFAULT_MAX_FALSE_ACCEPT, gate
 from openseeker.judge.llm import parse_confidence
 from openseeker.judge.registry import needs_model
-from openseeker.judge.verdict import Judge
+from openseeker.judge.verdict import Judge, Verdict
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
 from openseeker.llm.types import GenerateConfig
@@ -41,6 +42,7 @@ from openseeker.pipeline.run import RunFolder
 from openseeker.pipeline.stage import StageContext, StageResult, read_stage
 from openseeker.pipeline.stages import Resources, Stage, stage_roles
 from openseeker.records import Record, to_jsonable
+from openseeker.tools.config import ToolsConfig
 
 STAGE = "eval"
 
@@ -86,8 +88,8 @@ class EvalConfig(StrictModel):
     concurrency: int = 8
     shard_size: int = 100
     roles: RolesConfig = Field(default_factory=RolesConfig)
-    tools: dict[str, Any] = Field(default_factory=dict, description="ToolsConfig of the agent")
-    agent: dict[str, Any] = Field(default_factory=dict, description="AgentConfig of the agent")
+    tools: ToolsConfig = Field(default_factory=ToolsConfig, description="the agent's tools")
+    agent: AgentConfig = Field(default_factory=AgentConfig, description="the agent's loop options")
     prices: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="model -> {prompt, completion} USD per 1M tokens"
     )
@@ -120,7 +122,7 @@ class EvalRecord(Record):
     final_answer: str | None
     final_response: str
     correct: bool | None
-    verdict: dict[str, Any]
+    verdict: Verdict
     confidence: float | None
     tool_calls: int
     usage: dict[str, int]
@@ -260,13 +262,12 @@ async def _rejudge(
 def build_eval_agent(config: EvalConfig, roles: Roles, bench: Benchmark | None = None) -> AgentLike:
     """The agent of the ``agent`` issue, built from the config (imported lazily), kept away from where the
     benchmark's answers are published (its safety hints join ``tools.blocklist``)."""
-    from openseeker.agent import AgentConfig, build_agent
-    from openseeker.tools.config import ToolsConfig
+    from openseeker.agent import build_agent
 
-    tools = ToolsConfig.model_validate(config.tools)
+    tools = config.tools
     if bench is not None and bench.hints():
         tools = tools.model_copy(update={"blocklist": [*tools.blocklist, *bench.hints()]})
-    return build_agent(roles, tools, AgentConfig.model_validate(config.agent))
+    return build_agent(roles, tools, config.agent)
 
 
 @dataclass
@@ -400,8 +401,9 @@ async def _open_eval(
             if judge is not None
             else ("rules" if style == "rules" else roles.model_id("judge")),
             "agent_model": roles.model_id("agent"),
-            "tools": config.tools,
-            "agent": config.agent,
+            # what the user set (a run folder from before these sections were typed resumes)
+            "tools": config.tools.model_dump(mode="json", exclude_unset=True),
+            "agent": config.agent.model_dump(mode="json", exclude_unset=True),
             "samples": config.samples,
             "selected_ids": [it.id for it in chosen],
         },
@@ -449,7 +451,7 @@ async def _open_eval(
             final_answer=final_answer,
             final_response=response,
             correct=verdict.correct,
-            verdict=verdict.to_dict(),
+            verdict=verdict,
             confidence=verdict.confidence if verdict.confidence is not None else parse_confidence(response),
             tool_calls=n_calls,
             usage=usage,
