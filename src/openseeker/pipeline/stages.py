@@ -116,7 +116,8 @@ class Stage(Generic[C]):
         out = getattr(config, "out", None)
         if not out:
             raise ConfigError(f"Stage {self.name!r} needs an output run folder (out / --out).")
-        return StageSpec(self.name, config.model_dump(mode="json"), str(out))
+        # python mode keeps secret values (SecretStr pickles; a JSON dump would mask them)
+        return StageSpec(self.name, config.model_dump(), str(out))
 
     async def arun(self, config: C, resources: Resources | None = None) -> Any:
         """Run the stage over all its inputs (resumable); returns what its work's ``finish`` returns."""
@@ -152,8 +153,9 @@ class Stage(Generic[C]):
 
 @dataclass(frozen=True)
 class StageSpec:
-    """A stage as plain data: its name, its config (JSON-able) and its run folder. Picklable; rebuilt with
-    :meth:`build` in any process where openseeker is installed."""
+    """A stage as plain data: its name, its config (as a dict of plain values; secrets stay
+    :class:`~pydantic.SecretStr`) and its run folder. Picklable; rebuilt with :meth:`build` in any process where
+    openseeker is installed."""
 
     stage: str
     config: dict[str, Any]

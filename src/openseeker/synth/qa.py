@@ -355,7 +355,8 @@ async def open_qa_synthesis(config: QASynthConfig, res: Resources) -> QAWork:
                 flag="allow_weak_judge",
             )
             synth.caveat = None if work.calibration.passed else work.calibration.caveat()
-    except BaseException:
+    except BaseException:  # (a refused judge, no server, Ctrl-C): the funnel of what earlier runs finished
+        await work.stopped()
         await work.aclose()
         raise
     return work
