@@ -87,7 +87,7 @@ def test_eval_browsecomp_example() -> None:
     cfg = load_config(EvalConfig, EXAMPLES / "eval_browsecomp.yaml", section="eval", environ={})
     assert cfg.benchmark == "browsecomp" and str(cfg.data).endswith(".csv")
     assert cfg.sample == 200 and cfg.seed is not None
-    assert cfg.tools["search"] not in ("corpus", None) and cfg.tools["fetch"] not in ("corpus", None)
+    assert cfg.tools.search not in ("corpus", None) and cfg.tools.fetch not in ("corpus", None)
 
 
 def test_released_model_example() -> None:
