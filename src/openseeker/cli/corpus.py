@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -301,3 +302,44 @@ def import_cmd(parquet_dir: str, out_dir: str, overwrite: bool) -> None:
     _console().print(
         f"Imported {s['pages']:,} pages and {s['links']:,} links into {out_dir} ({s['seconds']:.1f} s)"
     )
+
+
+@corpus.command("serve")
+@click.argument("corpus_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0: any free port.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Worker processes (they share the memory-mapped index).",
+)
+@click.option(
+    "--threads", type=click.IntRange(min=1), default=4, show_default=True, help="Search threads per worker."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["bm25", "dense", "hybrid"]),
+    default="bm25",
+    show_default=True,
+    help="Default search mode (dense/hybrid need `corpus embed`).",
+)
+@click.option("--log-level", type=click.Choice(["warning", "info", "debug"]), default="warning")
+def serve_cmd(
+    corpus_dir: str, host: str, port: int, workers: int, threads: int, mode: str, log_level: str
+) -> None:
+    """Serve CORPUS_DIR over HTTP to many workers: search and visit (our JSON API), Search-R1 / ASearcher's
+    POST /retrieve and POST /access, GET /health.
+
+    Point openseeker's own agents at it with tools.corpus (or --corpus) set to http://HOST:PORT.
+    """
+    from openseeker.corpus.serve import ServeSettings, bind, serve
+
+    sock = bind(host, port)
+    actual = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    # one plain line first (a script or test waits for it), then the details
+    click.echo(f"Serving {corpus_dir} on http://{shown}:{actual} ({workers} workers)", err=False)
+    sys.stdout.flush()
+    serve(ServeSettings(corpus_dir, mode, threads), sock, workers=workers, log_level=log_level)

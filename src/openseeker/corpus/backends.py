@@ -1,8 +1,10 @@
-"""The local corpus as a search backend and a page fetcher for the agent tools.
+"""The corpus as a search backend and a page fetcher for the agent tools.
 
 Registered as ``corpus`` in :data:`openseeker.tools.base.search_backends` and
 :data:`openseeker.tools.base.fetchers`; the factories take a :class:`~openseeker.tools.config.ToolsConfig`
-whose ``corpus`` field is the corpus directory. Search and fetch share one open store per directory.
+whose ``corpus`` field is the corpus directory, or the ``http(s)://`` URL of ``openseeker corpus serve``
+(then every search and visit is one request to that service, with the same results as the directory
+opened here). Search and fetch share one open store (or client) per directory or URL.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from openseeker.corpus.base import Corpus
+from openseeker.corpus.base import Corpus, Link, Page, find_page
 from openseeker.errors import ConfigError, ToolError
 from openseeker.tools.base import (
     FetchedPage,
@@ -29,10 +31,18 @@ _open_stores: dict[str, Any] = {}
 
 
 def shared_corpus(path: str | Path, search_mode: str = "bm25") -> Corpus:
-    """One :class:`~openseeker.corpus.store.CorpusStore` per directory and search mode, shared by backends."""
+    """One :class:`~openseeker.corpus.store.CorpusStore` per directory and search mode (or one
+    :class:`~openseeker.corpus.remote.RemoteCorpus` per service URL), shared by backends."""
     from openseeker.corpus import open_corpus
+    from openseeker.corpus.remote import is_service_url
     from openseeker.corpus.schema import DB_NAME
 
+    if is_service_url(path):
+        with _open_lock:
+            key = f"{path}|{search_mode}"
+            if key not in _open_stores:
+                _open_stores[key] = open_corpus(str(path), search_mode)
+            return _open_stores[key]  # type: ignore[no-any-return]
     db = Path(path).resolve() / DB_NAME
     # The file's change time is part of the key, so a corpus re-ingested in place is opened afresh.
     stamp = db.stat().st_mtime_ns if db.exists() else 0
@@ -44,7 +54,7 @@ def shared_corpus(path: str | Path, search_mode: str = "bm25") -> Corpus:
 
 
 class CorpusSearch:
-    """BM25 (or any :class:`Corpus` ``search``) over a local corpus."""
+    """BM25 (or any :class:`Corpus` ``search``) over a local corpus or a corpus service."""
 
     name = "corpus"
 
@@ -52,7 +62,11 @@ class CorpusSearch:
         self.corpus = corpus
 
     async def search(self, query: str, top_k: int = 10) -> list[SearchHit]:
-        hits = await asyncio.to_thread(self.corpus.search, query, top_k)
+        asearch = getattr(self.corpus, "asearch", None)  # a corpus service: no thread per request
+        if asearch is not None:
+            hits = await asearch(query, top_k)
+        else:
+            hits = await asyncio.to_thread(self.corpus.search, query, top_k)
         return [SearchHit(h.title, h.url, h.snippet, score=h.score) for h in hits]
 
 
@@ -64,16 +78,17 @@ class CorpusFetcher:
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
 
-    def _fetch(self, url: str) -> FetchedPage:
-        key = url.strip()
-        page = self.corpus.get(key)
-        if page is None and key.startswith(("http://", "https://")) and key.endswith("/"):
-            page = self.corpus.get(key.rstrip("/"))
-        if page is None:
+    def _visit(self, url: str) -> tuple[Page, list[Link]] | None:
+        page = find_page(self.corpus, url.strip())
+        return None if page is None else (page, self.corpus.out_links(page.id))
+
+    @staticmethod
+    def _page(url: str, found: tuple[Page, list[Link]] | None) -> FetchedPage:
+        if found is None:
             raise ToolError(
                 f"the page {url!r} is not in the local corpus (check the URL, or search for it first)"
             )
-        links = self.corpus.out_links(page.id)
+        page, links = found
         return FetchedPage(
             url=page.url,
             content=page.text,
@@ -85,13 +100,17 @@ class CorpusFetcher:
         )
 
     async def fetch(self, url: str) -> FetchedPage:
-        return await asyncio.to_thread(self._fetch, url)
+        avisit = getattr(self.corpus, "avisit", None)  # a corpus service: page and links in one request
+        if avisit is not None:
+            return self._page(url, await avisit(url.strip()))
+        return self._page(url, await asyncio.to_thread(self._visit, url))
 
 
 def _corpus_dir(cfg: ToolsConfig) -> str:
     if not cfg.corpus:
         raise ConfigError(
-            "the corpus search/visit backends need tools.corpus (the corpus directory); set it in "
+            "the corpus search/visit backends need tools.corpus (the corpus directory, or the URL of "
+            "`openseeker corpus serve`); set it in "
             "the config file, OPENSEEKER_TOOLS__CORPUS, or --corpus"
         )
     return cfg.corpus

@@ -86,6 +86,17 @@ def _terms(text: str) -> list[str]:
     return out
 
 
+def find_page(corpus: Corpus, key: int | str) -> Page | None:
+    """The page ``key`` (id, URL, redirect, title) of ``corpus``; a URL with a trailing slash also finds the
+    page without it (what a model often writes)."""
+    page = corpus.get(key)
+    if page is None and isinstance(key, str):
+        k = key.strip()
+        if k.startswith(("http://", "https://")) and k.endswith("/"):
+            page = corpus.get(k.rstrip("/"))
+    return page
+
+
 class MemoryCorpus:
     """An in-memory :class:`Corpus` (tests, generated corpora). Search is a small TF-IDF scorer."""
 

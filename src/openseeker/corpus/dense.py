@@ -55,7 +55,7 @@ def build_dense(
     from openseeker.corpus import open_corpus
 
     model = load_model(model_path)
-    store = open_corpus(corpus_dir)
+    store = open_corpus(Path(corpus_dir))
     out = Path(corpus_dir) / DENSE_DIR
     out.mkdir(exist_ok=True)
     n = len(store)

@@ -100,7 +100,10 @@ class ToolsConfig(StrictModel):
         default="corpus", description="search backend: corpus, serper, tavily, brave, searxng, replay"
     )
     fetch: str = Field(default="corpus", description="page fetcher for visit: corpus, jina, http, replay")
-    corpus: str | None = Field(default=None, description="corpus directory (for the corpus backends)")
+    corpus: str | None = Field(
+        default=None,
+        description="corpus directory, or the http(s):// URL of `openseeker corpus serve` (corpus backends)",
+    )
     top_k: int = 10
     visit_mode: Literal["auto", "raw", "extract"] = Field(
         default="auto",
