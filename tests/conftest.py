@@ -28,3 +28,26 @@ def shared_dir() -> Path:
     if not SHARED.exists():
         pytest.skip(f"needs the shared data folder {SHARED} (not present)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray cluster with 2 CPUs, shared by every test of the session that asks for it (started on
+    first use, ~3 s; shut down at the end). Its workers import this checkout of openseeker, and the scripted
+    models of ``tests/pipeline`` (``scripted/executor_models:...``)."""
+    ray = pytest.importorskip("ray", reason="ray (the `ray` extra) is not installed")
+    from openseeker.pipeline.executor import ray_init
+
+    paths = [str(REPO / "src"), str(REPO / "tests" / "pipeline"), os.environ.get("PYTHONPATH", "")]
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    try:
+        started = ray_init(None, 2)
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+    yield ray
+    if started:
+        ray.shutdown()

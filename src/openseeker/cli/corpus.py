@@ -64,6 +64,24 @@ def corpus() -> None:
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing corpus in --out.")
 @click.option("--no-index", is_flag=True, help="Skip building the BM25 index.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Work units read at once: local processes, or Ray tasks with --executor ray.",
+)
+@click.option(
+    "--executor", type=click.Choice(["local", "ray"]), default="local", show_default=True, help="Where units run."
+)
+@click.option("--ray-address", default=None, help="A running Ray cluster (default: a local one of --workers CPUs).")
+@click.option(
+    "--unit-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=32,
+    show_default=True,
+    help="About this many MB of input per work unit (multistream dumps, JSONL files).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the ingest report as JSON.")
 def ingest_cmd(
     sources: tuple[str, ...],
@@ -76,12 +94,18 @@ def ingest_cmd(
     max_record_mb: float | None,
     overwrite: bool,
     no_index: bool,
+    workers: int,
+    executor: str,
+    ray_address: str | None,
+    unit_mb: float,
     as_json: bool,
 ) -> None:
     """Read SOURCE... into the corpus directory --out (store, link graph, search index).
 
-    The corpus is built in a hidden folder inside --out and moved into place only when the ingest
-    succeeds, so a failed run leaves --out as it was.
+    The sources are split into work units (files, page ranges of a multistream dump via its index, byte
+    ranges of a JSONL file) read by --workers processes or Ray tasks. The corpus is built in a hidden folder
+    inside --out and moved into place only when the ingest succeeds, so a failed run leaves --out as it
+    was; a killed one keeps its finished units, and the same command resumes it.
     """
     from openseeker.corpus.ingest import ingest
 
@@ -102,6 +126,10 @@ def ingest_cmd(
         overwrite=overwrite,
         build_search_index=not no_index,
         progress=not as_json,
+        workers=workers,
+        executor=executor,
+        ray_address=ray_address,
+        unit_mb=unit_mb,
         **opts,
     )
     if as_json:
@@ -120,6 +148,8 @@ def ingest_cmd(
     for name, stats in report.source_stats.items():
         if stats:
             t.add_row(name, ", ".join(f"{k}: {v:,}" for k, v in stats.items()))
+    reused = f", {report.units_reused:,} reused from an interrupted run" if report.units_reused else ""
+    t.add_row("work units", f"{report.units:,} ({report.workers} {report.executor} workers{reused})")
     t.add_row("time", f"{report.seconds:.1f} s (index {report.index_seconds:.1f} s)")
     _console().print(t)
     if report.rejected:

@@ -1,20 +1,34 @@
-"""Ingest sources into a corpus directory: pages and links into SQLite, then the BM25 index.
+"""Ingest sources into a corpus directory: work units read in parallel, merged into SQLite, then the index.
 
-Memory stays bounded: pages are inserted in batches (duplicates are checked per batch against the unique
-URL index, not against an in-memory set), raw links go to a staging table, and link targets are resolved
-afterwards by one SQL join (URL, then redirect) that writes the final ``links`` table in source order.
+1. **Units.** The sources are split into work units (:mod:`openseeker.corpus.units`: files, page ranges of a
+   multistream dump, byte ranges of a JSONL file, slices of an HTML folder). Each unit is read by a worker
+   (this process, ``workers`` local processes, or Ray tasks: :mod:`openseeker.pipeline.executor`) into a
+   Parquet shard of pages and raw links with a completion marker, under ``<out>/.ingest-units/``.
+2. **Merge.** The driver merges the shards in unit order as they arrive, so page ids are those a single
+   reader would give (dense, in source order; the first page with a URL wins). Pages are inserted in
+   batches (duplicates checked per batch against the unique URL index, not an in-memory set), raw links go
+   to a staging table.
+3. **Links and index.** Link targets are resolved by one SQL join (URL, then redirect chains) that writes
+   the final ``links`` table in source order; then the BM25 index is built in bounded memory.
+
+A killed or interrupted ingest (``kill -9``, Ctrl-C) keeps its finished units: the same command resumes and
+reads only the units without a marker. An ingest that fails on bad input leaves nothing behind (the folder
+as it was). Memory per worker is bounded by a unit's batch, whatever the corpus size; the driver's by its
+batches and SQLite's fixed cache.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -28,11 +42,20 @@ from openseeker.corpus.schema import (
     REPORT_NAME,
     SCHEMA_VERSION,
     connect_writer,
-    title_key,
 )
-from openseeker.corpus.sources import Source, SourcePage, SourceRedirect, SourceReject, open_source
-from openseeker.corpus.text import detect_language
-from openseeker.errors import ConfigError
+from openseeker.corpus.sources import Source, SourceReject
+from openseeker.corpus.units import (
+    DEFAULT_UNIT_MB,
+    WorkUnit,
+    build_unit_in,
+    build_unit_packed,
+    plan_fingerprint,
+    plan_units,
+    unit_done,
+    unpack_unit,
+)
+from openseeker.errors import ConfigError, RunLockedError
+from openseeker.pipeline.executor import make_executor
 from openseeker.records import Record
 
 
@@ -52,6 +75,10 @@ class IngestReport(Record):
     index: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     index_seconds: float = 0.0
+    units: int = 0
+    units_reused: int = 0
+    workers: int = 1
+    executor: str = "local"
 
 
 class _Progress:
@@ -92,7 +119,7 @@ class _Progress:
 
 
 class StoreWriter:
-    """Batched writer of a new store (used by :func:`ingest` and the Parquet import)."""
+    """Batched writer of a new store (the ingest's merge, and the Parquet import)."""
 
     def __init__(self, out_dir: Path, rejects: IO[bytes], batch_size: int = 2000):
         self.out_dir = out_dir
@@ -107,22 +134,10 @@ class StoreWriter:
         self.rejected: Counter[str] = Counter()
         self.languages: Counter[str] = Counter()
         self.redirects = 0
-        self._pages: list[SourcePage] = []
-        self._redirects: list[tuple[str, str, str | None]] = []
 
     def reject(self, r: SourceReject, source: str) -> None:
         self.rejected[r.reason] += 1
         self.rejects.write(orjson.dumps({"source": source, **r.to_dict()}, option=orjson.OPT_APPEND_NEWLINE))
-
-    def add_page(self, page: SourcePage) -> None:
-        self._pages.append(page)
-        if len(self._pages) >= self.batch_size:
-            self.flush()
-
-    def add_redirect(self, r: SourceRedirect) -> None:
-        self._redirects.append((r.url, r.target_url, title_key(r.title) if r.title.strip() else None))
-        if len(self._redirects) >= self.batch_size:
-            self.flush()
 
     def _existing(self, urls: Sequence[str]) -> set[str]:
         found: set[str] = set()
@@ -132,41 +147,51 @@ class StoreWriter:
             found.update(r[0] for r in self.con.execute(q, part))
         return found
 
-    def flush(self) -> int:
-        """Write buffered pages and redirects; return the number of pages written."""
-        pages, self._pages = self._pages, []
-        redirects, self._redirects = self._redirects, []
-        if not pages and not redirects:
-            return 0
-        existing = self._existing([p.url for p in pages]) if pages else set()
+    def insert(self, pages: Sequence[tuple[Any, ...]], links: Sequence[Sequence[tuple[Any, ...]]]) -> int:
+        """Give ids to a batch of pages ``(url, title, title_key, text, language, metadata)`` and insert them
+        with their raw links ``(url, anchor, context)``; a URL already stored is rejected as
+        ``duplicate_url``. Returns the number of pages inserted."""
+        existing = self._existing([p[0] for p in pages])
         rows: list[tuple[Any, ...]] = []
-        links: list[tuple[Any, ...]] = []
+        raw: list[tuple[Any, ...]] = []
         batch_urls: set[str] = set()
-        for p in pages:
-            if p.url in existing or p.url in batch_urls:
-                self.reject(SourceReject(p.url, "page", "duplicate_url", f"title {p.title!r}"), "ingest")
+        for p, plinks in zip(pages, links, strict=True):
+            url = p[0]
+            if url in existing or url in batch_urls:
+                self.reject(SourceReject(url, "page", "duplicate_url", f"title {p[1]!r}"), "ingest")
                 continue
-            batch_urls.add(p.url)
+            batch_urls.add(url)
             pid = self.next_id
             self.next_id += 1
-            lang = p.language or detect_language(p.title + " " + p.text)
-            self.languages[lang] += 1
-            title = p.title.strip() or p.url
-            meta = orjson.dumps(p.metadata).decode() if p.metadata else None
-            rows.append((pid, p.url, title, title_key(title), p.text, lang, meta))
-            links.extend((pid, ln.url, ln.anchor, ln.context) for ln in p.links)
+            self.languages[p[4]] += 1
+            rows.append((pid, *p))
+            raw.extend((pid, *ln) for ln in plinks)
         self.con.execute("BEGIN")
         self.con.executemany("INSERT INTO pages VALUES (?,?,?,?,?,?,?)", rows)
-        self.con.executemany("INSERT INTO raw_links VALUES (?,?,?,?)", links)
-        if redirects:
-            cur = self.con.executemany("INSERT OR IGNORE INTO redirects VALUES (?,?,?)", redirects)
-            self.redirects += max(cur.rowcount, 0)
+        self.con.executemany("INSERT INTO raw_links VALUES (?,?,?,?)", raw)
         self.con.execute("COMMIT")
         return len(rows)
 
+    def add_redirects(self, rows: Sequence[tuple[str, str, str | None]]) -> None:
+        """Insert redirects ``(url, target_url, title_key)``; the first redirect of a URL wins."""
+        self.con.execute("BEGIN")
+        cur = self.con.executemany("INSERT OR IGNORE INTO redirects VALUES (?,?,?)", rows)
+        self.redirects += max(cur.rowcount, 0)
+        self.con.execute("COMMIT")
+
+    def merge_shard(self, shard: Path) -> None:
+        """Append a work unit's shard (:mod:`openseeker.corpus.units`): its rejects, pages, links, redirects."""
+        from openseeker.corpus.units import read_redirects, read_shard
+
+        with (shard / "rejects.jsonl").open("rb") as fh:
+            shutil.copyfileobj(fh, self.rejects)
+        for pages, links in read_shard(shard, self.batch_size):
+            self.insert(pages, links)
+        for rows in read_redirects(shard):
+            self.add_redirects(rows)  # type: ignore[arg-type]
+
     def finish(self) -> dict[str, int]:
         """Resolve links (URL, then redirect chains), build indexes, record stats; return link counts."""
-        self.flush()
         con = self.con
         # Collapse redirect chains (A -> B -> C) a few levels deep, so one join resolves them.
         for _ in range(4):
@@ -216,9 +241,10 @@ CORPUS_ENTRIES = (
     "import_report.json",
 )
 CORPUS_DIRS = ("bm25", "dense")
+UNITS_DIR = ".ingest-units"
 
 
-@contextmanager
+@contextlib.contextmanager
 def staged_corpus_dir(out_dir: str | Path, overwrite: bool) -> Iterator[Path]:
     """Build a corpus in a hidden folder inside ``out_dir`` and move it into place only on success.
 
@@ -235,8 +261,9 @@ def staged_corpus_dir(out_dir: str | Path, overwrite: bool) -> Iterator[Path]:
         yield stage
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
-        if created:
-            shutil.rmtree(out, ignore_errors=True)
+        if created:  # only if empty: an interrupted ingest keeps its finished work units there
+            with contextlib.suppress(OSError):
+                out.rmdir()
         raise
     for name in CORPUS_ENTRIES:
         (out / name).unlink(missing_ok=True)
@@ -277,8 +304,66 @@ def build_index(out: Path, con: sqlite3.Connection, num_pages: int, progress: _P
     return build_bm25(docs(), num_pages, out / INDEX_DIR, on_progress=lambda n: progress.advance(task, n))
 
 
+class UnitsFolder:
+    """``<out>/.ingest-units/``: the work units' shards of an ingest into ``out``, kept until it succeeds.
+
+    Holding it (``with``) takes an exclusive OS lock (``flock``, released by the kernel however the holder
+    exits), so two ingests into one folder cannot run at once; the holder removes the staging folders that
+    killed ingests left behind. :meth:`prepare` keeps the shards of a plan with the same fingerprint (a
+    resumed ingest) and drops everything else.
+    """
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.path = out / UNITS_DIR
+        self._fd: int | None = None
+
+    def __enter__(self) -> UnitsFolder:
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raw = os.pread(fd, 32, 0).decode("ascii", errors="replace").strip()
+            os.close(fd)
+            pid = int(raw) if raw.isdigit() else None
+            raise RunLockedError(
+                f"{self.out} is busy: {'process ' + str(pid) if pid else 'another process'} is ingesting into it",
+                pid=pid,
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        for stale in self.out.glob(".ingest-*"):  # staging folders of ingests that were killed
+            if stale.is_dir() and stale.name != UNITS_DIR:
+                shutil.rmtree(stale, ignore_errors=True)
+        return self
+
+    def prepare(self, units: list[WorkUnit]) -> int:
+        """Keep the shards of this plan, drop the rest; return how many units are already done."""
+        plan = {"fingerprint": plan_fingerprint(units), "units": len(units)}
+        plan_file = self.path / "plan.json"
+        try:
+            same = orjson.loads(plan_file.read_bytes()).get("fingerprint") == plan["fingerprint"]
+        except (OSError, orjson.JSONDecodeError):
+            same = False
+        for child in self.path.iterdir():
+            if child.is_dir() and (not same or child.name.startswith(".")):
+                shutil.rmtree(child, ignore_errors=True)
+        plan_file.write_bytes(orjson.dumps(plan))
+        return sum(unit_done(self.path, u) is not None for u in units)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 def ingest(
-    sources: Iterable[str | Path | Source],
+    sources: Iterable[str | Path | Source] | str | Path | Source,
     out_dir: str | Path,
     *,
     kind: str | None = None,
@@ -287,6 +372,10 @@ def ingest(
     build_search_index: bool = True,
     batch_size: int = 2000,
     progress: bool = False,
+    workers: int = 1,
+    executor: str = "local",
+    ray_address: str | None = None,
+    unit_mb: float = DEFAULT_UNIT_MB,
     **source_options: Any,
 ) -> IngestReport:
     """Read ``sources`` (paths, ``kind:path`` strings or :class:`Source` objects) into ``out_dir``.
@@ -295,71 +384,113 @@ def ingest(
         sources: inputs (or a single one); the reader is detected from each path unless ``kind`` is given.
         out_dir: the corpus directory to create.
         kind: force one reader for every path.
-        limit: at most this many pages per source.
+        limit: at most this many pages per source (a source is then one work unit).
         overwrite: replace an existing corpus in ``out_dir``.
         build_search_index: build the BM25 index after the store.
         batch_size: pages per insert transaction.
         progress: show rich progress bars.
+        workers: work units read at once (1: in this process; N: N local processes, or N Ray tasks).
+        executor: ``local`` or ``ray`` (:mod:`openseeker.pipeline.executor`).
+        ray_address: the Ray cluster to use (``None``: a local one of ``workers`` CPUs).
+        unit_mb: about this many (compressed) megabytes of input per work unit.
         **source_options: passed to the readers (``site``, ``base_url``, ``language``,
             ``max_record_bytes`` ...).
 
     Returns:
         an :class:`IngestReport` (also written to ``ingest_report.json``); rejected records are in
         ``rejects.jsonl`` with file, position and reason. The corpus is built in a hidden folder inside
-        ``out_dir`` and moved into place on success only (see :func:`staged_corpus_dir`).
+        ``out_dir`` and moved into place on success only (see :func:`staged_corpus_dir`); see the module
+        docstring for resuming.
     """
     if isinstance(sources, str | Path | Source):
         sources = [sources]  # one path given on its own, not a list
     start = time.monotonic()
-    with staged_corpus_dir(out_dir, overwrite) as out:
-        report = _ingest_into(
-            out, sources, kind, limit, build_search_index, batch_size, progress, source_options
-        )
-        report.out_dir = str(Path(out_dir))
-        report.seconds = time.monotonic() - start
-        (out / REPORT_NAME).write_text(
-            json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
-        )
+    out = Path(out_dir)
+    if (out / DB_NAME).exists() and not overwrite:
+        raise ConfigError(f"{out} already holds a corpus; pass overwrite=True (--overwrite) to replace it")
+    units = plan_units(sources, kind, limit, source_options, int(unit_mb * 2**20))
+    created = not out.exists()
+    with UnitsFolder(out) as folder:
+        try:
+            reused = folder.prepare(units)
+            with staged_corpus_dir(out, overwrite) as stage:
+                run = _UnitRun(units, folder, executor, workers, ray_address)
+                report = _ingest_into(stage, run, build_search_index, batch_size, progress)
+                report.out_dir = str(out)
+                report.units, report.units_reused = len(units), reused
+                report.workers, report.executor = workers, executor
+                report.seconds = time.monotonic() - start
+                (stage / REPORT_NAME).write_text(
+                    json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+                )
+        except Exception:
+            folder.remove()  # bad input: nothing is kept (a stopped ingest keeps its units to resume)
+            if created:
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+            raise
+        folder.remove()
     return report
 
 
+@dataclass
+class _UnitRun:
+    """The work units of one ingest and where they run."""
+
+    units: list[WorkUnit]
+    folder: UnitsFolder
+    executor: str
+    workers: int
+    ray_address: str | None
+
+    def shards(self) -> Iterator[tuple[WorkUnit, dict[str, Any]]]:
+        """``(unit, summary)`` in unit order, each as soon as it and all before it are done (finished
+        units of an earlier run first); the units run on the executor meanwhile."""
+        done = {u.index: s for u in self.units if (s := unit_done(self.folder.path, u)) is not None}
+        todo = [u for u in self.units if u.index not in done]
+        nxt = 0
+
+        def ready() -> Iterator[tuple[WorkUnit, dict[str, Any]]]:
+            nonlocal nxt
+            while nxt < len(self.units) and nxt in done:
+                yield self.units[nxt], done.pop(nxt)
+                nxt += 1
+
+        yield from ready()
+        if not todo:
+            return
+        with make_executor(self.executor, min(self.workers, len(todo)), self.ray_address) as ex:
+            if ex.kind == "ray":
+                results = ex.map_unordered(build_unit_packed, todo)
+            else:
+                results = ex.map_unordered(build_unit_in, [(u, str(self.folder.path)) for u in todo])
+            for i, result in results:
+                unit = todo[i]
+                done[unit.index] = unpack_unit(result, self.folder.path, unit) if ex.kind == "ray" else result
+                yield from ready()
+
+
 def _ingest_into(
-    out: Path,
-    sources: Iterable[str | Path | Source],
-    kind: str | None,
-    limit: int | None,
-    build_search_index: bool,
-    batch_size: int,
-    progress: bool,
-    source_options: dict[str, Any],
+    out: Path, run: _UnitRun, build_search_index: bool, batch_size: int, progress: bool
 ) -> IngestReport:
     report = IngestReport(out_dir=str(out))
+    stats: dict[str, Counter[str]] = {}
+    rejected: Counter[str] = Counter()
     with (out / REJECTS_NAME).open("wb") as rej, _Progress(progress) as bar:
         writer = StoreWriter(out, rej, batch_size)
         try:
-            for spec in sources:
-                src = (
-                    open_source(spec, kind, limit=limit, **source_options)
-                    if not isinstance(spec, Source)
-                    else spec
-                )
-                task = bar.task(f"{src.kind}: {src.path.name}", total=None)
-                for item in src:
-                    if isinstance(item, SourcePage):
-                        writer.add_page(item)
-                        bar.advance(task)
-                    elif isinstance(item, SourceRedirect):
-                        writer.add_redirect(item)
-                    else:
-                        writer.reject(item, src.kind)
-                writer.flush()
-                bar.update(task, total=writer.next_id)
-                report.source_stats[f"{src.kind}:{src.path}"] = dict(src.stats)
+            task = bar.task(f"work units ({run.workers} x {run.executor})", total=len(run.units))
+            for unit, summary in run.shards():
+                writer.merge_shard(run.folder.path / unit.name)
+                stats.setdefault(unit.source, Counter()).update(summary["stats"])
+                rejected.update(summary["rejected"])
+                bar.advance(task)
             links = writer.finish()
             report.pages = writer.next_id
             report.redirects = writer.redirects
-            report.rejected = dict(writer.rejected)
+            report.rejected = dict(rejected + writer.rejected)
             report.languages = dict(writer.languages)
+            report.source_stats = {k: dict(v) for k, v in stats.items()}
             report.links, report.resolved_links, report.dangling_links = (
                 links["links"],
                 links["resolved_links"],

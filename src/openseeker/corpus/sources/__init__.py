@@ -80,16 +80,22 @@ def detect_kind(path: str | Path) -> str:
     )
 
 
-def open_source(spec: str | Path | Source, kind: str | None = None, **options: Any) -> Source:
-    """A :class:`Source` for ``spec`` (a path, ``kind:path``, or a ready Source object)."""
-    if isinstance(spec, Source):
-        return spec
+def resolve_spec(spec: str | Path, kind: str | None = None) -> tuple[str, str]:
+    """``(kind, path)`` of a source given as a path or ``kind:path`` (the kind detected when not given)."""
     text = str(spec)
     if kind is None and ":" in text and not Path(text).exists():
         head, rest = text.split(":", 1)
         if head in sources:
             kind, text = head, rest
-    return sources.create(kind or detect_kind(text), text, **options)
+    return kind or detect_kind(text), text
+
+
+def open_source(spec: str | Path | Source, kind: str | None = None, **options: Any) -> Source:
+    """A :class:`Source` for ``spec`` (a path, ``kind:path``, or a ready Source object)."""
+    if isinstance(spec, Source):
+        return spec
+    kind, text = resolve_spec(spec, kind)
+    return sources.create(kind, text, **options)
 
 
 __all__ = [
@@ -101,5 +107,6 @@ __all__ = [
     "SourceReject",
     "detect_kind",
     "open_source",
+    "resolve_spec",
     "sources",
 ]

@@ -107,6 +107,15 @@ def parse_html(html: str, url: str) -> SourcePage:
     )
 
 
+def html_files(root: Path) -> list[Path]:
+    """Every HTML file under ``root``, sorted (the order pages are read in)."""
+    files: list[Path] = []
+    for dirpath, _dirs, names in os.walk(root):
+        files.extend(Path(dirpath) / n for n in names if n.lower().endswith(HTML_SUFFIXES))
+    files.sort()
+    return files
+
+
 class HtmlFolderSource(Source):
     """Every ``.html``/``.htm`` file under a folder (sorted, recursive).
 
@@ -114,6 +123,7 @@ class HtmlFolderSource(Source):
         base_url: URL prefix for the folder (``https://docs.example.org/``); a file's URL is the prefix plus
             its relative path. Without it, pages get ``file://`` URLs, and relative links between files
             still resolve to each other.
+        file_range: ``(start, end)``: only these files of the sorted list (a parallel ingest's work unit).
     """
 
     kind = "html"
@@ -123,10 +133,10 @@ class HtmlFolderSource(Source):
         base_url: str | None = self.options.get("base_url")
         if base_url and not base_url.endswith("/"):
             base_url += "/"
-        files: list[Path] = []
-        for dirpath, _dirs, names in os.walk(root):
-            files.extend(Path(dirpath) / n for n in names if n.lower().endswith(HTML_SUFFIXES))
-        files.sort()
+        files = html_files(root)
+        if self.options.get("file_range"):  # a work unit of the parallel ingest: a slice of the sorted files
+            start, end = self.options["file_range"]
+            files = files[start:end]
         self.stats["files"] = len(files)
         emitted = 0
         for f in files:

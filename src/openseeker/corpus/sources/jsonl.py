@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urldefrag, urljoin
 
@@ -86,7 +87,13 @@ def page_from_record(obj: dict[str, Any]) -> SourcePage:
 
 
 class JsonlSource(Source):
-    """Streaming reader of a ``.jsonl`` / ``.jsonl.gz`` file of pages."""
+    """Streaming reader of a ``.jsonl`` / ``.jsonl.gz`` file of pages.
+
+    Options:
+        byte_range: ``(start, end)``: only the lines that start in these bytes of an uncompressed file
+            (``start`` at a line start; a parallel ingest's work unit). Positions are then given as the
+            line's byte offset, since the line number would need a read of everything before it.
+    """
 
     kind = "jsonl"
 
@@ -94,11 +101,19 @@ class JsonlSource(Source):
         path = str(self.path)
         emitted = 0
         lineno = 0
+        rng = self.options.get("byte_range")
+        offset = rng[0] if rng else 0
         try:
             with _open(path) as fh:
+                if rng:
+                    fh.seek(offset)
                 for lineno, (raw, size) in enumerate(bounded_lines(fh, self.max_record_bytes), 1):
+                    if rng and offset >= rng[1]:
+                        return
+                    where = f"byte {offset}" if rng else f"line {lineno}"
+                    offset += size
                     if raw is None:
-                        yield self.too_large(f"line {lineno}", size)
+                        yield self.too_large(where, size)
                         continue
                     if not raw.strip():
                         continue
@@ -110,7 +125,7 @@ class JsonlSource(Source):
                     except (orjson.JSONDecodeError, ValueError) as e:
                         self.stats["rejected"] += 1
                         reason = "invalid_json" if isinstance(e, orjson.JSONDecodeError) else "invalid_record"
-                        yield SourceReject(path, f"line {lineno}", reason, str(e)[:300])
+                        yield SourceReject(path, where, reason, str(e)[:300])
                         continue
                     yield page
                     emitted += 1
@@ -122,3 +137,25 @@ class JsonlSource(Source):
                 path=path,
                 position=f"line {lineno + 1}",
             ) from e
+
+
+def line_ranges(path: Path, unit_bytes: int) -> list[tuple[int, int]]:
+    """Byte ranges of about ``unit_bytes`` of an uncompressed JSONL file, each starting at a line start
+    (found by seeking near each cut and reading to the next newline: no full read of the file)."""
+    size = path.stat().st_size
+    cuts = [0]
+    with path.open("rb") as fh:
+        while cuts[-1] + unit_bytes < size:
+            pos = cuts[-1] + unit_bytes
+            fh.seek(pos)
+            while True:  # to the end of the line the cut fell into, 1 MB at a time (a line may be huge)
+                piece = fh.read(2**20)
+                i = piece.find(b"\n")
+                if i >= 0 or not piece:
+                    pos = pos + i + 1 if i >= 0 else size
+                    break
+                pos += len(piece)
+            if pos >= size:
+                break
+            cuts.append(pos)
+    return [(a, b) for a, b in zip(cuts, [*cuts[1:], size], strict=True)]

@@ -136,6 +136,9 @@ class MediaWikiSource(Source):
         base_url: the title prefix to use when the dump has no ``<siteinfo><base>``.
         max_record_bytes: pages with a longer wikitext are rejected as ``too_large``.
         language: force the language instead of the dump's ``xml:lang`` / detection.
+        stream_range: ``(header_end, start, end, last)``: read only the bz2 streams in bytes
+            ``[start, end)`` of a multistream dump, after its header stream ``[0, header_end)``
+            (:mod:`openseeker.corpus.sources.multistream`; the parallel ingest's work units).
     """
 
     kind = "mediawiki"
@@ -153,7 +156,15 @@ class MediaWikiSource(Source):
         namespaces = set(_NON_ARTICLE)
         pages = 0
         last = "the first page"
-        fh, raw = _open(path)
+        rng = self.options.get("stream_range")
+        fh: IO[bytes]
+        raw: IO[bytes]
+        if rng:
+            from openseeker.corpus.sources.multistream import open_range
+
+            fh, raw = open_range(path, *rng)
+        else:
+            fh, raw = _open(path)
         try:
             root: ET.Element | None = None
             for event, elem in ET.iterparse(fh, events=("start", "end")):
