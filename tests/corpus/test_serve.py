@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-import openseeker.corpus.backends  # noqa: F401 - registers the corpus search backend and fetcher
 from openseeker.corpus import open_corpus
 from openseeker.corpus.ingest import ingest
 from openseeker.corpus.remote import RemoteCorpus

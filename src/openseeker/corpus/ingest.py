@@ -188,7 +188,7 @@ class StoreWriter:
         for pages, links in read_shard(shard, self.batch_size):
             self.insert(pages, links)
         for rows in read_redirects(shard):
-            self.add_redirects(rows)  # type: ignore[arg-type]
+            self.add_redirects(rows)
 
     def finish(self) -> dict[str, int]:
         """Resolve links (URL, then redirect chains), build indexes, record stats; return link counts."""

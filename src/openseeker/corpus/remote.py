@@ -33,7 +33,7 @@ def is_service_url(location: str | Any) -> bool:
 
 
 def _page(d: dict[str, Any]) -> Page:
-    return Page.from_dict(d)  # type: ignore[no-any-return]
+    return Page.from_dict(d)
 
 
 def _links(rows: list[dict[str, Any]]) -> list[Link]:

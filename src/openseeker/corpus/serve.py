@@ -145,7 +145,7 @@ class CorpusService:
         return {"status": "ok", "pages": len(self.store), "search_mode": self.settings.search_mode}
 
     def info(self) -> dict[str, Any]:
-        return self.store.info(degree_stats=False)  # type: ignore[no-any-return]
+        return self.store.info(degree_stats=False)
 
     def search(self, body: dict[str, Any]) -> dict[str, Any]:
         top_k = _int(body.get("top_k"), "top_k", 0, MAX_TOP_K, 10)

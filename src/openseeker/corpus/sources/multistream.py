@@ -137,9 +137,9 @@ def open_range(path: str, header_end: int, start: int, end: int, last: bool) -> 
     """``(decompressed XML stream, raw reader)`` of the header stream plus the streams in ``[start, end)``
     (the raw reader's ``tell`` locates errors in the file)."""
     raw = RangeReader(path, [(0, header_end), (start, end)])
-    stream: IO[bytes] = bz2.open(raw, "rb")  # type: ignore[assignment]
+    stream: IO[bytes] = bz2.open(raw, "rb")
     if not last:
-        stream = io.BufferedReader(ClosingReader(stream, b"</mediawiki>"))  # type: ignore[assignment]
+        stream = io.BufferedReader(ClosingReader(stream, b"</mediawiki>"))
     return stream, cast(IO[bytes], raw)
 
 
