@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -31,23 +32,22 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def ray_cluster():
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory):
     """A local Ray cluster with 2 CPUs, shared by every test of the session that asks for it (started on
-    first use, ~3 s; shut down at the end). Its workers import this checkout of openseeker, and the scripted
-    models of ``tests/pipeline`` (``scripted/executor_models:...``)."""
+    first use, ~3 s; shut down at the end). Its workers import this checkout of openseeker and the scripted
+    models of ``tests/pipeline`` (``scripted/executor_models:...``); ``OPENSEEKER_TEST_SCRATCH`` (yielded as
+    ``ray_cluster.scratch``; ``ray_cluster.ray`` is the module) is a folder their scripted models read switches from (a worker's environment is
+    fixed when the cluster starts)."""
     ray = pytest.importorskip("ray", reason="ray (the `ray` extra) is not installed")
     from openseeker.pipeline.executor import ray_init
 
+    scratch = tmp_path_factory.mktemp("ray-scratch")
     paths = [str(REPO / "src"), str(REPO / "tests" / "pipeline"), os.environ.get("PYTHONPATH", "")]
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
-    try:
-        started = ray_init(None, 2)
-    finally:
-        if old is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = old
-    yield ray
+    started = ray_init(
+        None,
+        2,
+        env={"PYTHONPATH": os.pathsep.join(p for p in paths if p), "OPENSEEKER_TEST_SCRATCH": str(scratch)},
+    )
+    yield SimpleNamespace(ray=ray, scratch=scratch)
     if started:
         ray.shutdown()

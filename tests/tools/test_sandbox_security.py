@@ -26,12 +26,24 @@ async def _box(cfg: SandboxConfig) -> tuple[LocalSandbox, str]:
     return backend, await backend.create(600)
 
 
+_BEFORE: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _children_before() -> None:
+    # processes this pytest process already had (a session's Ray cluster, servers of other fixtures) are not
+    # a test's leftovers
+    _BEFORE.clear()
+    _BEFORE.update(c.pid for c in psutil.Process().children(recursive=True))
+
+
 def _leftovers(uid: int | None) -> list[psutil.Process]:
-    """Processes still running as the sandbox's own uid (as root), or below this test process (bwrap)."""
+    """Processes still running as the sandbox's own uid (as root), or below this test process (bwrap) and
+    started by the test."""
     out = []
     for c in psutil.Process().children(recursive=True):
         try:
-            if c.status() != psutil.STATUS_ZOMBIE:
+            if c.pid not in _BEFORE and c.status() != psutil.STATUS_ZOMBIE:
                 out.append(c)
         except psutil.Error:
             pass  # gone meanwhile

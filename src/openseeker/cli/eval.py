@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import old_spellings, out_option, progress_options
+from openseeker.cli.options import (
+    executor_options,
+    executor_override,
+    old_spellings,
+    out_option,
+    progress_options,
+)
 from openseeker.errors import ExitCode
 
 
@@ -68,6 +74,7 @@ def eval_group() -> None:
 )
 @click.option("--concurrency", type=int, help="Items in flight.")
 @progress_options
+@executor_options
 def run_cmd(
     benchmark: str,
     data: str | None,
@@ -111,6 +118,8 @@ def run_cmd(
         "concurrency": concurrency,
         "progress": not no_progress,
     }
+    if (ex := executor_override()) is not None:
+        overrides["executor"] = ex
     cfg = load_config(EvalConfig, agent_config, overrides, section="eval")
     resumable(note=f"Stats so far: {Path(cfg.out) / 'eval' / 'stats.json'}")
     res = run_eval(cfg)

@@ -118,3 +118,52 @@ def _rewrite(arg: str, mapping: Mapping[str, str]) -> str:
     elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 2 and arg[:2] in mapping:
         return f"{mapping[arg[:2]]}={arg[2:]}"  # -k3
     return arg
+
+
+_EXECUTOR_META = "openseeker.executor"
+
+
+def _store_executor(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is not None and param.name:
+        ctx.meta.setdefault(_EXECUTOR_META, {})[param.name] = value
+
+
+def executor_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--executor local|ray``, ``--ray-address ADDR``, ``--workers N``: where a sharded stage's shards run
+    (read back with :func:`executor_override`; ``--ray-address`` or ``--workers`` alone mean ``ray``)."""
+    opts = [
+        click.option(
+            "--executor",
+            type=click.Choice(["local", "ray"]),
+            expose_value=False,
+            callback=_store_executor,
+            help="Where shards run: local (this process) or ray (each shard a Ray task).",
+        ),
+        click.option(
+            "--ray-address",
+            "address",
+            expose_value=False,
+            callback=_store_executor,
+            help="A running Ray cluster (ray://head:10001, head:6379, auto); default: a local one.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            expose_value=False,
+            callback=_store_executor,
+            help="Shards in flight at once on Ray (the endpoints' max_concurrency is split among them).",
+        ),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def executor_override() -> dict[str, Any] | None:
+    """The ``executor`` config override of :func:`executor_options` (``None`` when none was given)."""
+    ctx = click.get_current_context(silent=True)
+    given: dict[str, Any] = dict(ctx.meta.get(_EXECUTOR_META, {})) if ctx is not None else {}
+    if not given:
+        return None
+    kind = given.pop("executor", None) or "ray"
+    return {"kind": kind, **given}

@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import old_spellings, out_option, progress_options
+from openseeker.cli.options import (
+    executor_options,
+    executor_override,
+    old_spellings,
+    out_option,
+    progress_options,
+)
 from openseeker.errors import ExitCode
 
 
@@ -38,6 +44,7 @@ from openseeker.errors import ExitCode
     help="Run the judged checks with a judge that failed calibration (records are marked).",
 )
 @click.option("--concurrency", type=int, help="Seeds in flight at once.")
+@executor_options
 @click.option("--seed", type=int, help="Random seed (seed choice, expansion, LLM cache scope).")
 @click.option("--second-hop", type=int, help="Budget of pages reached through a second hop.")
 @click.option("--shortcut-top-k", type=int, help="Reject when the answer page is in the top-k search hits.")
@@ -125,6 +132,8 @@ def qa(
         overrides["checks"] = checks
     if no_progress:
         overrides["progress"] = False
+    if (ex := executor_override()) is not None:
+        overrides["executor"] = ex
     cfg = load_config(QASynthConfig, config_file, overrides, section="qa")
     run = Path(cfg.out or ".")
     resumable(note=f"Stats and funnel so far: {run / 'qa' / 'stats.json'}, {run / 'qa' / 'funnel.md'}")

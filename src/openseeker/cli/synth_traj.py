@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import out_option, progress_options
+from openseeker.cli.options import executor_options, executor_override, out_option, progress_options
 from openseeker.errors import ExitCode
 
 
@@ -46,6 +46,7 @@ from openseeker.errors import ExitCode
 )
 @click.option("--limit", type=int, help="Only the first N questions.")
 @click.option("--concurrency", type=int, help="Rollouts in flight at once.")
+@executor_options
 @click.option(
     "--constrain/--no-constrain", default=None, help="Grammar-constrained turn format (small local models)."
 )
@@ -112,6 +113,8 @@ def traj(
         overrides["agent"] = agent_over
     if no_progress:
         overrides["progress"] = False
+    if (ex := executor_override()) is not None:
+        overrides["executor"] = ex
     cfg = load_config(TrajSynthConfig, config_file, overrides, section="traj")
     run = Path(cfg.out or ".")
     resumable(note=f"Stats so far: {run / 'trajectories' / 'stats.json'}")

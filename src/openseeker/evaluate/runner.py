@@ -38,6 +38,7 @@ from openseeker.judge.verdict import Judge, Verdict
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
 from openseeker.llm.types import GenerateConfig
+from openseeker.pipeline.executor import ExecutorConfig
 from openseeker.pipeline.run import RunFolder
 from openseeker.pipeline.stage import StageContext, StageResult, read_stage
 from openseeker.pipeline.stages import Resources, Stage, stage_roles
@@ -87,6 +88,10 @@ class EvalConfig(StrictModel):
     )
     concurrency: int = 8
     shard_size: int = 100
+    executor: ExecutorConfig = Field(
+        default_factory=ExecutorConfig,
+        description="where shards run: local (this process) or ray (Ray tasks; {kind, address, workers})",
+    )
     roles: RolesConfig = Field(default_factory=RolesConfig)
     tools: ToolsConfig = Field(default_factory=ToolsConfig, description="the agent's tools")
     agent: AgentConfig = Field(default_factory=AgentConfig, description="the agent's loop options")

@@ -15,13 +15,17 @@ fingerprints and completion markers, the order results are merged in); the execu
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures as cf
 import multiprocessing
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
 from typing import Any, Literal
 
+from pydantic import Field, model_validator
+
+from openseeker.config import StrictModel
 from openseeker.errors import ConfigError, missing_extra
 
 ExecutorKind = Literal["local", "ray"]
@@ -39,6 +43,11 @@ class Executor(ABC):
     def map_unordered(self, fn: Callable[[Any], Any], args: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """``(index into args, result)`` as calls finish. The first failing call's exception is raised
         (after the calls not yet started are dropped); a caller that stops iterating early stops the rest."""
+
+    async def amap_unordered(self, fn: Callable[[Any], Any], args: Sequence[Any]) -> AsyncGenerator[tuple[int, Any], None]:
+        """:meth:`map_unordered` for a caller on an event loop (here: one call at a time, in a thread)."""
+        for i, a in enumerate(args):
+            yield i, await asyncio.to_thread(fn, a)
 
     def close(self) -> None:  # noqa: B027 - nothing to release for the inline executor
         """Release workers (a Ray cluster this executor started is shut down)."""
@@ -92,16 +101,16 @@ def ray_module() -> Any:
     return ray
 
 
-def ray_init(address: str | None, workers: int) -> bool:
+def ray_init(address: str | None, workers: int, env: dict[str, str] | None = None) -> bool:
     """Connect to the Ray cluster at ``address``, or start a local one with ``workers`` CPUs; return whether
     this call started it (then :func:`ray_module` ``.shutdown()`` is the caller's). A cluster already
-    initialised in this process is used as it is."""
+    initialised in this process is used as it is. ``env``: extra environment variables of the workers."""
     ray = ray_module()
     if ray.is_initialized():
         return False
     # the workers must import this same openseeker (a source checkout on PYTHONPATH, not only the installed one)
-    env = {"PYTHONPATH": os.pathsep.join(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)}
-    runtime_env = {"env_vars": env} if env["PYTHONPATH"] else None
+    env_vars = {**({"PYTHONPATH": os.environ["PYTHONPATH"]} if os.environ.get("PYTHONPATH") else {}), **(env or {})}
+    runtime_env = {"env_vars": env_vars} if env_vars else None
     if address:
         ray.init(address=address, runtime_env=runtime_env, log_to_driver=True)
     else:
@@ -127,9 +136,20 @@ class RayExecutor(Executor):
         self.max_retries = max_retries
         self._started = ray_init(address, self.workers)
 
+    def _remote(self, fn: Callable[[Any], Any]) -> Any:
+        return self.ray.remote(num_cpus=1, max_retries=self.max_retries, retry_exceptions=False)(fn)
+
+    def _get(self, ref: Any) -> Any:
+        try:
+            return self.ray.get(ref)
+        except self.ray.exceptions.RayTaskError as e:
+            cause = getattr(e, "cause", None)
+            if isinstance(cause, Exception):  # the worker's own exception (a DataError, a StageError ...)
+                raise cause from None
+            raise
+
     def map_unordered(self, fn: Callable[[Any], Any], args: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        ray = self.ray
-        remote = ray.remote(num_cpus=1, max_retries=self.max_retries, retry_exceptions=False)(fn)
+        remote = self._remote(fn)
         todo = list(enumerate(args))
         todo.reverse()
         running: dict[Any, int] = {}
@@ -138,18 +158,54 @@ class RayExecutor(Executor):
                 while todo and len(running) < self.workers:
                     i, a = todo.pop()
                     running[remote.remote(a)] = i
-                done, _ = ray.wait(list(running), num_returns=1)
+                done, _ = self.ray.wait(list(running), num_returns=1)
                 for ref in done:
                     i = running.pop(ref)
-                    yield i, ray.get(ref)
+                    yield i, self._get(ref)
         finally:
             for ref in running:
-                ray.cancel(ref, force=True)
+                self.ray.cancel(ref, force=True)
+
+    async def amap_unordered(self, fn: Callable[[Any], Any], args: Sequence[Any]) -> AsyncGenerator[tuple[int, Any], None]:
+        remote = self._remote(fn)
+        todo = list(enumerate(args))
+        todo.reverse()
+        running: dict[asyncio.Future[Any], tuple[int, Any]] = {}
+        try:
+            while todo or running:
+                while todo and len(running) < self.workers:
+                    i, a = todo.pop()
+                    ref = remote.remote(a)
+                    running[asyncio.wrap_future(ref.future())] = (i, ref)
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for fut in done:
+                    i, ref = running.pop(fut)
+                    yield i, self._get(ref)
+        finally:
+            for _i, ref in running.values():
+                self.ray.cancel(ref, force=True)
 
     def close(self) -> None:
         if self._started:
             self.ray.shutdown()
             self._started = False
+
+
+class ExecutorConfig(StrictModel):
+    """Where a sharded stage runs: ``local`` (this process) or ``ray`` (each shard a Ray task).
+
+    Written as a plain string (``executor: ray``) or as a mapping with the options below."""
+
+    kind: Literal["local", "ray"] = Field(default="local", description="local or ray")
+    address: str | None = Field(
+        default=None, description="Ray cluster address (ray://head:10001, head:6379, auto); None: a local one"
+    )
+    workers: int = Field(default=2, ge=1, description="shards in flight at once (Ray tasks)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        return {"kind": data} if isinstance(data, str) else data
 
 
 def make_executor(kind: str = "local", workers: int = 1, address: str | None = None) -> Executor:

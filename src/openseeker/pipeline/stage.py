@@ -19,6 +19,10 @@ already in the checkpoint. Each finished input is committed by (1) appending its
 restart the files are truncated back to the last committed offsets, so a crash at any instant (even
 ``kill -9`` in the middle of a write) leaves every input's outputs present exactly once.
 
+The driver may hand its unfinished shards to a :class:`ShardRunner` (:mod:`openseeker.pipeline.distributed`:
+Ray tasks that rebuild the stage from its config and run :func:`run_shard` on the same files); it still
+enumerates and fingerprints the shards, follows their checkpoints and writes ``errors.jsonl`` and the stats.
+
 Only one process may run a stage of a run folder at a time: :func:`stage_lock` takes an exclusive OS
 file lock (``flock``) on ``_state/lock`` for the whole run, so a second process is refused with
 :class:`~openseeker.errors.RunLockedError` naming the holder's PID, and a crashed holder's lock is
@@ -36,12 +40,12 @@ import os
 import time
 import traceback
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from pydantic import BaseModel
@@ -322,6 +326,7 @@ async def run_stage(
     total: int | None = None,
     description: str | None = None,
     unit: str = "inputs",
+    runner: ShardRunner | None = None,
 ) -> StageResult:
     """Run ``fn`` over ``items``, writing sharded, resumable outputs under ``<run_dir>/<stage>/``.
 
@@ -348,11 +353,16 @@ async def run_stage(
         total: the number of inputs, for the progress display.
         description: the progress display's label.
         unit: what an input is called in the progress display (``seeds``, ``rollouts``, ...).
+        runner: run the unfinished shards elsewhere (:mod:`openseeker.pipeline.distributed`: Ray tasks
+            that rebuild the stage from its config); this process still enumerates the shards, checks
+            their fingerprints and markers, follows their checkpoints and writes ``errors.jsonl`` and the
+            stats. ``None``: every shard runs here.
     """
     with stage_lock(run_dir, stage):
         return await _run_stage_locked(
             Path(run_dir), stage, items, fn, key=key, shard_size=shard_size, concurrency=concurrency,
             config=config, progress=progress, total=total, description=description, unit=unit,
+            runner=runner,
         )
 
 
@@ -365,6 +375,40 @@ class _Tally:
     outputs: int = 0
     rejected: int = 0
     errors: int = 0
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    """An unfinished shard handed to a :class:`ShardRunner`: its number and the fingerprint of its keys
+    (the worker checks that it lists the same inputs)."""
+
+    shard: int
+    fingerprint: str
+    size: int
+
+
+@dataclass
+class ShardOutcome:
+    """What running one shard did: its counts, its failures (``errors.jsonl`` entries, retried on the next
+    run) and whether it is complete (its marker written)."""
+
+    shard: int
+    skipped: int = 0
+    committed: int = 0
+    outputs: int = 0
+    rejected: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    done: bool = False
+
+
+class ShardRunner(Protocol):
+    """Runs shards somewhere else (see :func:`run_stage`'s ``runner``)."""
+
+    workers: int
+
+    def run(self, tasks: list[ShardTask]) -> AsyncIterator[ShardOutcome]:
+        """The outcome of each task as it finishes (any order); a task whose worker died is retried."""
+        ...
 
 
 async def _run_stage_locked(
@@ -381,6 +425,7 @@ async def _run_stage_locked(
     total: int | None,
     description: str | None,
     unit: str,
+    runner: ShardRunner | None,
 ) -> StageResult:
     stage_dir = run_dir / stage
     stage_dir.mkdir(parents=True, exist_ok=True)
@@ -399,6 +444,7 @@ async def _run_stage_locked(
     try:
         it = iter(items)
         shard = 0
+        remote: list[ShardTask] = []
         while True:
             chunk = list(islice(it, shard_size))
             if not chunk:
@@ -409,7 +455,7 @@ async def _run_stage_locked(
                 if k in seen:
                     raise StageError(f"Stage {stage!r}: duplicate input key {k!r}; keys must be unique.")
                 seen.add(k)
-            fingerprint = hashlib.sha256("\n".join(keys).encode()).hexdigest()
+            fingerprint = shard_fingerprint(keys)
             if done_marker.exists() and done_marker.read_text().strip() not in (fingerprint, ""):
                 # The shard's inputs changed (more samples, another subset): reopen it; the checkpoint
                 # still keeps finished inputs from being redone.
@@ -418,29 +464,17 @@ async def _run_stage_locked(
             if done_marker.exists():
                 tally.skipped += len(chunk)
                 display.add_skipped(len(chunk))
-                shard += 1
-                continue
-            writer = _ShardWriter(stage_dir, shard)
-            todo = [(k, x) for k, x in zip(keys, chunk, strict=True) if k not in writer.done_keys]
-            tally.skipped += len(chunk) - len(todo)
-            display.add_skipped(len(chunk) - len(todo))
-
-            async def work(pair: tuple[str, T]) -> tuple[StageContext, Any]:
-                ctx = StageContext(key=pair[0])
-                active[pair[0]] = ctx
-                activity.usage_sink.set(ctx.record_llm)  # this task's LLM calls are this input's
-                try:
-                    return ctx, await fn(pair[1], ctx)
-                finally:
-                    active.pop(pair[0], None)
-
-            try:
-                shard_errors = await _run_shard(stage, stage_dir, todo, work, concurrency, writer, tally, display)
-            finally:
-                writer.close()
-            if shard_errors == 0:
-                done_marker.write_text(fingerprint)
+            elif runner is not None:
+                remote.append(ShardTask(shard, fingerprint, len(chunk)))
+            else:
+                outcome = await run_shard(
+                    stage, stage_dir, shard, keys, chunk, fn, fingerprint=fingerprint, concurrency=concurrency,
+                    display=display, active=active, on_error=_error_writer(stage_dir),
+                )
+                _count(tally, outcome)
             shard += 1
+        if remote and runner is not None:
+            await _run_remote(stage_dir, remote, runner, tally, display)
         ended = "finished"
     except (asyncio.CancelledError, KeyboardInterrupt):
         ended = "interrupted"
@@ -456,45 +490,164 @@ async def _run_stage_locked(
     )
 
 
-async def _run_shard(
+def shard_fingerprint(keys: list[str]) -> str:
+    """The fingerprint of a shard's input keys (its completion marker holds it)."""
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()
+
+
+def _error_entry(key: str, exc: BaseException) -> dict[str, Any]:
+    return {
+        "key": key, "time": time.time(), "type": type(exc).__name__, "error": scrub(str(exc)),
+        "traceback": scrub("".join(traceback.format_exception(exc)))[-4000:],
+    }
+
+
+def _error_writer(stage_dir: Path) -> Callable[[dict[str, Any]], None]:
+    def write(entry: dict[str, Any]) -> None:
+        with open(stage_dir / "errors.jsonl", "ab") as fh:
+            fh.write(dumps_line(entry))
+
+    return write
+
+
+def _count(tally: _Tally, outcome: ShardOutcome) -> None:
+    tally.skipped += outcome.skipped
+    tally.processed += outcome.committed + len(outcome.errors)
+    tally.outputs += outcome.outputs
+    tally.rejected += outcome.rejected
+    tally.errors += len(outcome.errors)
+
+
+async def run_shard(
     stage: str,
     stage_dir: Path,
-    todo: list[tuple[str, Any]],
-    work: Callable[[tuple[str, Any]], Awaitable[tuple[StageContext, Any]]],
+    shard: int,
+    keys: list[str],
+    chunk: list[Any],
+    fn: Callable[[Any, StageContext], Awaitable[Any]],
+    *,
+    fingerprint: str,
     concurrency: int,
-    writer: _ShardWriter,
-    tally: _Tally,
-    display: StageProgress,
-) -> int:
-    """Run the unfinished inputs of one shard, committing each as it finishes; return its errors."""
-    errors = 0
-    async for (k, _x), res in bounded_map(work, todo, concurrency):
-        tally.processed += 1
-        if isinstance(res, BaseException):
-            if not isinstance(res, Exception):
-                raise res
-            errors += 1
-            tally.errors += 1
-            log.error("stage %s: input %s failed: %r", stage, k, res)
-            with open(stage_dir / "errors.jsonl", "ab") as fh:
-                fh.write(dumps_line({
-                    "key": k, "time": time.time(), "type": type(res).__name__, "error": scrub(str(res)),
-                    "traceback": scrub("".join(traceback.format_exception(res)))[-4000:],
-                }))
-            display.add_result(failed=True)
-            continue
-        ctx, value = res
-        values = value if isinstance(value, list) else ([] if value is None else [value])
-        outs = [v for v in values if not isinstance(v, Reject)]
-        rejs = [
-            {"key": k, "reason": v.reason, "detail": v.detail, "record": v.record}
-            for v in values if isinstance(v, Reject)
-        ]
-        writer.commit(k, outs, rejs, ctx)
-        tally.outputs += len(outs)
-        tally.rejected += len(rejs)
-        display.add_result(kept=len(outs), rejected=len(rejs))
-    return errors
+    on_error: Callable[[dict[str, Any]], None],
+    display: StageProgress | None = None,
+    active: dict[str, StageContext] | None = None,
+) -> ShardOutcome:
+    """Run the unfinished inputs of one shard (those not in its checkpoint), committing each as it finishes,
+    and write its completion marker when none failed. Failures go to ``on_error`` (an ``errors.jsonl``
+    entry each). Used by the driver for local shards and by a worker for the shard it was given."""
+    outcome = ShardOutcome(shard)
+    writer = _ShardWriter(stage_dir, shard)
+    todo = [(k, x) for k, x in zip(keys, chunk, strict=True) if k not in writer.done_keys]
+    outcome.skipped = len(chunk) - len(todo)
+    if display is not None:
+        display.add_skipped(outcome.skipped)
+    running = active if active is not None else {}
+
+    async def work(pair: tuple[str, Any]) -> tuple[StageContext, Any]:
+        ctx = StageContext(key=pair[0])
+        running[pair[0]] = ctx
+        activity.usage_sink.set(ctx.record_llm)  # this task's LLM calls are this input's
+        try:
+            return ctx, await fn(pair[1], ctx)
+        finally:
+            running.pop(pair[0], None)
+
+    try:
+        async for (k, _x), res in bounded_map(work, todo, concurrency):
+            if isinstance(res, BaseException):
+                if not isinstance(res, Exception):
+                    raise res
+                log.error("stage %s: input %s failed: %r", stage, k, res)
+                entry = _error_entry(k, res)
+                outcome.errors.append(entry)
+                on_error(entry)
+                if display is not None:
+                    display.add_result(failed=True)
+                continue
+            ctx, value = res
+            values = value if isinstance(value, list) else ([] if value is None else [value])
+            outs = [v for v in values if not isinstance(v, Reject)]
+            rejs = [
+                {"key": k, "reason": v.reason, "detail": v.detail, "record": v.record}
+                for v in values if isinstance(v, Reject)
+            ]
+            writer.commit(k, outs, rejs, ctx)
+            outcome.committed += 1
+            outcome.outputs += len(outs)
+            outcome.rejected += len(rejs)
+            if display is not None:
+                display.add_result(kept=len(outs), rejected=len(rejs))
+    finally:
+        writer.close()
+    if not outcome.errors:
+        (stage_dir / "_state" / f"{_shard_name(shard)}.done").write_text(fingerprint)
+        outcome.done = True
+    return outcome
+
+
+class _CheckpointTail:
+    """Follows the checkpoints of shards running elsewhere: each newly committed input is counted (tally and
+    display) as it appears, so progress and ``last_run`` are this run's, even when a worker died mid-shard
+    and its retry finished the shard."""
+
+    def __init__(self, stage_dir: Path, shards: list[int]):
+        self.paths = {s: stage_dir / "_state" / f"{_shard_name(s)}.ckpt" for s in shards}
+        self.offsets = {s: (p.stat().st_size if p.exists() else 0) for s, p in self.paths.items()}
+
+    def already_done(self, shard: int) -> int:
+        path = self.paths[shard]
+        data = path.read_bytes()[: self.offsets[shard]] if path.exists() else b""
+        return len({orjson.loads(line)["key"] for line in data.splitlines() if line.strip()})
+
+    def feed(self, tally: _Tally, display: StageProgress) -> None:
+        for s, path in self.paths.items():
+            try:
+                with open(path, "rb") as fh:
+                    fh.seek(self.offsets[s])
+                    data = fh.read()
+            except FileNotFoundError:
+                continue
+            end = data.rfind(b"\n") + 1  # a line still being written is read next time
+            for line in data[:end].splitlines():
+                try:
+                    e = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue  # a line torn by a killed worker; its retry truncates it
+                tally.processed += 1
+                tally.outputs += e.get("n_out", 0)
+                tally.rejected += len(e.get("rejects", []))
+                display.add_result(kept=e.get("n_out", 0), rejected=len(e.get("rejects", [])))
+            self.offsets[s] += end
+
+
+async def _run_remote(
+    stage_dir: Path, tasks: list[ShardTask], runner: ShardRunner, tally: _Tally, display: StageProgress
+) -> None:
+    """Hand ``tasks`` to ``runner``; follow their checkpoints; write their failures to ``errors.jsonl``."""
+    tail = _CheckpointTail(stage_dir, [t.shard for t in tasks])
+    for t in tasks:
+        n = tail.already_done(t.shard)
+        tally.skipped += n
+        display.add_skipped(n)
+
+    async def follow() -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            tail.feed(tally, display)
+
+    follower = asyncio.create_task(follow())
+    write_error = _error_writer(stage_dir)
+    try:
+        async for outcome in runner.run(tasks):
+            tail.feed(tally, display)
+            for entry in outcome.errors:
+                write_error(entry)
+                tally.processed += 1
+                tally.errors += 1
+                display.add_result(failed=True)
+    finally:
+        follower.cancel()
+        tail.feed(tally, display)
 
 
 def _write_stats(stage_dir: Path, stage: str, tally: _Tally, started: float, ended: str) -> dict[str, Any]:

@@ -127,6 +127,7 @@ class Stage(Generic[C]):
         # one process per stage of a run folder, from opening the work to its last report
         with stage_lock(run.path, self.name):
             work = await self.open(config, resources or Resources())
+            runner = self._runner(config)
             try:
                 result = await run_stage(
                     run.path,
@@ -141,6 +142,7 @@ class Stage(Generic[C]):
                     total=len(work.items),
                     description=work.description,
                     unit=work.unit,
+                    runner=runner,
                 )
             except BaseException:
                 await work.stopped()
@@ -149,6 +151,17 @@ class Stage(Generic[C]):
                 return await work.finish(result)
             finally:
                 await work.aclose()
+                if runner is not None:
+                    runner.close()
+
+    def _runner(self, config: C) -> Any:
+        """The shard runner of ``config.executor`` (``executor: ray``: :mod:`openseeker.pipeline.distributed`,
+        bound by name: it sits on this module), or ``None`` to run every shard here."""
+        ex = getattr(config, "executor", None)
+        if ex is None or getattr(ex, "kind", "local") == "local":
+            return None
+        distributed = importlib.import_module("openseeker.pipeline.distributed")
+        return distributed.shard_runner(self.spec(config), config)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from openseeker.config import StrictModel
 from openseeker.llm.config import RolesConfig
+from openseeker.pipeline.executor import ExecutorConfig
 from openseeker.synth.check import BUILTIN, CheckMode, check_class, qa_checks
 
 
@@ -196,6 +197,10 @@ class QASynthConfig(StrictModel):
     seed: int = 0
     concurrency: int = 16
     shard_size: int = 1000
+    executor: ExecutorConfig = Field(
+        default_factory=ExecutorConfig,
+        description="where shards run: local (this process) or ray (Ray tasks; {kind, address, workers})",
+    )
     judge_style: str = Field(
         default="rules",
         description="judge spec for the closed-book/oracle checks: rules (no model; the default, since the "

@@ -30,6 +30,7 @@ from openseeker.judge import get_judge
 from openseeker.judge.verdict import Judge
 from openseeker.llm.config import RolesConfig
 from openseeker.llm.registry import Roles
+from openseeker.pipeline.executor import ExecutorConfig
 from openseeker.pipeline.run import RunFolder
 from openseeker.pipeline.stage import Reject, StageContext, StageResult
 from openseeker.pipeline.stages import Resources, Stage, stage_roles
@@ -86,6 +87,10 @@ class TrajSynthConfig(StrictModel):
     )
     concurrency: int = 16
     shard_size: int = 1000
+    executor: ExecutorConfig = Field(
+        default_factory=ExecutorConfig,
+        description="where shards run: local (this process) or ray (Ray tasks; {kind, address, workers})",
+    )
     cache: str | None = Field(default=None, description="LLM response cache; default <out>/cache/llm.sqlite")
     progress: bool = True
 
