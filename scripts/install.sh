@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
-EXTRAS="${OPENSEEKER_EXTRAS:-local,web,train,dense,mcp,dev}"
+EXTRAS="${OPENSEEKER_EXTRAS:-local,web,train,dense,mcp,ray,dev}"
 
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv

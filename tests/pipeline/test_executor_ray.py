@@ -10,6 +10,7 @@ as one budget across both workers.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -201,3 +202,28 @@ def test_endpoint_budget_is_global_across_workers(scripted: Path, tmp_path: Path
     assert state["calls"] >= 40
     # two workers with 2 requests each: never more than the endpoint's 4, and both at once at some point
     assert 3 <= state["max"] <= 4, state
+
+
+def test_guards_of_the_ray_executor(tmp_path: Path, corpus: Path) -> None:
+    """No Ray needed: a key written into the config is refused; caches on local disks stay where they are, on a
+    network file system they move to the worker's temp folder; the budget split never exceeds the budget."""
+    from openseeker.errors import ConfigError
+    from openseeker.pipeline import distributed as d
+
+    cfg = _qa(corpus, tmp_path / "r", executor="ray", roles={"default": {"model": "openai/x", "api_key": "sk-123"}})
+    with pytest.raises(ConfigError, match="api_key_env"):
+        d.shard_runner(STAGE_QA.spec(cfg), cfg)
+    local = tmp_path / "cache" / "llm.sqlite"
+    assert d.node_local_cache(local) == local
+    roles = _qa(corpus, tmp_path / "r", roles={"default": {"model": "openai/x", "max_concurrency": 7},
+                                               "judge": {"model": "openai/y", "max_concurrency": 3}}).roles
+    split = d.split_roles(roles, 2)
+    assert (split.default.max_concurrency, split.judge.max_concurrency) == (3, 1) and d.min_budget(roles) == 3
+
+
+def test_cache_on_a_network_file_system_moves_to_the_node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from openseeker.pipeline import distributed as d
+
+    monkeypatch.setattr(d, "filesystem_type", lambda path: "nfs4")
+    moved = d.node_local_cache(tmp_path / "run" / "cache" / "llm.sqlite")
+    assert moved.name == "llm.sqlite" and str(moved).startswith(tempfile.gettempdir()) and "run" not in moved.parts

@@ -79,6 +79,8 @@ class IngestReport(Record):
     units_reused: int = 0
     workers: int = 1
     executor: str = "local"
+    units_seconds: float = 0.0  # reading units and merging them (overlapped)
+    links_seconds: float = 0.0  # link and redirect resolution
 
 
 class _Progress:
@@ -479,13 +481,17 @@ def _ingest_into(
     with (out / REJECTS_NAME).open("wb") as rej, _Progress(progress) as bar:
         writer = StoreWriter(out, rej, batch_size)
         try:
+            t0 = time.monotonic()
             task = bar.task(f"work units ({run.workers} x {run.executor})", total=len(run.units))
             for unit, summary in run.shards():
                 writer.merge_shard(run.folder.path / unit.name)
                 stats.setdefault(unit.source, Counter()).update(summary["stats"])
                 rejected.update(summary["rejected"])
                 bar.advance(task)
+            report.units_seconds = time.monotonic() - t0
+            t0 = time.monotonic()
             links = writer.finish()
+            report.links_seconds = time.monotonic() - t0
             report.pages = writer.next_id
             report.redirects = writer.redirects
             report.rejected = dict(rejected + writer.rejected)

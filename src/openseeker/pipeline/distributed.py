@@ -13,9 +13,10 @@ reports at the end. A worker (:func:`run_shard_job`) gets a :class:`ShardJob` (t
 * splits the global endpoint budget: every role's ``max_concurrency`` is divided by the number of workers
   (⌊budget / workers⌋ each, so the workers together never exceed it; the number of workers is capped by
   the smallest budget); the stage's ``concurrency`` (inputs in flight) is per worker;
-* keeps its LLM response cache node-local: the run's ``<run>/cache/llm.sqlite`` when the run folder is on
-  a local file system, else ``<tmp>/openseeker-<uid>/cache/<hash>/llm.sqlite`` on the worker's machine
-  (SQLite's write-ahead log needs shared memory, which network file systems do not give);
+* keeps its SQLite caches node-local (the LLM response cache, and a web tool-call cache if configured): the
+  configured file (``<run>/cache/llm.sqlite`` by default) when it is on a local file system, else
+  ``<tmp>/openseeker-<uid>/cache/<hash>/<name>`` on the worker's machine (SQLite's write-ahead log needs
+  shared memory, which network file systems do not give);
 * runs the shard exactly as a local run would (:func:`~openseeker.pipeline.stage.run_shard`: the same
   records, the same checkpoint, the same marker) under a per-shard lock, logging to
   ``<run>/logs/<stage>/<shard>.log``.
@@ -150,7 +151,13 @@ async def _run_job(job: ShardJob) -> ShardOutcome:
             f"the run folder {run.path} is not visible on {socket.gethostname()}: with executor ray the run "
             "folder must be on a file system every node mounts at the same path"
         )
-    config = config.model_copy(update={"executor": ExecutorConfig(), "concurrency": job.concurrency})
+    update: dict[str, Any] = {"executor": ExecutorConfig(), "concurrency": job.concurrency}
+    tools = getattr(config, "tools", None)  # the web tool-call cache is SQLite too
+    if isinstance(tools, dict) and tools.get("cache"):
+        update["tools"] = {**tools, "cache": str(node_local_cache(Path(tools["cache"])))}
+    elif tools is not None and getattr(tools, "cache", None):
+        update["tools"] = tools.model_copy(update={"cache": str(node_local_cache(Path(tools.cache)))})
+    config = config.model_copy(update=update)
     cache = Path(getattr(config, "cache", None) or run.llm_cache)
     roles = Roles(split_roles(config.roles, job.workers), cache_path=node_local_cache(cache))  # type: ignore[attr-defined]
     handler = _shard_log(run, stage.name, job.task.shard)
