@@ -155,6 +155,8 @@ def test_run_started_on_ray_finished_locally(corpus: Path, scripted: Path, tmp_p
     assert first.exit_code == ExitCode.PARTIAL and "5 accepted, 0 rejected, 1 failed" in first.output, first.output
     failed = orjson.loads((out / "qa" / "errors.jsonl").read_bytes().splitlines()[0])
     assert _themes(corpus)[failed["key"]] == "Port Salve" and "test switch" in failed["error"]
+    per_shard = b"".join(p.read_bytes() for p in (out / "qa" / "errors").glob("*.jsonl"))
+    assert [orjson.loads(x)["key"] for x in per_shard.splitlines()] == [failed["key"]]
     assert yaml.safe_load((out / "qa" / "config.yaml").read_text())["executor"]["kind"] == "ray"
     (scripted / "fail-Port Salve").unlink()
     second = CliRunner().invoke(cli, args, catch_exceptions=False)  # locally, in this process

@@ -232,7 +232,7 @@ def build_unit(
 ) -> dict[str, Any]:
     """Read ``unit`` into the shard folder ``dest`` (created; see the module docstring); return its
     summary, which is also the completion marker ``done.json``."""
-    dest.mkdir(parents=True, exist_ok=False)
+    dest.mkdir(exist_ok=False)  # not parents: a unit still running when its ingest failed must not recreate them
     src = unit.open()
     rejected: Counter[str] = Counter()
     writer = _ShardWriter(dest, batch_pages, batch_bytes)

@@ -19,7 +19,8 @@ reports at the end. A worker (:func:`run_shard_job`) gets a :class:`ShardJob` (t
   shared memory, which network file systems do not give);
 * runs the shard exactly as a local run would (:func:`~openseeker.pipeline.stage.run_shard`: the same
   records, the same checkpoint, the same marker) under a per-shard lock, logging to
-  ``<run>/logs/<stage>/<shard>.log``.
+  ``<run>/logs/<stage>/<shard>.log`` and writing its failures to ``<run>/<stage>/errors/<shard>.jsonl``
+  (the driver appends those it is told of to ``errors.jsonl``, which the reports read).
 
 A task whose worker dies is retried by Ray and resumes from the shard's checkpoint; a driver that dies
 leaves a run folder any later run finishes, on Ray or locally. The run folder must be visible at the same
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from openseeker.errors import ConfigError, StageError
+from openseeker.io.jsonl import dumps_line
 from openseeker.llm.config import ROLES, RolesConfig
 from openseeker.llm.registry import Roles
 from openseeker.pipeline.executor import Executor, ExecutorConfig, make_executor
@@ -174,10 +176,17 @@ async def _run_job(job: ShardJob) -> ShardOutcome:
                     "worker than on the driver (the inputs must not depend on the machine: same corpus, "
                     "same input files, same config)"
                 )
+            errors = stage_dir / "errors" / f"{_shard_name(job.task.shard)}.jsonl"
+            errors.parent.mkdir(exist_ok=True)
+
+            def on_error(entry: dict[str, Any]) -> None:  # this shard's own file; the driver merges them
+                with errors.open("ab") as fh:
+                    fh.write(dumps_line(entry))
+
             with shard_lock(stage_dir, job.task.shard):
                 return await run_shard(
                     stage.name, stage_dir, job.task.shard, keys, chunk, work,
-                    fingerprint=job.task.fingerprint, concurrency=job.concurrency, on_error=lambda e: None,
+                    fingerprint=job.task.fingerprint, concurrency=job.concurrency, on_error=on_error,
                 )
         finally:
             await work.aclose()

@@ -78,6 +78,7 @@ class ProcessExecutor(Executor):
         self.workers = workers
         # spawn, not fork: the parent may hold threads (progress display, SQLite, an event loop)
         self._pool = cf.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        self._abandoned = False  # calls were still running when the caller stopped (an error, Ctrl-C)
 
     def map_unordered(self, fn: Callable[[Any], Any], args: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         futures = {self._pool.submit(fn, a): i for i, a in enumerate(args)}
@@ -87,8 +88,13 @@ class ProcessExecutor(Executor):
         finally:
             for fut in futures:
                 fut.cancel()
+            self._abandoned = any(not f.done() for f in futures)
 
     def close(self) -> None:
+        if self._abandoned:
+            # a call failed or the caller stopped: the calls still running are not waited for
+            for proc in list(getattr(self._pool, "_processes", {}).values()):
+                proc.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
