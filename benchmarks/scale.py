@@ -21,7 +21,7 @@ Parts (each measured in fresh child processes; ``uptime``'s load average is reco
 
     python benchmarks/scale.py --pages 100000 --data /tmp/osk-scale --json-out scale-100k.json
     python benchmarks/scale.py --pages 1000000 --data /tmp/osk-scale --parts ingest,search
-    python benchmarks/scale.py --parts stage --stage-items 3000
+    python benchmarks/scale.py --pages 20000 --parts ingest --rounds 3 --unit-mb 4   # a robust 2/1 ratio
 """
 
 from __future__ import annotations
@@ -263,11 +263,38 @@ def _stats(lat: list[float], wall: float) -> dict[str, float]:
     }
 
 
+async def _raw_clients(url: str, queries: list[str], clients: int) -> tuple[list[float], float]:
+    """``clients`` keep-alive HTTP/1.1 connections posting ``/v1/search`` (a plain asyncio client: an
+    httpx client in Python costs more CPU per request than the search itself, and would measure itself)."""
+    host, port = url.split("//", 1)[1].rsplit(":", 1)
+    todo = list(queries)
+    out: list[float] = []
+
+    async def one() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            while todo:
+                body = json.dumps({"query": todo.pop(), "top_k": 10}).encode()
+                head = f"POST /v1/search HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                t = time.perf_counter()
+                writer.write(head.encode() + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                headers = await reader.readuntil(b"\r\n\r\n")
+                if not headers.startswith(b"HTTP/1.1 200"):
+                    raise SystemExit(f"the service answered {headers[:40]!r}")
+                size = int(headers.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+                await reader.readexactly(size)
+                out.append((time.perf_counter() - t) * 1000)
+        finally:
+            writer.close()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(clients)))
+    return out, time.perf_counter() - t0
+
+
 def phase_search(args: dict[str, Any]) -> dict[str, Any]:
     import signal
     from concurrent.futures import ThreadPoolExecutor
-
-    import httpx
 
     from openseeker.corpus import open_corpus
 
@@ -276,12 +303,13 @@ def phase_search(args: dict[str, Any]) -> dict[str, Any]:
     for q in queries[:50]:  # warm the page cache and the index
         store.search(q, 10)
     lat: list[float] = []
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for q in queries:
         t = time.perf_counter()
         store.search(q, 10)
         lat.append((time.perf_counter() - t) * 1000)
     single = _stats(lat, time.perf_counter() - t0)
+    cpu_per_query = round((time.process_time() - c0) * 1000 / len(queries), 2)
 
     def timed(q: str) -> float:
         t = time.perf_counter()
@@ -295,30 +323,23 @@ def phase_search(args: dict[str, Any]) -> dict[str, Any]:
 
     proc, url = _serve(args["corpus"], args["serve_workers"])
     try:
-        async def clients() -> tuple[list[float], float]:
-            out: list[float] = []
-            todo = list(queries)
-            async with httpx.AsyncClient(base_url=url, timeout=120, limits=httpx.Limits(max_connections=64)) as c:
-                for q in queries[:50]:
-                    await c.post("/v1/search", json={"query": q, "top_k": 10})
+        import psutil
 
-                async def one() -> None:
-                    while todo:
-                        q = todo.pop()
-                        t = time.perf_counter()
-                        r = await c.post("/v1/search", json={"query": q, "top_k": 10})
-                        r.raise_for_status()
-                        out.append((time.perf_counter() - t) * 1000)
+        tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
 
-                t0 = time.perf_counter()
-                await asyncio.gather(*(one() for _ in range(args["clients"])))
-                return out, time.perf_counter() - t0
+        def server_cpu() -> float:
+            return sum(sum(p.cpu_times()[:2]) for p in tree)
 
-        lat, wall = asyncio.run(clients())
+        asyncio.run(_raw_clients(url, queries[:50], 4))  # warm every worker
+        c0, mine0 = server_cpu(), time.process_time()
+        lat, wall = asyncio.run(_raw_clients(url, queries, args["clients"]))
         served = _stats(lat, wall)
+        served["server_cpu_ms_per_query"] = round((server_cpu() - c0) * 1000 / len(queries), 2)
+        served["client_cpu_ms_per_query"] = round((time.process_time() - mine0) * 1000 / len(queries), 2)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
+    single["cpu_ms_per_query"] = cpu_per_query
     return {
         "pages": len(store),
         "queries": len(queries),
@@ -329,6 +350,7 @@ def phase_search(args: dict[str, Any]) -> dict[str, Any]:
         f"served_{args['clients']}_clients": served,
         "served_p50_over_in_process_p50": round(served["p50_ms"] / single["p50_ms"], 2),
         "served_qps_over_in_process_threads_qps": round(served["qps"] / threads["qps"], 2),
+        "server_cpu_over_in_process_cpu": round(served["server_cpu_ms_per_query"] / cpu_per_query, 2),
     }
 
 
@@ -432,6 +454,7 @@ def main() -> None:
     ap.add_argument("--parts", default="ingest,search,stage")
     ap.add_argument("--workers", default="1,2", help="ingest worker counts to compare")
     ap.add_argument("--unit-mb", type=float, default=32.0)
+    ap.add_argument("--rounds", type=int, default=1, help="ingest rounds per worker count (interleaved)")
     ap.add_argument("--queries", type=int, default=1000)
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--serve-workers", type=int, default=2)
@@ -459,15 +482,19 @@ def main() -> None:
             results["generate_s"] = round(time.perf_counter() - t, 1)
         results["dump_mb"] = round(dump.stat().st_size / 2**20, 1)
         results["ingest"] = []
-        for w in [int(x) for x in a.workers.split(",")]:
-            r = _child("ingest", {"dump": str(dump), "out": str(data / f"corpus-{a.pages}-w{w}"), "workers": w,
-                                  "unit_mb": a.unit_mb})
-            print(json.dumps(r), flush=True)
-            results["ingest"].append(r)
-        rates = {r["workers"]: r["pages_per_s"] for r in results["ingest"]}
-        if 1 in rates and 2 in rates:
-            results["ingest_2_over_1_workers"] = round(rates[2] / rates[1], 2)
-        for w in [int(x) for x in a.workers.split(",")][1:]:
+        counts = [int(x) for x in a.workers.split(",")]
+        for _round in range(a.rounds):  # interleaved, so that a change of the machine's load hits both
+            for w in counts:
+                r = _child("ingest", {"dump": str(dump), "out": str(data / f"corpus-{a.pages}-w{w}"), "workers": w,
+                                      "unit_mb": a.unit_mb})
+                print(json.dumps(r), flush=True)
+                results["ingest"].append(r)
+        if 1 in counts and 2 in counts:
+            med = {w: statistics.median(r["pages_per_s"] for r in results["ingest"] if r["workers"] == w) for w in (1, 2)}
+            cpu = {w: statistics.median(r["cpu_s"] for r in results["ingest"] if r["workers"] == w) for w in (1, 2)}
+            results["ingest_2_over_1_workers_wall"] = round(med[2] / med[1], 2)
+            results["ingest_2_over_1_workers_cpu"] = round(cpu[2] / cpu[1], 2)
+        for w in counts[1:]:
             shutil.rmtree(data / f"corpus-{a.pages}-w{w}", ignore_errors=True)
     if "search" in parts:
         results["search"] = _child("search", {"corpus": str(corpus), "queries": a.queries, "clients": a.clients,

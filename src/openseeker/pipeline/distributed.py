@@ -5,10 +5,11 @@
 driver (the process the user started) keeps what must be decided in one place: it lists the inputs,
 shards them, checks fingerprints and completion markers, holds the stage's lock, follows the shards'
 checkpoints for progress and ``last_run``, writes ``errors.jsonl`` and ``stats.json``, and runs the stage's
-reports at the end. A worker (:func:`run_shard_job`) gets a :class:`ShardJob` (the
-:class:`~openseeker.pipeline.stages.StageSpec`, the shard's number and fingerprint) and:
+reports at the end. Each of the ``workers`` Ray actors (a :class:`ShardWorker`) gets the
+:class:`~openseeker.pipeline.stages.StageSpec`, and is then handed one unfinished shard after another
+(its number and fingerprint). A worker:
 
-* rebuilds the stage and its config, and opens its work from it (LLM clients, tools, corpus, judges);
+* rebuilds the stage and its config, and opens its work from it once (LLM clients, tools, corpus, judges);
 * checks that it lists the same inputs for the shard (the fingerprint), else fails loudly;
 * splits the global endpoint budget: every role's ``max_concurrency`` is divided by the number of workers
   (⌊budget / workers⌋ each, so the workers together never exceed it; the number of workers is capped by
@@ -22,7 +23,7 @@ reports at the end. A worker (:func:`run_shard_job`) gets a :class:`ShardJob` (t
   ``<run>/logs/<stage>/<shard>.log`` and writing its failures to ``<run>/<stage>/errors/<shard>.jsonl``
   (the driver appends those it is told of to ``errors.jsonl``, which the reports read).
 
-A task whose worker dies is retried by Ray and resumes from the shard's checkpoint; a driver that dies
+A worker that dies is restarted by Ray and its shard retried, resuming from the shard's checkpoint; a driver that dies
 leaves a run folder any later run finishes, on Ray or locally. The run folder must be visible at the same
 path on every node (a shared file system), and API keys must come from each node's environment
 (``api_key_env``): a key written into the config would travel through Ray in the clear, so it is refused.
@@ -30,7 +31,6 @@ path on every node (a shared file system), and API keys must come from each node
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import hashlib
@@ -39,7 +39,6 @@ import os
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,17 +58,6 @@ NETWORK_FILESYSTEMS = frozenset(
     {"nfs", "nfs4", "cifs", "smb3", "smbfs", "lustre", "gpfs", "beegfs", "glusterfs", "ceph", "9p",
      "fuse.sshfs", "fuse.glusterfs", "fuse.cephfs", "fuse.s3fs", "fuse.gcsfuse", "fuse.juicefs", "afs"}
 )
-
-
-@dataclass(frozen=True)
-class ShardJob:
-    """One shard for a worker (plain data: it travels to the Ray worker)."""
-
-    spec: StageSpec
-    task: ShardTask
-    shard_size: int
-    concurrency: int
-    workers: int
 
 
 # -- the worker -----------------------------------------------------------------------------------------
@@ -144,61 +132,84 @@ def _shard_log(run: RunFolder, stage: str, shard: int) -> logging.Handler:
     return handler
 
 
-async def _run_job(job: ShardJob) -> ShardOutcome:
-    stage, config = job.spec.build()
-    run = RunFolder(job.spec.run)
-    stage_dir = run.stage_dir(stage.name)
-    if not (stage_dir / "_state").is_dir():
-        raise StageError(
-            f"the run folder {run.path} is not visible on {socket.gethostname()}: with executor ray the run "
-            "folder must be on a file system every node mounts at the same path"
-        )
-    update: dict[str, Any] = {"executor": ExecutorConfig(), "concurrency": job.concurrency}
-    tools = getattr(config, "tools", None)  # the web tool-call cache is SQLite too
-    if isinstance(tools, dict) and tools.get("cache"):
-        update["tools"] = {**tools, "cache": str(node_local_cache(Path(tools["cache"])))}
-    elif tools is not None and getattr(tools, "cache", None):
-        update["tools"] = tools.model_copy(update={"cache": str(node_local_cache(Path(tools.cache)))})
-    config = config.model_copy(update=update)
-    cache = Path(getattr(config, "cache", None) or run.llm_cache)
-    roles = Roles(split_roles(config.roles, job.workers), cache_path=node_local_cache(cache))  # type: ignore[attr-defined]
-    handler = _shard_log(run, stage.name, job.task.shard)
-    try:
-        log.info("shard %s of stage %s on %s", _shard_name(job.task.shard), stage.name, socket.gethostname())
-        work = await stage.open(config, Resources(roles=roles))
+class ShardWorker:
+    """One worker of a stage: it opens the stage's work from the spec once (LLM clients, tools, corpus,
+    judges: a Ray actor keeps them between shards) and runs the shards it is given (see the module docstring).
+
+    Args:
+        spec: the stage as plain data.
+        shard_size: inputs per shard.
+        concurrency: inputs in flight in this worker.
+        workers: how many workers share the endpoints' budgets.
+    """
+
+    def __init__(self, spec: StageSpec, shard_size: int, concurrency: int, workers: int):
+        self.spec, self.shard_size, self.concurrency, self.workers = spec, shard_size, concurrency, workers
+        self._work: Any = None
+        self._roles: Roles | None = None
+        self._keys: list[str] | None = None
+
+    async def _open(self) -> None:
+        stage, config = self.spec.build()
+        run = RunFolder(self.spec.run)
+        if not (run.stage_dir(stage.name) / "_state").is_dir():
+            raise StageError(
+                f"the run folder {run.path} is not visible on {socket.gethostname()}: with executor ray the "
+                "run folder must be on a file system every node mounts at the same path"
+            )
+        update: dict[str, Any] = {"executor": ExecutorConfig(), "concurrency": self.concurrency}
+        tools = getattr(config, "tools", None)  # the web tool-call cache is SQLite too
+        if isinstance(tools, dict) and tools.get("cache"):
+            update["tools"] = {**tools, "cache": str(node_local_cache(Path(tools["cache"])))}
+        elif tools is not None and getattr(tools, "cache", None):
+            update["tools"] = tools.model_copy(update={"cache": str(node_local_cache(Path(tools.cache)))})
+        config = config.model_copy(update=update)
+        cache = Path(getattr(config, "cache", None) or run.llm_cache)
+        roles_cfg: RolesConfig = config.roles  # type: ignore[attr-defined]
+        self._roles = Roles(split_roles(roles_cfg, self.workers), cache_path=node_local_cache(cache))
+        self._stage, self._run = stage, run
+        self._work = await stage.open(config, Resources(roles=self._roles))
+
+    async def run(self, task: ShardTask) -> ShardOutcome:
+        """Run one shard (opening the work on the first call)."""
+        if self._work is None:
+            await self._open()
+        stage, run, work = self._stage, self._run, self._work
+        stage_dir = run.stage_dir(stage.name)
+        handler = _shard_log(run, stage.name, task.shard)
         try:
-            start = job.task.shard * job.shard_size
-            chunk = list(work.items[start : start + job.shard_size])
+            log.info("shard %s of stage %s on %s", _shard_name(task.shard), stage.name, socket.gethostname())
+            start = task.shard * self.shard_size
+            chunk = list(work.items[start : start + self.shard_size])
             keys = [work.key(x) for x in chunk]
-            if shard_fingerprint(keys) != job.task.fingerprint:
+            if shard_fingerprint(keys) != task.fingerprint:
                 raise StageError(
-                    f"shard {_shard_name(job.task.shard)} of stage {stage.name!r} lists other inputs on this "
+                    f"shard {_shard_name(task.shard)} of stage {stage.name!r} lists other inputs on this "
                     "worker than on the driver (the inputs must not depend on the machine: same corpus, "
                     "same input files, same config)"
                 )
-            errors = stage_dir / "errors" / f"{_shard_name(job.task.shard)}.jsonl"
+            errors = stage_dir / "errors" / f"{_shard_name(task.shard)}.jsonl"
             errors.parent.mkdir(exist_ok=True)
 
             def on_error(entry: dict[str, Any]) -> None:  # this shard's own file; the driver merges them
                 with errors.open("ab") as fh:
                     fh.write(dumps_line(entry))
 
-            with shard_lock(stage_dir, job.task.shard):
+            with shard_lock(stage_dir, task.shard):
                 return await run_shard(
-                    stage.name, stage_dir, job.task.shard, keys, chunk, work,
-                    fingerprint=job.task.fingerprint, concurrency=job.concurrency, on_error=on_error,
+                    stage.name, stage_dir, task.shard, keys, chunk, work,
+                    fingerprint=task.fingerprint, concurrency=self.concurrency, on_error=on_error,
                 )
         finally:
-            await work.aclose()
-    finally:
-        await roles.aclose()
-        logging.getLogger("openseeker").removeHandler(handler)
-        handler.close()
+            logging.getLogger("openseeker").removeHandler(handler)
+            handler.close()
 
-
-def run_shard_job(job: ShardJob) -> ShardOutcome:
-    """Run one shard of a stage from its spec (the function each Ray task runs; see the module docstring)."""
-    return asyncio.run(_run_job(job))
+    async def close(self) -> None:
+        """Release what the work opened."""
+        if self._work is not None:
+            await self._work.aclose()
+        if self._roles is not None:
+            await self._roles.aclose()
 
 
 # -- the driver -----------------------------------------------------------------------------------------
@@ -225,8 +236,8 @@ class RemoteShards:
         self.shard_size, self.concurrency, self.workers = shard_size, concurrency, workers
 
     async def run(self, tasks: list[ShardTask]) -> AsyncIterator[ShardOutcome]:
-        jobs = [ShardJob(self.spec, t, self.shard_size, self.concurrency, self.workers) for t in tasks]
-        async with contextlib.aclosing(self.executor.amap_unordered(run_shard_job, jobs)) as results:
+        init = (self.spec, self.shard_size, self.concurrency, self.workers)
+        async with contextlib.aclosing(self.executor.amap_stateful(ShardWorker, init, tasks)) as results:
             async for _i, outcome in results:
                 yield outcome
 

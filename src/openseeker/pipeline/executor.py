@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 from abc import ABC, abstractmethod
@@ -48,6 +49,19 @@ class Executor(ABC):
         """:meth:`map_unordered` for a caller on an event loop (here: one call at a time, in a thread)."""
         for i, a in enumerate(args):
             yield i, await asyncio.to_thread(fn, a)
+
+    async def amap_stateful(
+        self, worker: type[Any], init: tuple[Any, ...], args: Sequence[Any]
+    ) -> AsyncGenerator[tuple[int, Any], None]:
+        """``await w.run(arg)`` for each argument on ``workers`` long-lived workers ``w = worker(*init)``, so
+        what a worker builds once (a stage's LLM clients, tools, corpus) serves many calls; ``await
+        w.close()`` at the end. Here: one worker in this process, calls one after another."""
+        w = worker(*init)
+        try:
+            for i, a in enumerate(args):
+                yield i, await w.run(a)
+        finally:
+            await w.close()
 
     def close(self) -> None:  # noqa: B027 - nothing to release for the inline executor
         """Release workers (a Ray cluster this executor started is shut down)."""
@@ -190,6 +204,40 @@ class RayExecutor(Executor):
         finally:
             for _i, ref in running.values():
                 self.ray.cancel(ref, force=True)
+
+    async def amap_stateful(
+        self, worker: type[Any], init: tuple[Any, ...], args: Sequence[Any]
+    ) -> AsyncGenerator[tuple[int, Any], None]:
+        """The workers are Ray actors (one CPU each, at most one call each at a time). An actor whose process
+        dies is restarted (built again from ``init``) and its call retried, up to ``max_retries`` times."""
+        ray = self.ray
+        cls = ray.remote(num_cpus=1, max_restarts=self.max_retries, max_task_retries=self.max_retries)(worker)
+        actors = [cls.remote(*init) for _ in range(min(self.workers, len(args)))]
+        todo = list(enumerate(args))
+        todo.reverse()
+        running: dict[asyncio.Future[Any], tuple[int, Any, Any]] = {}
+        idle = list(actors)
+        try:
+            while todo or running:
+                while todo and idle:
+                    i, a = todo.pop()
+                    actor = idle.pop()
+                    ref = actor.run.remote(a)
+                    running[asyncio.wrap_future(ref.future())] = (i, ref, actor)
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for fut in done:
+                    i, ref, actor = running.pop(fut)
+                    idle.append(actor)
+                    yield i, self._get(ref)
+        finally:
+            for _i, ref, _actor in running.values():
+                with contextlib.suppress(Exception):
+                    ray.cancel(ref)
+            closing = [a.close.remote() for a in idle]
+            with contextlib.suppress(Exception):
+                await asyncio.wait([asyncio.wrap_future(r.future()) for r in closing], timeout=30)
+            for a in actors:
+                ray.kill(a)
 
     def close(self) -> None:
         if self._started:
