@@ -14,10 +14,11 @@ reports at the end. Each of the ``workers`` Ray actors (a :class:`ShardWorker`) 
 * splits the global endpoint budget: every role's ``max_concurrency`` is divided by the number of workers
   (⌊budget / workers⌋ each, so the workers together never exceed it; the number of workers is capped by
   the smallest budget); the stage's ``concurrency`` (inputs in flight) is per worker;
-* keeps its SQLite caches node-local (the LLM response cache, and a web tool-call cache if configured): the
-  configured file (``<run>/cache/llm.sqlite`` by default) when it is on a local file system, else
-  ``<tmp>/openseeker-<uid>/cache/<hash>/<name>`` on the worker's machine (SQLite's write-ahead log needs
-  shared memory, which network file systems do not give);
+* keeps its LLM response cache node-local: the configured file (``<run>/cache/llm.sqlite`` by default)
+  when it is on a local file system, else ``<tmp>/openseeker-<uid>/cache/<hash>/llm.sqlite`` on the
+  worker's machine (SQLite's write-ahead log needs shared memory, which network file systems do not give;
+  a web tool-call cache, ``tools.cache``, is part of the config the run checks, so it must be given a
+  node-local path by the user);
 * runs the shard exactly as a local run would (:func:`~openseeker.pipeline.stage.run_shard`: the same
   records, the same checkpoint, the same marker) under a per-shard lock, logging to
   ``<run>/logs/<stage>/<shard>.log`` and writing its failures to ``<run>/<stage>/errors/<shard>.jsonl``
@@ -157,13 +158,7 @@ class ShardWorker:
                 f"the run folder {run.path} is not visible on {socket.gethostname()}: with executor ray the "
                 "run folder must be on a file system every node mounts at the same path"
             )
-        update: dict[str, Any] = {"executor": ExecutorConfig(), "concurrency": self.concurrency}
-        tools = getattr(config, "tools", None)  # the web tool-call cache is SQLite too
-        if isinstance(tools, dict) and tools.get("cache"):
-            update["tools"] = {**tools, "cache": str(node_local_cache(Path(tools["cache"])))}
-        elif tools is not None and getattr(tools, "cache", None):
-            update["tools"] = tools.model_copy(update={"cache": str(node_local_cache(Path(tools.cache)))})
-        config = config.model_copy(update=update)
+        config = config.model_copy(update={"executor": ExecutorConfig(), "concurrency": self.concurrency})
         cache = Path(getattr(config, "cache", None) or run.llm_cache)
         roles_cfg: RolesConfig = config.roles  # type: ignore[attr-defined]
         self._roles = Roles(split_roles(roles_cfg, self.workers), cache_path=node_local_cache(cache))

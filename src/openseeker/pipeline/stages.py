@@ -116,8 +116,10 @@ class Stage(Generic[C]):
         out = getattr(config, "out", None)
         if not out:
             raise ConfigError(f"Stage {self.name!r} needs an output run folder (out / --out).")
-        # python mode keeps secret values (SecretStr pickles; a JSON dump would mask them)
-        return StageSpec(self.name, config.model_dump(), str(out))
+        # python mode keeps secret values (SecretStr pickles; a JSON dump would mask them); only what was set,
+        # so that the config rebuilt on a worker says the same about itself (evaluation's run-folder
+        # fingerprint compares the fields a user set)
+        return StageSpec(self.name, config.model_dump(exclude_unset=True), str(out))
 
     async def arun(self, config: C, resources: Resources | None = None) -> Any:
         """Run the stage over all its inputs (resumable); returns what its work's ``finish`` returns."""
