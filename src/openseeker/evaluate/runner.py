@@ -142,6 +142,36 @@ class EvalRecord(Record):
 
 
 @dataclass
+class AgentAnswer:
+    """What the evaluation reads from an agent's result: any object with these attributes (a
+    :class:`~openseeker.agent.Trajectory` has them all; a missing one takes its default)."""
+
+    final_response: str
+    final_answer: str | None
+    tool_calls: int
+    steps: int
+    usage: dict[str, int]
+    seconds: float
+    model: str
+    finish_reason: str
+
+    @classmethod
+    def of(cls, traj: Any, *, seconds: float) -> AgentAnswer:
+        """Read ``traj`` (``seconds``: the measured time, used when it reports none)."""
+        calls, steps = getattr(traj, "tool_calls", 0), getattr(traj, "steps", 0)
+        return cls(
+            final_response=str(getattr(traj, "final_response", "") or ""),
+            final_answer=getattr(traj, "final_answer", None),
+            tool_calls=len(calls) if isinstance(calls, list) else int(calls or 0),
+            steps=len(steps) if isinstance(steps, list) else int(steps or 0),
+            usage=_flat_usage(getattr(traj, "usage", None)),
+            seconds=float(getattr(traj, "seconds", 0.0) or seconds),
+            model=str(getattr(traj, "model", "") or ""),
+            finish_reason=str(getattr(traj, "finish_reason", "") or "unknown"),
+        )
+
+
+@dataclass
 class EvalResult:
     """What :func:`run_eval` returns."""
 
@@ -421,14 +451,9 @@ async def _open_eval(
         key = f"{item.id}#{s}"
         t0 = time.monotonic()
         traj = await agent.run(item.question, id=key, scope=f"eval:{config.benchmark}:{key}")
-        seconds = float(getattr(traj, "seconds", 0.0) or (time.monotonic() - t0))
-        response = str(getattr(traj, "final_response", "") or "")
-        final_answer = getattr(traj, "final_answer", None)
-        calls = getattr(traj, "tool_calls", 0)
-        n_calls = len(calls) if isinstance(calls, list) else int(calls or 0)
-        steps = getattr(traj, "steps", 0)
-        usage = _flat_usage(getattr(traj, "usage", None))
-        ctx.add_usage(usage)
+        got = AgentAnswer.of(traj, seconds=time.monotonic() - t0)
+        response, final_answer = got.final_response, got.final_answer
+        ctx.add_usage(got.usage)
         table = None
         judge_usage: dict[str, int] = {}
         if bench.score is not None:
@@ -458,14 +483,14 @@ async def _open_eval(
             correct=verdict.correct,
             verdict=verdict,
             confidence=verdict.confidence if verdict.confidence is not None else parse_confidence(response),
-            tool_calls=n_calls,
-            usage=usage,
+            tool_calls=got.tool_calls,
+            usage=got.usage,
             judge_usage=judge_usage,
-            agent_model=str(getattr(traj, "model", "") or roles.model_id("agent")),
+            agent_model=got.model or roles.model_id("agent"),
             judge_model=verdict.judge,
-            seconds=round(seconds, 3),
-            steps=len(steps) if isinstance(steps, list) else int(steps or 0),
-            finish_reason=str(getattr(traj, "finish_reason", "") or "unknown"),
+            seconds=round(got.seconds, 3),
+            steps=got.steps,
+            finish_reason=got.finish_reason,
             table=table,
             trajectory=_as_dict(traj),
         )
