@@ -474,7 +474,8 @@ def main() -> None:
     parts = a.parts.split(",")
     results: dict[str, Any] = {"pages": a.pages, "cpus": os.cpu_count(), "load_average_start": _load()}
     dump = data / f"enwiki-{a.pages}-pages-articles-multistream.xml.bz2"
-    corpus = data / f"corpus-{a.pages}-w1"
+    counts = [int(x) for x in a.workers.split(",")]
+    corpus = data / f"corpus-{a.pages}-w{counts[0]}"  # the search part uses the first ingest's corpus
     if "ingest" in parts:
         if not dump.exists():
             t = time.perf_counter()
@@ -482,7 +483,6 @@ def main() -> None:
             results["generate_s"] = round(time.perf_counter() - t, 1)
         results["dump_mb"] = round(dump.stat().st_size / 2**20, 1)
         results["ingest"] = []
-        counts = [int(x) for x in a.workers.split(",")]
         for _round in range(a.rounds):  # interleaved, so that a change of the machine's load hits both
             for w in counts:
                 r = _child("ingest", {"dump": str(dump), "out": str(data / f"corpus-{a.pages}-w{w}"), "workers": w,
