@@ -94,23 +94,19 @@ def _rules_cost(rows: list[dict[str, Any]], corpus: Any) -> dict[str, float] | N
     }
 
 
-def run(
+def synthesize(
     model: str, seeds: int, k: int, lang: str, pages: int, seed: int, record: bool, workdir: Path
-) -> dict[str, Any]:
+) -> float:
+    """Generate and ingest the world, run QA synthesis into ``workdir/run``; return the stage's seconds."""
     from openseeker.corpus import open_corpus
     from openseeker.corpus.ingest import ingest
-    from openseeker.pipeline.stage import read_rejects, read_stage
     from openseeker.synth.config import QASynthConfig
-    from openseeker.synth.funnel import build_funnel, to_markdown
     from openseeker.synth.qa import run_qa_synthesis
-    from openseeker.worldgen import load_world, write_world
-    from openseeker.worldgen.audit import audit_records
+    from openseeker.worldgen import write_world
 
     langs = ("en", "zh") if lang == "any" else (lang,)
     paths = write_world(workdir / "world", seed=seed, n_pages=pages, languages=langs)
     ingest([str(paths["pages"])], workdir / "corpus")
-    corpus = open_corpus(workdir / "corpus")
-    world = load_world(workdir / "world")
     checks: dict[str, Any] = {}
     if record:
         checks = {c: "record" for c in ("shortcut", "closed_book", "oracle", "uniqueness")}
@@ -132,48 +128,83 @@ def run(
         }
     )
     t0 = time.perf_counter()
-    res = run_qa_synthesis(cfg, corpus=corpus)
-    seconds = time.perf_counter() - t0
-    run_dir = Path(cfg.out or "")
+    run_qa_synthesis(cfg, corpus=open_corpus(workdir / "corpus"))
+    return time.perf_counter() - t0
+
+
+def rules_verdicts(row: dict[str, Any], corpus: Any) -> list[dict[str, Any]]:
+    """The clue-truth rules' verdicts on a record's descriptions, recomputed (also for a question an earlier
+    check rejected before the clue check ran)."""
+    import asyncio
+
+    from openseeker.synth import clue_check
+    from openseeker.synth.records import Fact, SubgraphNode
+    from openseeker.synth.text import normalize
+
+    facts = [Fact.from_dict(f) for f in (row.get("entity_subgraph") or {}).get("facts", [])]
+    nodes = [SubgraphNode.from_dict(n) for n in row.get("subgraph") or []]
+    pages = clue_check.ledes(nodes, corpus)
+    out = asyncio.run(
+        clue_check.check_clue_truth(
+            row["obfuscation_map"],
+            facts,
+            mode="record",
+            ledes={e: pages.get(normalize(e), "") for e in row["obfuscation_map"]},
+            titles=[n.title for n in nodes],
+            lang=row.get("language", "en"),
+        )
+    )
+    return list(out.detail["clues"])
+
+
+def analyze(workdir: Path) -> dict[str, Any]:
+    """Audit a run folder made by :func:`synthesize` against its world."""
+    from openseeker.corpus import open_corpus
+    from openseeker.pipeline.stage import read_rejects, read_stage
+    from openseeker.synth.funnel import build_funnel, to_markdown
+    from openseeker.worldgen import load_world
+    from openseeker.worldgen.audit import audit_records
+
+    run_dir = workdir / "run"
+    corpus = open_corpus(workdir / "corpus")
+    world = load_world(workdir / "world")
     accepted = list(read_stage(run_dir, "qa"))
-    rejected = [
-        r["record"] for r in read_rejects(run_dir, "qa") if (r.get("record") or {}).get("obfuscation_map")
-    ]
-    for r in read_rejects(run_dir, "qa"):  # the check's verdicts of a clue rejection are in its detail
+    rejects = list(read_rejects(run_dir, "qa"))
+    rejected = [r["record"] for r in rejects if (r.get("record") or {}).get("obfuscation_map")]
+    for r in rejects:  # the check's verdicts of a clue rejection are in its detail
         rec = r.get("record") or {}
         if r["reason"] in ("check:false_clue", "check:clue_undecided") and rec.get("obfuscation_map"):
             rec.setdefault("checks", {})["clue_truth"] = r["detail"]
-    rules_ms = _rules_cost([*accepted, *rejected], corpus)
+    obfuscated = [*accepted, *rejected]
     audit_acc = audit_records(accepted, world)
-    audit_all = audit_records([*accepted, *rejected], world)
+    audit_all = audit_records(obfuscated, world)
+    recomputed = [
+        {"checks": {"clue_truth": {"detail": {"clues": rules_verdicts(r, corpus)}}}} for r in obfuscated
+    ]
     funnel = build_funnel(run_dir)
     stats = json.loads((run_dir / "qa" / "stats.json").read_text())
+    config = (run_dir / "qa" / "config.yaml").read_text()
     return {
-        "model": model,
-        "seeds": seeds,
-        "k": k,
-        "lang": lang,
-        "record_model_checks": record,
-        "seconds": round(seconds, 1),
-        "accepted": res.outputs,
-        "rejected": res.rejected,
-        "errors": res.errors,
-        "reject_reasons": res.stats.get("reject_reasons", {}),
+        "accepted": len(accepted),
+        "rejected": len(rejects),
+        "reject_reasons": stats.get("reject_reasons", {}),
         "counters": {k: v for k, v in funnel["counters"].items() if k.startswith(("clue:", "extract:"))},
         "accepted_audit": {k: v for k, v in audit_acc["summary"].items() if k != "by_language"},
         "obfuscated_audit": {
             k: v for k, v in audit_all["summary"].items() if k.startswith(("clue", "records"))
         },
-        "check_vs_world": agreement([*accepted, *rejected], audit_all["records"]),
+        # in the stage (only questions that reached the check) and recomputed for every obfuscated question
+        "check_vs_world": agreement(obfuscated, audit_all["records"]),
+        "rules_vs_world_all_obfuscated": agreement(recomputed, audit_all["records"]),
         "clue_calibration": stats.get("clue_truth_calibration"),
-        "clue_rules_ms_per_question": rules_ms,
+        "clue_rules_ms_per_question": _rules_cost(obfuscated, corpus),
+        "config_has_record_mode": "record" in config,
         "funnel_md": to_markdown(funnel),
-        "false_clues_found": [
-            {"entity": c["entity"], "description": c["description"], "why": c["why"]}
+        "descriptions": [
+            {"entity": c["entity"], "description": c["description"], "world": c["verdict"], "why": c["why"]}
             for r in audit_all["records"]
             for c in r.get("clues", [])
-            if c["verdict"] == "false"
-        ][:12],
+        ][:40],
     }
 
 
@@ -188,23 +219,40 @@ def main() -> None:
     ap.add_argument("--record-model-checks", action="store_true")
     ap.add_argument("--json", default=None, help="also write the results here")
     ap.add_argument("--keep", default=None, help="keep the world, corpus and run in this folder")
+    ap.add_argument("--analyze", default=None, help="only audit a folder kept by an earlier --keep run")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(args.keep or tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        out = run(
-            args.model, args.seeds, args.k, args.lang, args.pages, args.seed, args.record_model_checks, work
-        )
+    head: dict[str, Any] = {"model": args.model, "seeds": args.seeds, "k": args.k, "lang": args.lang}
+    if args.analyze:
+        out = {**head, "model": "(kept run)", **analyze(Path(args.analyze))}
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(args.keep or tmp)
+            work.mkdir(parents=True, exist_ok=True)
+            secs = synthesize(
+                args.model,
+                args.seeds,
+                args.k,
+                args.lang,
+                args.pages,
+                args.seed,
+                args.record_model_checks,
+                work,
+            )
+            out = {
+                **head,
+                "record_model_checks": args.record_model_checks,
+                "seconds": round(secs, 1),
+                **analyze(work),
+            }
     print(out.pop("funnel_md"))
     print(json.dumps(out, indent=2, ensure_ascii=False))
     acc = out["accepted_audit"]
-    cv = out["check_vs_world"]
-    passed_false = cv.get("true", {}).get("false", 0)
+    passed_false = out["rules_vs_world_all_obfuscated"].get("true", {}).get("false", 0)
     print(
-        f"\n{out['model']}: {out['accepted']} accepted of {out['seeds']} seeds in {out['seconds']} s; accepted "
-        f"questions: answerable {acc['answerable']}, unique (blurred) {acc['unique_fuzzy']}, clue truth "
-        f"{acc['clue_truth']} ({acc['clue_descriptions']} descriptions); descriptions the check passed that the "
-        f"world finds false: {passed_false}"
+        f"\n{out['model']}: {out['accepted']} accepted of {out['seeds']} seeds; accepted questions: answerable "
+        f"{acc['answerable']}, unique (blurred) {acc['unique_fuzzy']}, clue truth {acc['clue_truth']} "
+        f"({acc['clue_descriptions']} descriptions); of every obfuscated question's descriptions, ones the rules "
+        f"call true that the world finds false: {passed_false}"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -111,6 +111,8 @@ CLUES = [
     ("1642", "the late 1960s", "false"),
     ("River Quell", "a lake", "false"),
     ("Marta Venn", "a weaver from Torhaven", "false"),
+    ("River Quell", "Alderbrook", "false"),  # another entity's name as the description
+    ("Alderbrook", "Marta Venn (weaver)", "false"),
     # what the facts do not say is undecided, never true
     ("Old Mill Museum", "a textile museum", "undecided"),
     ("Marta Venn", "a weaver born in Alderbrook", "undecided"),
@@ -144,6 +146,7 @@ ZH_FACTS = [
         ("林秀", "一位十九世纪的法国化学家", "false"),
         ("青石镇", "一家曾经印刷书籍的公司", "false"),
         ("林秀", "一位法国织工", "undecided"),
+        ("林秀", "盐港", "false"),
     ],
 )
 def test_chinese_descriptions(entity, description, verdict):

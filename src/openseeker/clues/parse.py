@@ -222,6 +222,8 @@ class Claims(Record):
     amounts: list[AmountClaim] = field(default_factory=list)
     names: list[tuple[str, str | None]] = field(default_factory=list)
     residual: list[str] = field(default_factory=list)
+    identity: str | None = None
+    """another entity's name the description *is* ("The Drowned Lighthouse (film)" for a city)"""
 
 
 class _Marked:
@@ -348,8 +350,11 @@ def _amounts(m: _Marked, zh: bool) -> list[AmountClaim]:
     return out
 
 
-def _names(m: _Marked, names: Iterable[str], zh: bool) -> list[tuple[str, str | None]]:
-    """Names found in the text, each with the relation its verb states (``None`` without a verb)."""
+def _names(
+    m: _Marked, names: Iterable[str], zh: bool, spans: list[tuple[int, int, str]] | None = None
+) -> list[tuple[str, str | None]]:
+    """Names found in the text, each with the relation its verb states (``None`` without a verb); their
+    spans are appended to ``spans``."""
     found: dict[str, str | None] = {}
     for n in sorted({fold(x) for x in names if x and x.strip()}, key=len, reverse=True):
         if len(n) < (2 if is_zh(n) else 3):
@@ -358,6 +363,8 @@ def _names(m: _Marked, names: Iterable[str], zh: bool) -> list[tuple[str, str | 
         for x in re.finditer(rx, m.text):
             if m.free(x.start(), x.end()):
                 m.take(x.start(), x.end())
+                if spans is not None:
+                    spans.append((x.start(), x.end(), n))
                 rel = relation_before(m.text[: x.start()])
                 if n not in found or (rel and not found[n]):
                     found[n] = rel
@@ -509,6 +516,24 @@ def _type_claim(word: str, zh: bool) -> TypeClaim:
     return TypeClaim(w, coarse, fine, V.OCCUPATIONS_EN.get(w))
 
 
+_LEAD_EN = re.compile(r"^(?:(?:a|an|the|one|some|this|that)\s+)*")
+
+
+def _identity(text: str, spans: list[tuple[int, int, str]], zh: bool) -> str | None:
+    """The name a description consists of: a name at its start with nothing but a disambiguator or an
+    apposition after it ("The Drowned Lighthouse (film)", "Kesport, a port"), or, in Chinese, the whole."""
+    for a, b, n in spans:
+        if zh:
+            rest = re.sub(r"[\s\W]|一个|某个|一座|一家|一位", "", text[:a] + text[b:])
+            if not rest:
+                return n
+            continue
+        lead = _LEAD_EN.match(text)
+        if a == (lead.end() if lead else 0) and re.match(r"\s*(?:$|\(|,|;|:)", text[b:]):
+            return n
+    return None
+
+
 def parse(description: str, *, names: Iterable[str] = (), own: Iterable[str] = ()) -> Claims:
     """Read a description into claims (see the module docstring).
 
@@ -521,10 +546,12 @@ def parse(description: str, *, names: Iterable[str] = (), own: Iterable[str] = (
     m = _Marked(fold(description))
     _names(m, own, zh)
     claims = Claims()
-    claims.names = _names(m, names, zh)
+    spans: list[tuple[int, int, str]] = []
+    claims.names = _names(m, names, zh, spans)
     claims.dates = _dates(m, zh)
     claims.amounts = _amounts(m, zh)
     rest = m.rest()
+    claims.identity = _identity(m.text, spans, zh)
     if zh:
         clause_end = min([i for i in (rest.find(c) for c in "，,；;。") if i >= 0] or [len(rest)])
         scan = zh_scan(rest)

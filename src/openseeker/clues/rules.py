@@ -171,6 +171,8 @@ def judge(entity: str, description: str, profile: Profile, names: Iterable[str] 
             false.append(
                 f"number: {a.text!r} ({_fmt(a.lo)}-{_fmt(a.hi)}) contains none of its numbers ({known})"
             )
+    if c.identity is not None:  # "The Drowned Lighthouse (film)" as the description of a city
+        false.append(f"name: describes {entity!r} as another entity, {c.identity!r}")
     for n, rel in c.names:
         if n not in profile.linked:
             false.append(f"name: {n!r} is not linked to {entity!r} by any fact")
