@@ -157,6 +157,33 @@ def rules_verdicts(row: dict[str, Any], corpus: Any) -> list[dict[str, Any]]:
     return list(out.detail["clues"])
 
 
+def _descriptions_of_obfuscation_rejects(rejects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records rebuilt from obfuscation rejects: the partial record with the map the model wrote."""
+    out = []
+    for r in rejects:
+        detail, rec = r.get("detail") or {}, dict(r.get("record") or {})
+        if not r["reason"].startswith("obfuscate:") or "entity_subgraph" not in rec:
+            continue
+        mapping = detail.get("mapping")
+        if mapping is None and detail.get("raw"):
+            try:
+                descs = json.loads(detail["raw"]).get("descriptions") or []
+            except (ValueError, AttributeError):
+                descs = []
+            mapping = {
+                d["entity"]: d["description"]
+                for d in descs
+                if isinstance(d, dict)
+                and isinstance(d.get("entity"), str)
+                and isinstance(d.get("description"), str)
+            }
+        if mapping:
+            rec["obfuscation_map"] = mapping
+            rec["language"] = rec.get("language", "en")
+            out.append(rec)
+    return out
+
+
 def analyze(workdir: Path) -> dict[str, Any]:
     """Audit a run folder made by :func:`synthesize` against its world."""
     from openseeker.corpus import open_corpus
@@ -181,6 +208,13 @@ def analyze(workdir: Path) -> dict[str, Any]:
     recomputed = [
         {"checks": {"clue_truth": {"detail": {"clues": rules_verdicts(r, corpus)}}}} for r in obfuscated
     ]
+    # every description the model wrote, also those the obfuscation step itself rejected (leaky, echo,
+    # incomplete maps): more of the model's descriptions to compare the rules with the world on
+    written = [*obfuscated, *_descriptions_of_obfuscation_rejects(rejects)]
+    audit_written = audit_records(written, world)
+    recomputed_written = [
+        {"checks": {"clue_truth": {"detail": {"clues": rules_verdicts(r, corpus)}}}} for r in written
+    ]
     funnel = build_funnel(run_dir)
     stats = json.loads((run_dir / "qa" / "stats.json").read_text())
     config = (run_dir / "qa" / "config.yaml").read_text()
@@ -196,15 +230,19 @@ def analyze(workdir: Path) -> dict[str, Any]:
         # in the stage (only questions that reached the check) and recomputed for every obfuscated question
         "check_vs_world": agreement(obfuscated, audit_all["records"]),
         "rules_vs_world_all_obfuscated": agreement(recomputed, audit_all["records"]),
+        "rules_vs_world_every_description": agreement(recomputed_written, audit_written["records"]),
+        "every_description_audit": {
+            k: v for k, v in audit_written["summary"].items() if k.startswith(("clue", "records"))
+        },
         "clue_calibration": stats.get("clue_truth_calibration"),
         "clue_rules_ms_per_question": _rules_cost(obfuscated, corpus),
         "config_has_record_mode": "record" in config,
         "funnel_md": to_markdown(funnel),
         "descriptions": [
             {"entity": c["entity"], "description": c["description"], "world": c["verdict"], "why": c["why"]}
-            for r in audit_all["records"]
+            for r in audit_written["records"]
             for c in r.get("clues", [])
-        ][:40],
+        ][:60],
     }
 
 
@@ -247,12 +285,12 @@ def main() -> None:
     print(out.pop("funnel_md"))
     print(json.dumps(out, indent=2, ensure_ascii=False))
     acc = out["accepted_audit"]
-    passed_false = out["rules_vs_world_all_obfuscated"].get("true", {}).get("false", 0)
+    passed_false = out["rules_vs_world_every_description"].get("true", {}).get("false", 0)
     print(
         f"\n{out['model']}: {out['accepted']} accepted of {out['seeds']} seeds; accepted questions: answerable "
         f"{acc['answerable']}, unique (blurred) {acc['unique_fuzzy']}, clue truth {acc['clue_truth']} "
-        f"({acc['clue_descriptions']} descriptions); of every obfuscated question's descriptions, ones the rules "
-        f"call true that the world finds false: {passed_false}"
+        f"({acc['clue_descriptions']} descriptions); of every description the model wrote, ones the rules call "
+        f"true that the world finds false: {passed_false}"
     )
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -76,13 +76,13 @@ def test_a_date_after_a_verb_is_tied_to_that_fact_only_when_it_qualifies_the_hea
 
 
 EN_FACTS = [
-    Fact("f1", "Alderbrook", "founded by", "Marta Venn", "The town was founded in 1642 by the weaver Marta Venn.", 1),
-    Fact("f2", "Alderbrook", "lies on", "River Quell", "Alderbrook is a market town on the River Quell.", 1),
-    Fact("f3", "Old Mill Museum", "holds", "3,400 looms", "Its Old Mill Museum opened in 1971 and holds 3,400 looms.", 1),
-    Fact("f4", "Marta Venn", "born in", "Port Salve", "Marta Venn was a weaver born in 1611 in Port Salve.", 3),
-    Fact("f5", "Port Salve", "has", "120,000 people", "Port Salve is a harbour city of about 120,000 people.", 7),
-    Fact("f6", "Iskia", "publishes", "Yarridge Press", "The Yarridge Press has printed books in Iskia since 1820.", 8),
-    Fact("f7", "Torhaven", "hosts", "College of Belhaven", "The College of Belhaven moved to Torhaven in 1880.", 9),
+    Fact("f1", "Alderbrook", "founded by", "Marta Venn", "The town was founded in 1642 by the weaver Marta Venn.", 1, "Alderbrook"),
+    Fact("f2", "Alderbrook", "lies on", "River Quell", "Alderbrook is a market town on the River Quell.", 1, "Alderbrook"),
+    Fact("f3", "Old Mill Museum", "holds", "3,400 looms", "Its Old Mill Museum opened in 1971 and holds 3,400 looms.", 1, "Alderbrook"),
+    Fact("f4", "Marta Venn", "born in", "Port Salve", "Marta Venn was a weaver born in 1611 in Port Salve.", 3, "Marta Venn"),
+    Fact("f5", "Port Salve", "has", "120,000 people", "Port Salve is a harbour city of about 120,000 people.", 7, "Port Salve"),
+    Fact("f6", "Iskia", "publishes", "Yarridge Press", "The Yarridge Press has printed books in Iskia since 1820.", 8, "Iskia"),
+    Fact("f7", "Torhaven", "hosts", "College of Belhaven", "The College of Belhaven moved to Torhaven in 1880.", 9, "Torhaven"),
 ]  # fmt: skip
 LEDES = {
     "River Quell": "The River Quell is a river of 84 kilometres that rises in the Brennan Hills.",
@@ -112,6 +112,8 @@ CLUES = [
     ("River Quell", "a lake", "false"),
     ("Marta Venn", "a weaver from Torhaven", "false"),
     ("River Quell", "Alderbrook", "false"),  # another entity's name as the description
+    ("Port Salve", "Port Salve is a company", "false"),  # its own name, then what it is
+    ("Port Salve", "a harbour city, a company", "false"),  # every head in apposition must hold
     ("Alderbrook", "Marta Venn (weaver)", "false"),
     # what the facts do not say is undecided, never true
     ("Old Mill Museum", "a textile museum", "undecided"),
@@ -131,9 +133,17 @@ def test_each_description_is_judged_against_the_grounded_facts(entity, descripti
 
 
 ZH_FACTS = [
-    Fact("f1", "青石镇", "创建者", "林秀", "青石镇是位于白河畔的一座古镇。该镇于1642年由织工林秀创建。", 1),
-    Fact("f2", "林秀", "出生地", "盐港", "林秀是一位织工，1611年生于盐港。", 3),
-    Fact("f3", "盐港", "人口", "12万", "盐港是一座约有12万人口的港口城市。", 7),
+    Fact(
+        "f1",
+        "青石镇",
+        "创建者",
+        "林秀",
+        "青石镇是位于白河畔的一座古镇。该镇于1642年由织工林秀创建。",
+        1,
+        "青石镇",
+    ),
+    Fact("f2", "林秀", "出生地", "盐港", "林秀是一位织工，1611年生于盐港。", 3, "林秀"),
+    Fact("f3", "盐港", "人口", "12万", "盐港是一座约有12万人口的港口城市。", 7, "盐港"),
 ]
 
 

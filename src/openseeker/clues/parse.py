@@ -222,6 +222,8 @@ class Claims(Record):
     amounts: list[AmountClaim] = field(default_factory=list)
     names: list[tuple[str, str | None]] = field(default_factory=list)
     residual: list[str] = field(default_factory=list)
+    also: list[TypeClaim] = field(default_factory=list)
+    """further heads in apposition, each a claim too ("a 19th-century chemist, a publisher")"""
     identity: str | None = None
     """another entity's name the description *is* ("The Drowned Lighthouse (film)" for a city)"""
 
@@ -516,7 +518,61 @@ def _type_claim(word: str, zh: bool) -> TypeClaim:
     return TypeClaim(w, coarse, fine, V.OCCUPATIONS_EN.get(w))
 
 
+def _segments(tokens: list[str], start: int) -> list[list[str]]:
+    """The comma-separated segments of ``tokens`` after index ``start`` (as lists of tokens)."""
+    segs: list[list[str]] = []
+    cur: list[str] | None = None
+    for t in tokens[start:]:
+        if t in (",", ";"):
+            if cur:
+                segs.append(cur)
+            cur = []
+        elif cur is not None:
+            cur.append(t)
+    if cur:
+        segs.append(cur)
+    return segs
+
+
+def _seg_index(tokens: list[str], seg: list[str]) -> list[tuple[int, str]]:
+    """The indexes of a segment's tokens in ``tokens`` (its first occurrence)."""
+    for i in range(len(tokens) - len(seg) + 1):
+        if tokens[i : i + len(seg)] == seg:
+            return [(i + k, t) for k, t in enumerate(seg)]
+    return []
+
+
 _LEAD_EN = re.compile(r"^(?:(?:a|an|the|one|some|this|that)\s+)*")
+_AUX_EN = frozenset(
+    "is was were are be been being has had have having did does do will would can could".split()
+)
+
+
+def _after_own_copula(text: str, own: Iterable[str], zh: bool) -> str:
+    """The description without a leading "<its own name> is/was" ("Iskora is a city in ..." claims that
+    Iskora is a city; the name itself is a leak the obfuscation step rejects)."""
+    for n in sorted({fold(x) for x in own if x and x.strip()}, key=len, reverse=True):
+        if zh:
+            if text.startswith(n) and text[len(n) : len(n) + 1] in ("是", "为"):
+                return text[len(n) + 1 :]
+        elif m := re.match(
+            re.escape(n) + r"(?:\s*\([^)]*\))?\s*,?\s+(?:is|was|are|were|remains|became)\s+", text
+        ):
+            return text[m.end() :]
+    return text
+
+
+def _attach(
+    names: list[tuple[str, str | None]], spans: list[tuple[int, int, str]], types_at: list[int]
+) -> list[tuple[str, str | None]]:
+    """Keep a name's verb only when the verb is the described entity's: no other name and no other type
+    word stands before it ("a weaver born in X"; not "a painter's city, where Y was born in X")."""
+    out = []
+    for n, rel in names:
+        start = min((a for a, _b, x in spans if x == n), default=0)
+        before_other = any(a < start for a, _b, x in spans if x != n) or any(a < start for a in types_at)
+        out.append((n, None if before_other else rel))
+    return out
 
 
 def _identity(text: str, spans: list[tuple[int, int, str]], zh: bool) -> str | None:
@@ -543,7 +599,8 @@ def parse(description: str, *, names: Iterable[str] = (), own: Iterable[str] = (
         own: the described entity's own names (removed, not claims).
     """
     zh = is_zh(description)
-    m = _Marked(fold(description))
+    text = _after_own_copula(fold(description), own, zh)
+    m = _Marked(text)
     _names(m, own, zh)
     claims = Claims()
     spans: list[tuple[int, int, str]] = []
@@ -552,6 +609,7 @@ def parse(description: str, *, names: Iterable[str] = (), own: Iterable[str] = (
     claims.amounts = _amounts(m, zh)
     rest = m.rest()
     claims.identity = _identity(m.text, spans, zh)
+    first_name = min((a for a, _b, _n in spans), default=len(rest))
     if zh:
         clause_end = min([i for i in (rest.find(c) for c in "，,；;。") if i >= 0] or [len(rest)])
         scan = zh_scan(rest)
@@ -569,6 +627,8 @@ def parse(description: str, *, names: Iterable[str] = (), own: Iterable[str] = (
                 lo, hi = (d.end, head[0]) if d.end <= head[0] else (head[1], d.start)
                 if d.cue and any(k == "type" and lo <= a < hi for a, _b, k in scan):
                     d.cue = None
+        types_at = [a for a, _b, k in scan if k == "type" and (head is None or a != head[0])]
+        claims.names = _attach(claims.names, spans, types_at)
         # the leftover text in pieces: cut at every recognised word; a secondary type word ("河流" in
         # "河流旁的古镇") is a piece of its own, looked up like the rest
         pieces, last = [], 0
@@ -585,6 +645,10 @@ def parse(description: str, *, names: Iterable[str] = (), own: Iterable[str] = (
     found = list(TOKEN.finditer(rest))
     tokens = [x.group(0) for x in found]
     h = head_en(tokens)
+    if h and (found[h[0]].start() > first_name or any(t in BREAK_EN or t in _AUX_EN for t in tokens[: h[0]])):
+        h = None  # a sentence ("X was born in Y and wrote the treatise Z"), not a noun phrase: no head
+    types_at = [x.start() for i, x in enumerate(found) if type_of_word(x.group(0)) and not (h and i == h[0])]
+    claims.names = _attach(claims.names, spans, types_at)
     alt: set[int] = set()
     if h:
         claims.head = _type_claim(" ".join(tokens[h[0] : h[1]]), zh)
@@ -600,6 +664,17 @@ def parse(description: str, *, names: Iterable[str] = (), own: Iterable[str] = (
             between = [x.group(0) for x in found if head_end <= x.start() < d.start]
             if d.cue and any(type_of_word(w) for w in between):
                 d.cue = None
+    if h:  # appositions: ", a publisher", ", person" (a segment that is nothing but a type phrase)
+        for seg in _segments(tokens, h[1]):
+            inner = [t for t in seg if t not in ("a", "an", "the")]
+            s2 = type_span(inner, len(inner) - 1) if inner else None
+            if (
+                s2
+                and s2[0] == len(inner) - 1
+                and all(not type_of_word(t) and t not in BREAK_EN for t in inner[:-1])
+            ):
+                claims.also.append(_type_claim(inner[-1], zh))
+                alt |= {i for i, _t in _seg_index(tokens, seg)}
     for i, tok in enumerate(tokens):
         if (h and h[0] <= i < h[1]) or i in alt:
             continue

@@ -110,7 +110,27 @@ def _type_verdict(h: TypeClaim, p: Profile) -> tuple[str, str]:
     return "false", f"says {h.word!r} ({h.fine}), but it is a {'/'.join(sorted(fines))}"
 
 
+def _same_verb(word: str, p: Profile) -> bool:
+    """A verb of the same fact kind in the evidence ("出生" for "生于", "established" for "founded")."""
+    for table in (V.CUES_ZH, V.RELATIONS_ZH) if is_zh(word) else (V.CUES_EN, V.RELATIONS_EN):
+        for words in table.values():
+            if word in words or (not is_zh(word) and stem(word) in {stem(w) for w in words}):
+                text = fold(p.text)
+                if is_zh(word) and any(w in text for w in words):
+                    return True
+                if not is_zh(word) and any(
+                    (stem(w) in p.stems())
+                    if " " not in w
+                    else re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text)
+                    for w in words
+                ):
+                    return True
+    return False
+
+
 def _lexical(word: str, p: Profile) -> bool:
+    if _same_verb(word, p):
+        return True
     if is_zh(word):
         return word in re.sub(r"\s+", "", fold(p.text))
     s = stem(word)
@@ -131,6 +151,16 @@ def judge(entity: str, description: str, profile: Profile, names: Iterable[str] 
     c = parse(description, names=names, own=profile.names | {entity})
     false: list[str] = []
     unknown: list[str] = []
+    for extra in c.also:  # each head in apposition must hold too
+        v, why = _type_verdict(extra, profile)
+        if v == "word":
+            v, why = (
+                ("ok", "")
+                if _lexical(extra.word, profile)
+                else ("unknown", f"{extra.word!r} is not in the evidence")
+            )
+        if v in ("false", "unknown"):
+            (false if v == "false" else unknown).append(f"type: {why}")
     if c.head is not None:
         results = []
         for h in [c.head, *c.head.alternatives]:  # "a town or village": the best reading counts

@@ -52,8 +52,13 @@ def _has(text: str, term: str) -> bool:
     return not t.isascii() or re.search(rf"(?<!\w){re.escape(t)}(?!\w)", h) is not None
 
 
-def _mentions(f: Fact, entity: str) -> bool:
-    return _norm(entity) in (_norm(f.subject), _norm(f.object)) or _has(f.evidence, entity)
+def _about(f: Fact, entity: str) -> bool:
+    """Whether a grounded fact's evidence is about ``entity``: it names it, or it is a sentence of the
+    entity's own page and the fact is the entity's. (A model's subject and relation alone are not evidence.)"""
+    if _has(f.evidence, entity):
+        return True
+    own_page = bool(f.page_title) and _norm(title_variants(f.page_title)[-1]) == _norm(entity)
+    return own_page and _norm(entity) in (_norm(f.subject), _norm(f.object))
 
 
 def profile_from_facts(
@@ -69,49 +74,47 @@ def profile_from_facts(
         lede: the first sentences of the entity's own page, if it has one in the subgraph.
         names: other entity names; those that share a fact or an evidence sentence with it are linked.
     """
-    key = tuple((f.subject, f.relation, f.object, f.evidence) for f in facts)
+    key = tuple((f.subject, f.relation, f.object, f.evidence, f.page_title) for f in facts)
     return _profile(entity, key, lede, tuple(names))
 
 
 @functools.lru_cache(maxsize=2048)
 def _profile(
-    entity: str, facts_key: tuple[tuple[str, str, str, str], ...], lede: str, names: tuple[str, ...]
+    entity: str, facts_key: tuple[tuple[str, str, str, str, str], ...], lede: str, names: tuple[str, ...]
 ) -> Profile:
-    facts = [Fact("", s, r, o, ev, 0) for s, r, o, ev in facts_key]
+    facts = [Fact("", s, r, o, ev, 0, page) for s, r, o, ev, page in facts_key]
     lit = literal_profile(entity)
     if lit is not None:
         return lit
-    mine = [f for f in facts if _mentions(f, entity)]
-    texts = [f.evidence for f in mine] + ([lede] if lede else [])
-    # a fact's own triple reads as a sentence too ("Marta Venn born in Port Salve")
-    triples = [f"{f.subject} {f.relation} {f.object}." for f in mine]
+    # only grounded text counts: evidence sentences about the entity and its page's lede, never the model's
+    # own subject/relation/object strings (it writes "Torvale | a company | Torvale Chamber Orchestra")
+    mine = [f for f in facts if _about(f, entity)]
+    texts = list(dict.fromkeys([f.evidence for f in mine] + ([lede] if lede else [])))
     p = Profile(entity, names={fold(entity)})
-    for t in texts + triples:
+    for t in texts:
         ty, occ = types_in(t, entity)
         p.types |= ty
         p.occupations |= occ
-    if (nt := name_type(entity)) is not None:
-        p.types.add(nt)
-    for t in texts:
         p.years += years_in(t)
         p.numbers += numbers_in(t)
         for kind, ys in cue_years_in(t).items():
             p.cue_years.setdefault(kind, []).extend(ys)
+    if (nt := name_type(entity)) is not None:
+        p.types.add(nt)
     n_ent = _norm(entity)
-    for f in mine:
-        other = f.object if _norm(f.subject) == n_ent else f.subject if _norm(f.object) == n_ent else None
-        if other is not None:
-            p.linked.add(fold(other))
-            rels = relations_in(f"{f.relation} {f.evidence}" if _has(f.evidence, other) else f.relation)
-            p.relations.setdefault(fold(other), set()).update(rels)
-    for n in names:
+    others = {x for f in facts for x in (f.subject, f.object)} | set(names)
+    for n in others:
         if not n or _norm(n) == n_ent:
             continue
-        for t in texts:
-            if _has(t, n):
+        for f in mine:  # linked when a sentence about the entity names the other, or is the other's page
+            on_page = bool(f.page_title) and _norm(title_variants(f.page_title)[-1]) == _norm(n)
+            if _has(f.evidence, n) or (on_page and n_ent in (_norm(f.subject), _norm(f.object))):
                 p.linked.add(fold(n))
-                p.relations.setdefault(fold(n), set()).update(relations_in(t))
-    p.text = " ".join([entity, *texts, *(f"{f.relation} {f.subject} {f.object}" for f in mine)])
+                p.relations.setdefault(fold(n), set()).update(relations_in(f.evidence))
+        if lede and _has(lede, n):
+            p.linked.add(fold(n))
+            p.relations.setdefault(fold(n), set()).update(relations_in(lede))
+    p.text = " ".join([entity, *texts])
     return p
 
 
@@ -136,7 +139,7 @@ def known_names(facts: Iterable[Fact], titles: Iterable[str] = ()) -> list[str]:
 
 def evidence_lines(p: Profile, facts: Iterable[Fact], lede: str) -> list[str]:
     """The evidence an entailment call sees: every grounded sentence about the entity, and its lede."""
-    lines = [f.evidence for f in facts if _mentions(f, p.entity)]
+    lines = [f.evidence for f in facts if _about(f, p.entity)]
     return list(dict.fromkeys([*lines, *([lede] if lede else [])]))
 
 
