@@ -246,6 +246,30 @@ def analyze(workdir: Path) -> dict[str, Any]:
     }
 
 
+def calibrate_verifier(model: str) -> dict[str, Any]:
+    """The verifier's calibration on the clue set (what decides whether the entailment call is used)."""
+    import asyncio
+
+    from openseeker.llm.config import RolesConfig
+    from openseeker.llm.registry import Roles
+    from openseeker.synth.clue_entail import EntailmentGate
+
+    async def go() -> dict[str, Any]:
+        roles = Roles(
+            RolesConfig.model_validate({"default": {"model": model, "generation": {"temperature": 0.0}}})
+        )
+        try:
+            gate = EntailmentGate(max_false_accept=0.10)
+            t0 = time.perf_counter()
+            await gate.ensure(roles["verifier"], max_reasks=0)
+            assert gate.calibration is not None
+            return {"seconds": round(time.perf_counter() - t0, 1), **gate.calibration.summary()}
+        finally:
+            await roles.aclose()
+
+    return asyncio.run(go())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default="llamacpp/smollm2", help="provider/model for every role")
@@ -258,7 +282,13 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="also write the results here")
     ap.add_argument("--keep", default=None, help="keep the world, corpus and run in this folder")
     ap.add_argument("--analyze", default=None, help="only audit a folder kept by an earlier --keep run")
+    ap.add_argument("--calibrate", action="store_true", help="only calibrate the model as the clue verifier")
     args = ap.parse_args()
+    if args.calibrate:
+        cal = calibrate_verifier(args.model)
+        cal.pop("disagreements", None)
+        print(json.dumps(cal, indent=2, ensure_ascii=False))
+        return
     head: dict[str, Any] = {"model": args.model, "seeds": args.seeds, "k": args.k, "lang": args.lang}
     if args.analyze:
         out = {**head, "model": "(kept run)", **analyze(Path(args.analyze))}
