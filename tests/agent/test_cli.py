@@ -183,3 +183,39 @@ def test_agent_ask_save_on_ctrl_c_in_a_terminal(corpus: Path, tmp_path: Path) ->
     assert child.exitstatus == 130
     saved = json.loads(out.read_text())
     assert saved["finish_reason"] == "interrupted" and len(saved["steps"]) == 1
+
+
+def test_agent_ask_without_a_corpus_uses_the_embedded_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No --corpus, service or web backend: the tools read the generated world, built once per user."""
+    from openseeker.worldgen.default_corpus import default_corpus
+
+    monkeypatch.setenv("OPENSEEKER_HOME", str(tmp_path / "home"))
+    q = (
+        '</think><tool_calls_begin><tool_call>{"name": "search", "arguments": {"query": ["city founded"]}}'
+        "</tool_call></tool_calls_end>"
+    )
+    out = tmp_path / "t.json"
+    args = ["agent", "ask", q, "--llm", "scripted/echo", "--max-tool-calls", "1", "--out", str(out)]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 0, res.output
+    assert "embedded default corpus" in res.output
+    built = tmp_path / "home" / "default-corpus"
+    traj = json.loads(out.read_text())
+    assert "openseeker-world.test" in traj["steps"][0]["calls"][0]["response"]  # hits from the generated world
+    # built once: the second call reuses it (same folder, not rebuilt)
+    stamp = (built / "openseeker-default.json").stat().st_mtime_ns
+    assert default_corpus() == built and (built / "openseeker-default.json").stat().st_mtime_ns == stamp
+    assert not [p for p in (tmp_path / "home").iterdir() if p.name.startswith(".default-corpus-")]
+
+
+def test_default_corpus_is_rebuilt_when_its_stamp_is_missing(tmp_path: Path) -> None:
+    """A build killed before its stamp was written (or an older version) is rebuilt, never used half made."""
+    from openseeker.corpus import open_corpus
+    from openseeker.worldgen.default_corpus import default_corpus
+
+    first = default_corpus(tmp_path)
+    (first / "openseeker-default.json").unlink()
+    again = default_corpus(tmp_path)
+    assert again == first and (again / "openseeker-default.json").exists()
+    c = open_corpus(again)
+    assert c.search("founded", top_k=3)

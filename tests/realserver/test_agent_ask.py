@@ -15,14 +15,15 @@ QUESTION = "Which country is Ostbrig the capital of?"
 
 
 def test_agent_ask_with_only_the_url(llama_server: Any, world: Path, tmp_path: Path) -> None:
-    """The issue's acceptance command: no option beyond the model and the URL."""
+    """The issue's acceptance command: no option beyond the model and the URL (the tools read the embedded
+    default corpus, built on first use)."""
     before = len(llama_server.statuses())
     out = tmp_path / "t.json"
     res = run_cli(
-        "agent", "ask", QUESTION, "--corpus", world / "corpus",
-        "--llm", "openai/NAME", "--base-url", llama_server.base_url, "--save", out,
+        "agent", "ask", QUESTION, "--llm", "openai/NAME", "--base-url", llama_server.base_url, "--save", out,
     )
     assert res.exit_code == 0, res.output
+    assert "embedded default corpus" in res.output
     traj = json.loads(out.read_text())
     assert traj["finish_reason"] in ("answer", "forced_answer", "no_final_answer_after_tools_disabled",
                                      "context_limit"), traj["finish_reason"]

@@ -19,7 +19,12 @@ def agent() -> None:
 @old_spellings({"--save": "--out"})
 @agent.command("ask")
 @click.argument("question")
-@click.option("--corpus", type=click.Path(), help="Local corpus folder for the search/visit tools.")
+@click.option(
+    "--corpus",
+    type=click.Path(),
+    help="Corpus folder (or `corpus serve` URL) for the search/visit tools; default: the embedded default "
+    "corpus, built once under ~/.cache/openseeker.",
+)
 @click.option(
     "--llm",
     "llm",
@@ -73,6 +78,7 @@ def ask(
 
     \b
     Examples:
+      openseeker agent ask "Which weaver founded the town of Brackley?"   # the embedded default corpus
       openseeker agent ask "Who designed the Analytical Engine?" --corpus corpus/
       openseeker agent ask "..." --corpus corpus/ --llm openai/gpt-4.1 --mode native
       openseeker agent ask "..." --corpus corpus/ --llm openai/local --base-url http://127.0.0.1:8080/v1
@@ -105,6 +111,16 @@ def ask(
     if agent_over:
         overrides["agent"] = agent_over
     cfg = load_config(AgentRunConfig, config_file, overrides, section="agent_run")
+    default_note = None
+    if cfg.tools.corpus is None and "corpus" in (cfg.tools.search, cfg.tools.fetch):
+        # No corpus, service or web backend named: the embedded default corpus (built once per user).
+        from openseeker.worldgen.default_corpus import default_corpus
+
+        cfg.tools = cfg.tools.model_copy(update={"corpus": str(default_corpus())})
+        default_note = (
+            f"(no --corpus given: searching the embedded default corpus, a generated fictional encyclopedia "
+            f"in {cfg.tools.corpus})"
+        )
     agent_llm = cfg.roles.for_role("agent")
     if agent_llm.provider == "llamacpp" and constrain is None and cfg.agent.mode == "text":
         # Small local models keep the turn format by grammar. (Every model's budgets are fitted to its
@@ -123,6 +139,8 @@ def ask(
         try:
             bot = build_agent(roles, cfg.tools, cfg.agent)
             seen["model"] = bot.llm.name
+            if default_note:
+                printer.console.print(f"[dim]{default_note}[/dim]")
             printer.console.print(f"[bold]Question:[/bold] {question}  [dim]({bot.llm.name})[/dim]")
             return await bot.run(question, on_step=on_step)
         finally:
