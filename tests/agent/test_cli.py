@@ -187,7 +187,7 @@ def test_agent_ask_save_on_ctrl_c_in_a_terminal(corpus: Path, tmp_path: Path) ->
 
 def test_agent_ask_without_a_corpus_uses_the_embedded_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No --corpus, service or web backend: the tools read the generated world, built once per user."""
-    from openseeker.worldgen.default_corpus import default_corpus
+    from openseeker.default_corpus import default_corpus
 
     monkeypatch.setenv("OPENSEEKER_HOME", str(tmp_path / "home"))
     q = (
@@ -211,7 +211,7 @@ def test_agent_ask_without_a_corpus_uses_the_embedded_default(tmp_path: Path, mo
 def test_default_corpus_is_rebuilt_when_its_stamp_is_missing(tmp_path: Path) -> None:
     """A build killed before its stamp was written (or an older version) is rebuilt, never used half made."""
     from openseeker.corpus import open_corpus
-    from openseeker.worldgen.default_corpus import default_corpus
+    from openseeker.default_corpus import default_corpus
 
     first = default_corpus(tmp_path)
     (first / "openseeker-default.json").unlink()

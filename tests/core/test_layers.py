@@ -25,7 +25,7 @@ LAYERS: list[list[str]] = [
     ["evaluate", "export", "train"],
     ["synth"],
     ["agent", "mcp_server"],
-    ["toolbox"],
+    ["toolbox", "default_corpus"],
     ["judge"],
     ["corpus", "web", "worldgen"],
     ["tools"],

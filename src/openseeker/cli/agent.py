@@ -114,7 +114,7 @@ def ask(
     default_note = None
     if cfg.tools.corpus is None and "corpus" in (cfg.tools.search, cfg.tools.fetch):
         # No corpus, service or web backend named: the embedded default corpus (built once per user).
-        from openseeker.worldgen.default_corpus import default_corpus
+        from openseeker.default_corpus import default_corpus
 
         cfg.tools = cfg.tools.model_copy(update={"corpus": str(default_corpus())})
         default_note = (
