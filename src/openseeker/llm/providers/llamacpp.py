@@ -22,6 +22,7 @@ load when the library loads (see :func:`choose_wait_policy`).
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import os
 import sys
@@ -69,6 +70,20 @@ class _Loaded:
 
 _models: dict[tuple[str, int, int, int], _Loaded] = {}
 _load_lock = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    # Free the models while the llama.cpp library is still loaded: left to garbage collection at interpreter
+    # shutdown, Llama.__del__ runs after the library's functions are gone and prints a TypeError per model.
+    for loaded in list(_models.values()):
+        close = getattr(loaded.llama, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:  # shutting down: nothing to report to
+                pass
+    _models.clear()
 
 
 def other_cpu_load(interval: float = 0.25) -> float:
