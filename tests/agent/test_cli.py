@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from openseeker.cli.main import cli
 from openseeker.corpus import ingest
+from openseeker.testing.terminal import restore_terminal_signals
 
 PAGES = [
     {
@@ -172,7 +173,7 @@ def test_agent_ask_save_on_ctrl_c_in_a_terminal(corpus: Path, tmp_path: Path) ->
         sys.executable,
         ["-m", "openseeker.cli.main", "agent", "ask", "Who designed the Analytical Engine?", "--corpus", str(corpus),
          "--llm", "scripted/flaky_models:search_then_hang", "--out", str(out)],
-        env=env, encoding="utf-8", timeout=120, dimensions=(50, 200),
+        env=env, encoding="utf-8", timeout=120, dimensions=(50, 200), preexec_fn=restore_terminal_signals,
     )
     child.expect("step 1")  # the first step is printed; the model now hangs on the second
     child.sendintr()

@@ -16,6 +16,8 @@ import orjson
 import pytest
 import yaml
 
+from openseeker.testing.terminal import restore_terminal_signals
+
 from . import conftest
 
 SYNTH_DIR = Path(__file__).resolve().parent
@@ -57,7 +59,7 @@ def test_live_progress_and_ctrl_c_in_a_terminal(setup: tuple[list[str], dict[str
     pexpect = pytest.importorskip("pexpect")
     args, env, run = setup
     child = pexpect.spawn(sys.executable, ["-m", "openseeker.cli.main", *args], env=env, encoding="utf-8",
-                          timeout=120, dimensions=(40, 250))
+                          timeout=120, dimensions=(40, 250), preexec_fn=restore_terminal_signals)
     child.expect("QA synthesis")
     child.expect(r"calls in flight")  # the live LLM activity line
     child.expect(r"now: \w+")  # the step the seed in flight is at

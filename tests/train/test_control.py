@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from openseeker.testing.terminal import restore_terminal_signals
+
 from .conftest import write_export
 from .test_sft import _cfg
 
@@ -61,7 +63,7 @@ def test_ctrl_c_stops_at_the_next_step_with_a_checkpoint_and_resumes(tmp_path: P
             "--config", str(config)]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "300"}
     child = pexpect.spawn(sys.executable, _cli(*args)[1:], env=env, encoding="utf-8", timeout=300,
-                          dimensions=(40, 300))
+                          dimensions=(40, 300), preexec_fn=restore_terminal_signals)
     child.expect(r"'loss'")  # training has started: the first step is logged
     child.sendintr()  # Ctrl-C as a terminal sends it: SIGINT to the foreground process group
     child.expect("stopping after the current step")
