@@ -149,11 +149,13 @@ class BM25Index:
         try:
             for i, tid in enumerate(terms):
                 s, e = int(self.indptr[tid]), int(self.indptr[tid + 1])
-                if (touched or full) and e - s > PRUNE_MIN_POSTINGS:
+                row = self._dense_row(tid)
+                # Once every document has a score, adding a dense column (one vector add) is cheaper than a
+                # pruning attempt, which must find the k-th best of all documents first.
+                if (touched or full) and e - s > PRUNE_MIN_POSTINGS and not (full and row >= 0):
                     pruned = self._maxscore(terms, i, rest[i], counts, scores, touched, full, top_k)
                     if pruned is not None:
                         return pruned
-                row = self._dense_row(tid)
                 if row >= 0 and self.dense is not None:
                     col = self.dense[row]
                     np.add(scores, col if counts[tid] == 1 else col * counts[tid], out=scores)
