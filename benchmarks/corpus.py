@@ -14,9 +14,11 @@ Phases (each in its own child process, so each peak is that phase's own; peak = 
 * ``ingest``: ``openseeker.corpus.ingest`` of the JSONL file (store, links, BM25 index), single-threaded.
 * ``reindex``: ``openseeker.corpus.ingest.reindex`` alone (the index build from the store).
 * ``search``: queries of 3-5 consecutive words of random pages, top 10, through ``CorpusStore.search``
-  (snippets included) and the index alone; the same queries through bm25s (``BM25.load(mmap=True)`` of
-  our index files + ``retrieve``: its exhaustive scoring, our weights) and through tantivy (an index of the
-  same tokens, whitespace tokenizer, BM25 with its own k1 = 1.2). Top-10 agreement with bm25s is the mean
+  (snippets included, hits from the hit store; then the same with hits read from SQLite, the baseline) and
+  the index alone (``--evict`` first drops the corpus's files from the page cache, ``--prefetch-hits`` then
+  reads the hit store in, as ``corpus serve`` does at start); the same queries through bm25s
+  (``BM25.load(mmap=True)`` of our index files + ``retrieve``: its exhaustive scoring, our weights) and
+  through tantivy (an index of the same tokens, whitespace tokenizer, BM25 with its own k1 = 1.2). Top-10 agreement with bm25s is the mean
   share of bm25s's top 10 that we return; below 0.98 the phase fails instead of printing speed ratios
   that would compare unlike results. With ``--bm25s-build`` (default up to 20k pages) bm25s also
   builds its own index from the same tokens, and agreement is measured against that too.
@@ -177,6 +179,10 @@ def _agreement(ours: list[list[int]], ref: list[list[int]]) -> float:
 # -- phases (each runs in a child process) ---------------------------------------------------------------
 
 
+def _dir_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.iterdir()) / 2**20, 1) if path.is_dir() else 0.0
+
+
 def phase_ingest(args: dict[str, Any]) -> dict[str, Any]:
     from openseeker.corpus.ingest import ingest
 
@@ -195,7 +201,8 @@ def phase_ingest(args: dict[str, Any]) -> dict[str, Any]:
         "pages_per_cpu_s": round(report.pages / cpu, 1),
         "peak_rss_mb": _hwm_mb(),
         "db_mb": round((Path(args["out"]) / "corpus.sqlite").stat().st_size / 2**20, 1),
-        "index_mb": round(sum(f.stat().st_size for f in (Path(args["out"]) / "bm25").iterdir()) / 2**20, 1),
+        "index_mb": _dir_mb(Path(args["out"]) / "bm25"),
+        "hits_mb": _dir_mb(Path(args["out"]) / "hits"),
     }
 
 
@@ -209,6 +216,7 @@ def phase_reindex(args: dict[str, Any]) -> dict[str, Any]:
         "cpu_seconds": round(time.process_time() - c, 1),
         "vocab": info["vocab"],
         "peak_rss_mb": _hwm_mb(),
+        "hits_mb": _dir_mb(Path(args["corpus"]) / "hits"),
     }
 
 
@@ -246,12 +254,35 @@ def _bm25s_own(store: Any) -> Any:
     return model, vocab
 
 
+def _evict(corpus: Path) -> float:
+    """Drop the corpus's files from the page cache (``POSIX_FADV_DONTNEED``; needs no privileges): a cold start."""
+    os.sync()  # only clean pages can be dropped
+    total = 0
+    for f in corpus.rglob("*"):
+        if f.is_file():
+            fd = os.open(f, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+            total += f.stat().st_size
+    return round(total / 2**20, 1)
+
+
 def phase_search(args: dict[str, Any]) -> dict[str, Any]:
     import bm25s
 
     from openseeker.corpus import open_corpus
+    from openseeker.corpus.store import CorpusStore
 
+    out: dict[str, Any] = {}
+    if args.get("evict"):
+        out["evicted_mb"] = _evict(Path(args["corpus"]))
     store = open_corpus(args["corpus"])
+    if args.get("prefetch_hits") and store.hit_store is not None:
+        t = time.perf_counter()
+        mb = store.hit_store.prefetch(wait=True)
+        out["hits_prefetch"] = {"mb": round(mb, 1), "seconds": round(time.perf_counter() - t, 2)}
     qs = _queries(store, args["queries"], seed=args.get("query_seed", 1))
     # Steady state, as in a serving process: each engine first answers other queries (seed 2, untimed), so
     # the timed ones do not pay for the first touch of the memory-mapped files, without having seen the
@@ -262,8 +293,20 @@ def phase_search(args: dict[str, Any]) -> dict[str, Any]:
         store.search(q, 10)
     toks = [index.tokenizer(q) for q in qs]
     warm_toks = [index.tokenizer(q) for q in warm]
-    out: dict[str, Any] = {"pages": len(store), "queries": len(qs), "warmup_queries": len(warm)}
-    out["with_snippets"], _ = _latency(lambda q: store.search(q, 10), qs)
+    out.update(
+        pages=len(store), queries=len(qs), warmup_queries=len(warm), hit_store=store.hit_store is not None
+    )
+    out["with_snippets"], hit_runs = _latency(lambda q: store.search(q, 10), qs)
+    if store.hit_store is not None:
+        # Baseline: the same queries with the hits read from SQLite (as before the hit store). It runs second,
+        # so the index pages the first run brought into memory favour the baseline, not us.
+        sqlite_store = CorpusStore(args["corpus"], use_hit_store=False)
+        out["with_snippets_sqlite"], sqlite_runs = _latency(lambda q: sqlite_store.search(q, 10), qs)
+        if [[h.page_id for h in r] for r in hit_runs] != [[h.page_id for h in r] for r in sqlite_runs]:
+            raise SystemExit("the hit store and SQLite returned different hits")
+        for key in ("p50_ms", "p99_ms", "cpu_p50_ms", "cpu_p99_ms"):
+            ratio = out["with_snippets_sqlite"][key] / max(out["with_snippets"][key], 1e-6)
+            out[f"speedup_vs_sqlite_hits_{key.removesuffix('_ms')}"] = round(ratio, 2)
     out["index_only"], ours = _latency(lambda t: [d for d, _ in index.search_tokens(t, 10)], toks)
     ref = bm25s.BM25.load(args["corpus"] + "/bm25", mmap=True)
 
@@ -461,6 +504,14 @@ def main() -> None:
     ap.add_argument(
         "--query-seed", type=int, default=1, help="seed of the timed search queries (warm-up: seed 2)"
     )
+    ap.add_argument(
+        "--evict",
+        action="store_true",
+        help="search: drop the corpus's files from the page cache first (cold start)",
+    )
+    ap.add_argument(
+        "--prefetch-hits", action="store_true", help="search: read the hit store into the page cache first"
+    )
     ap.add_argument("--bm25s-build", type=int, default=20_000, help="largest corpus bm25s indexes itself")
     ap.add_argument("--no-tantivy", action="store_true")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per phase")
@@ -488,6 +539,8 @@ def main() -> None:
             "corpus": corpus,
             "queries": a.queries,
             "query_seed": a.query_seed,
+            "evict": a.evict,
+            "prefetch_hits": a.prefetch_hits,
             "bm25s_build": a.pages <= a.bm25s_build,
             "tantivy": not a.no_tantivy,
         },

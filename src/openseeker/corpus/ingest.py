@@ -242,7 +242,7 @@ CORPUS_ENTRIES = (
     REPORT_NAME,
     "import_report.json",
 )
-CORPUS_DIRS = ("bm25", "dense")
+CORPUS_DIRS = ("bm25", "hits", "dense")
 UNITS_DIR = ".ingest-units"
 
 
@@ -289,7 +289,8 @@ def _release_free_heap() -> None:
 
 
 def build_index(out: Path, con: sqlite3.Connection, num_pages: int, progress: _Progress) -> dict[str, Any]:
-    """Build the BM25 index of the pages in ``con`` into ``out/bm25``."""
+    """Build the BM25 index of the pages in ``con`` into ``out/bm25`` and their hit store into ``out/hits``."""
+    from openseeker.corpus.hitstore import HITS_DIR, HitStoreWriter
     from openseeker.corpus.index import INDEX_DIR, build_bm25
 
     task = progress.task("BM25 index", total=num_pages)
@@ -298,12 +299,19 @@ def build_index(out: Path, con: sqlite3.Connection, num_pages: int, progress: _P
     con.execute("PRAGMA shrink_memory")
     _release_free_heap()
 
-    def docs() -> Iterable[tuple[int, str]]:
-        # Title twice: entity pages should win for queries that name the entity.
-        for pid, title, text in con.execute("SELECT id, title, text FROM pages ORDER BY id"):
-            yield pid, f"{title}\n{title}\n{text}"
+    # The hit store is written in the same pass: one read of the pages feeds both.
+    with HitStoreWriter(out / HITS_DIR, num_pages) as hits:
 
-    return build_bm25(docs(), num_pages, out / INDEX_DIR, on_progress=lambda n: progress.advance(task, n))
+        def docs() -> Iterable[tuple[int, str]]:
+            for pid, url, title, text in con.execute("SELECT id, url, title, text FROM pages ORDER BY id"):
+                hits.add(pid, url, title, text)
+                # Title twice: entity pages should win for queries that name the entity.
+                yield pid, f"{title}\n{title}\n{text}"
+
+        summary = build_bm25(
+            docs(), num_pages, out / INDEX_DIR, on_progress=lambda n: progress.advance(task, n)
+        )
+    return summary
 
 
 class UnitsFolder:

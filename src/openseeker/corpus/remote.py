@@ -76,7 +76,9 @@ class RemoteCorpus:
         if r.status_code == 404:
             return None
         if r.status_code >= 400:
-            raise DataError(f"the corpus service answered {r.status_code}: {r.text[:300]}", path=self.url + path)
+            raise DataError(
+                f"the corpus service answered {r.status_code}: {r.text[:300]}", path=self.url + path
+            )
         return orjson.loads(r.content)
 
     def _request(self, method: str, path: str, **kw: Any) -> Any:
@@ -124,10 +126,14 @@ class RemoteCorpus:
         return None if d is None else _page(d["page"])
 
     def out_links(self, page_id: int) -> list[Link]:
-        return _links(self._request("GET", f"/v1/pages/{int(page_id)}/links", params={"direction": "out"})["links"])
+        return _links(
+            self._request("GET", f"/v1/pages/{int(page_id)}/links", params={"direction": "out"})["links"]
+        )
 
     def in_links(self, page_id: int) -> list[Link]:
-        return _links(self._request("GET", f"/v1/pages/{int(page_id)}/links", params={"direction": "in"})["links"])
+        return _links(
+            self._request("GET", f"/v1/pages/{int(page_id)}/links", params={"direction": "in"})["links"]
+        )
 
     def _search_body(self, query: str, top_k: int, mode: str | None) -> dict[str, Any]:
         body: dict[str, Any] = {"query": query, "top_k": top_k}

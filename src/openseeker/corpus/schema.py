@@ -4,6 +4,7 @@
 
     <dir>/corpus.sqlite      pages, links, redirects, meta (SQLite, WAL)
     <dir>/bm25/              the BM25 index (bm25s file format plus a sorted term table, mmap-loaded)
+    <dir>/hits/              URL, title and opening text of each page, compressed, for search hits
     <dir>/rejects.jsonl      records that could not be ingested, with file, position and reason
     <dir>/ingest_report.json counts of the last ingest
 

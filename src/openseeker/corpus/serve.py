@@ -325,7 +325,10 @@ def serve(
     # fail here, in the command the user ran, rather than in every worker
     from openseeker.corpus import open_corpus
 
-    open_corpus(Path(settings.corpus), settings.search_mode).index  # noqa: B018
+    store = open_corpus(Path(settings.corpus), settings.search_mode)
+    store.index  # noqa: B018
+    if store.hit_store is not None:
+        store.hit_store.prefetch()  # read ahead into the page cache the workers share
     os.environ[_ENV] = settings.to_env()
     config = uvicorn.Config(
         "openseeker.corpus.serve:app_from_env",

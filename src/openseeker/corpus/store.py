@@ -1,7 +1,9 @@
 """``CorpusStore``: the :class:`~openseeker.corpus.base.Corpus` over a corpus directory (read-only).
 
 Point lookups go to SQLite (one connection per thread; WAL lets many readers share the file); full-text
-search goes to the memory-mapped BM25 index, which is loaded on the first query.
+search goes to the memory-mapped BM25 index, which is loaded on the first query, and its hits' URLs, titles
+and snippets come from the hit store (:mod:`openseeker.corpus.hitstore`), a compact copy that stays in the
+page cache where the store's file would not.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from openseeker.corpus.base import CorpusHit, Link, Page
+from openseeker.corpus.hitstore import MAX_CHARS, HitStore
 from openseeker.corpus.schema import DB_NAME, connect_reader, title_key
 from openseeker.errors import ConfigError, DataError, PrerequisiteError
 
 SEARCH_MODES = ("bm25", "dense", "hybrid")
 
+_UNSET = object()
 _PAGE_COLS = "id, url, title, text, language, metadata"
 
 
@@ -30,7 +34,9 @@ def _page(row: tuple[Any, ...]) -> Page:
 class CorpusStore:
     """A corpus directory opened for reading (see :mod:`openseeker.corpus.schema` for the layout)."""
 
-    def __init__(self, path: str | Path, search_mode: str = "bm25"):
+    def __init__(self, path: str | Path, search_mode: str = "bm25", *, use_hit_store: bool = True):
+        """Open a corpus directory; ``use_hit_store=False`` makes search read hits from SQLite (a baseline for
+        benchmarks; the answers are the same)."""
         if search_mode not in SEARCH_MODES:
             raise ConfigError(f"unknown search mode {search_mode!r}; use one of {', '.join(SEARCH_MODES)}")
         self.search_mode = search_mode
@@ -45,6 +51,7 @@ class CorpusStore:
         self._index: Any = None
         self._index_lock = threading.Lock()
         self._dense: Any = None
+        self._hits: object = _UNSET if use_hit_store else None
         meta = dict(self._con().execute("SELECT key, value FROM meta").fetchall())
         self.meta: dict[str, Any] = {k: json.loads(v) for k, v in meta.items()}
         # Corpora from schema 1 have no redirect titles.
@@ -141,21 +148,35 @@ class CorpusStore:
         if not ranked:
             return []
         words = index.tokenizer.raw(query) + tokens
-        con = self._con()
         ids = [d for d, _ in ranked]
-        rows = {
-            r[0]: r
-            for r in con.execute(
-                f"SELECT id, url, title, substr(text, 1, 30000) FROM pages WHERE id IN ({','.join('?' * len(ids))})",
-                ids,
-            )
-        }
+        hit_store = self.hit_store
+        if hit_store is not None:
+            rows = {d: hit_store.get(d) for d in ids}
+        else:  # a corpus indexed before hit stores existed
+            rows = {
+                r[0]: r[1:]
+                for r in self._con().execute(
+                    f"SELECT id, url, title, substr(text, 1, {MAX_CHARS}) FROM pages "
+                    f"WHERE id IN ({','.join('?' * len(ids))})",
+                    ids,
+                )
+            }
         hits = []
         for d, score in ranked:
             r = rows.get(d)
             if r is not None:
-                hits.append(CorpusHit(d, r[1], r[2], make_snippet(r[3], words), score))
+                hits.append(CorpusHit(d, r[0], r[1], make_snippet(r[2], words), score))
         return hits
+
+    @property
+    def hit_store(self) -> HitStore | None:
+        """The hit store (URL, title and opening text of each page, for search results), opened on first use;
+        ``None`` for corpora indexed before it existed."""
+        if self._hits is _UNSET:
+            with self._index_lock:
+                if self._hits is _UNSET:
+                    self._hits = HitStore.open(self.path, self._len)
+        return self._hits  # type: ignore[return-value]
 
     @property
     def dense(self) -> Any:

@@ -74,7 +74,11 @@ class WorkUnit:
 def _stat(path: Path) -> list[Any]:
     if path.is_dir():
         entries = sorted(p for p in path.rglob("*") if p.is_file())
-        return [len(entries), sum(p.stat().st_size for p in entries), max((p.stat().st_mtime_ns for p in entries), default=0)]
+        return [
+            len(entries),
+            sum(p.stat().st_size for p in entries),
+            max((p.stat().st_mtime_ns for p in entries), default=0),
+        ]
     st = path.stat()
     return [st.st_size, st.st_mtime_ns]
 
@@ -99,9 +103,7 @@ def _parts(kind: str, path: Path, limit: int | None, unit_bytes: int) -> list[tu
         if not ranges:
             return [({}, "")]
         header_end = ranges[0][0]
-        return [
-            ({"stream_range": (header_end, a, b, b >= size)}, f"bytes {a}-{b}") for a, b in ranges
-        ]
+        return [({"stream_range": (header_end, a, b, b >= size)}, f"bytes {a}-{b}") for a, b in ranges]
     if kind == "jsonl" and path.suffix in (".jsonl", ".ndjson") and path.stat().st_size > unit_bytes:
         from openseeker.corpus.sources.jsonl import line_ranges
 
@@ -112,7 +114,10 @@ def _parts(kind: str, path: Path, limit: int | None, unit_bytes: int) -> list[tu
         n = len(html_files(path.resolve()))
         if n > HTML_FILES_PER_UNIT:
             return [
-                ({"file_range": (a, min(n, a + HTML_FILES_PER_UNIT))}, f"files {a}-{min(n, a + HTML_FILES_PER_UNIT)}")
+                (
+                    {"file_range": (a, min(n, a + HTML_FILES_PER_UNIT))},
+                    f"files {a}-{min(n, a + HTML_FILES_PER_UNIT)}",
+                )
                 for a in range(0, n, HTML_FILES_PER_UNIT)
             ]
     return [({}, "")]
@@ -130,8 +135,22 @@ def plan_units(
     units: list[WorkUnit] = []
     for spec in sources:
         if isinstance(spec, Source):
-            fp = _fingerprint(repr(spec), spec.kind, str(spec.path), _stat(spec.path) if spec.path.exists() else [])
-            units.append(WorkUnit(len(units), f"{spec.kind}:{spec.path}", spec.kind, str(spec.path), {}, spec.limit, "", fp, spec))
+            fp = _fingerprint(
+                repr(spec), spec.kind, str(spec.path), _stat(spec.path) if spec.path.exists() else []
+            )
+            units.append(
+                WorkUnit(
+                    len(units),
+                    f"{spec.kind}:{spec.path}",
+                    spec.kind,
+                    str(spec.path),
+                    {},
+                    spec.limit,
+                    "",
+                    fp,
+                    spec,
+                )
+            )
             continue
         k, text = resolve_spec(spec, kind)
         path = Path(text)
@@ -161,7 +180,15 @@ def _schemas() -> dict[str, Any]:
     s = pa.string()
     return {
         "pages": pa.schema(
-            [("url", s), ("title", s), ("title_key", s), ("text", s), ("language", s), ("metadata", s), ("links", pa.int32())]
+            [
+                ("url", s),
+                ("title", s),
+                ("title_key", s),
+                ("text", s),
+                ("language", s),
+                ("metadata", s),
+                ("links", pa.int32()),
+            ]
         ),
         "links": pa.schema([("page", pa.int32()), ("url", s), ("anchor", s), ("context", s)]),
         "redirects": pa.schema([("url", s), ("target_url", s), ("title_key", s)]),
@@ -232,7 +259,9 @@ def build_unit(
 ) -> dict[str, Any]:
     """Read ``unit`` into the shard folder ``dest`` (created; see the module docstring); return its
     summary, which is also the completion marker ``done.json``."""
-    dest.mkdir(exist_ok=False)  # not parents: a unit still running when its ingest failed must not recreate them
+    dest.mkdir(
+        exist_ok=False
+    )  # not parents: a unit still running when its ingest failed must not recreate them
     src = unit.open()
     rejected: Counter[str] = Counter()
     writer = _ShardWriter(dest, batch_pages, batch_bytes)
@@ -245,7 +274,9 @@ def build_unit(
                     writer.redirect(item)
                 else:
                     rejected[item.reason] += 1
-                    rej.write(orjson.dumps({"source": src.kind, **item.to_dict()}, option=orjson.OPT_APPEND_NEWLINE))
+                    rej.write(
+                        orjson.dumps({"source": src.kind, **item.to_dict()}, option=orjson.OPT_APPEND_NEWLINE)
+                    )
         finally:
             writer.close()
     summary = {
@@ -353,7 +384,9 @@ class _Rows:
             yield chunk
 
 
-def read_shard(shard: Path, batch: int = 2000) -> Iterator[tuple[list[tuple[Any, ...]], list[list[tuple[Any, ...]]]]]:
+def read_shard(
+    shard: Path, batch: int = 2000
+) -> Iterator[tuple[list[tuple[Any, ...]], list[list[tuple[Any, ...]]]]]:
     """``(pages, links per page)`` batches of a shard, in page order: a page row is ``(url, title, title_key,
     text, language, metadata)``, a link row ``(url, anchor, context)``."""
     links = _Rows(shard / "links.parquet", batch * 10)

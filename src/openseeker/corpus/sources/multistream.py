@@ -46,8 +46,11 @@ def stream_offsets(index: Path) -> list[int]:
                 if not head.strip():
                     continue
                 if not head.isdigit():
-                    raise DataError("not a multistream index line (offset:page_id:title)", path=str(index),
-                                    position=f"line {lineno}")
+                    raise DataError(
+                        "not a multistream index line (offset:page_id:title)",
+                        path=str(index),
+                        position=f"line {lineno}",
+                    )
                 off = int(head)
                 if not offsets or off != offsets[-1]:
                     offsets.append(off)
