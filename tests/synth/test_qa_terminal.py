@@ -61,7 +61,7 @@ def test_live_progress_and_ctrl_c_in_a_terminal(setup: tuple[list[str], dict[str
     child = pexpect.spawn(sys.executable, ["-m", "openseeker.cli.main", *args], env=env, encoding="utf-8",
                           timeout=120, dimensions=(40, 250), preexec_fn=restore_terminal_signals)
     child.expect("QA synthesis")
-    child.expect(r"calls in flight")  # the live LLM activity line
+    child.expect(r"calls? in flight")  # the live LLM activity line ("1 call", "0 calls")
     child.expect(r"now: \w+")  # the step the seed in flight is at
     child.expect(r"ETA \d+:\d\d:\d\d")  # known once a seed has finished
     child.sendintr()  # Ctrl-C, as the terminal sends it
