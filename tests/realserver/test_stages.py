@@ -20,6 +20,16 @@ def _roles(provider: str, url: str) -> dict[str, Any]:
     return {"default": {"model": f"{provider}/NAME", "base_url": url}}
 
 
+def _endpoint(provider: str, url: str, cfg: dict[str, Any], *role_flags: str) -> list[str]:
+    """Point the stage at the server: the ``openai`` runs through the command line only (``--base-url`` with
+    ``--llm``, or with the given role flags), the ``completions`` runs through ``roles`` in the config file."""
+    if provider == "completions":
+        cfg["roles"] = _roles(provider, url)
+        return []
+    model = f"{provider}/NAME"
+    return [*(a for flag in role_flags or ("--llm",) for a in (flag, model)), "--base-url", url]
+
+
 def _write(path: Path, data: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
@@ -42,8 +52,7 @@ def _records(stage_dir: Path) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_synth_qa(llama_server: Any, world: Path, tmp_path: Path, provider: str) -> None:
     before = len(llama_server.statuses())
-    cfg = _write(tmp_path / "qa.yaml", {
-        "roles": _roles(provider, llama_server.base_url),
+    data: dict[str, Any] = {
         "qa": {
             "n": 1, "k": 2, "lang": "en", "concurrency": 1, "max_reasks": 0,
             "seeds": {"min_text_chars": 60},
@@ -52,9 +61,11 @@ def test_synth_qa(llama_server: Any, world: Path, tmp_path: Path, provider: str)
             # recorded, not rejecting: every structured call of the stage is made
             "checks": {"shortcut": "record", "closed_book": "record", "oracle": "record", "uniqueness": "record"},
         },
-    })
+    }
+    flags = _endpoint(provider, llama_server.base_url, data)
+    cfg = _write(tmp_path / "qa.yaml", data)
     out = tmp_path / "run"
-    res = run_cli("synth", "qa", "--config", cfg, "--corpus", world / "corpus", "--out", out, "--no-progress")
+    res = run_cli("synth", "qa", "--config", cfg, "--corpus", world / "corpus", "--out", out, "--no-progress", *flags)
     assert res.exit_code == 0, res.output
     stage = out / "qa"
     assert _errors(stage) == []
@@ -68,8 +79,7 @@ def test_synth_qa(llama_server: Any, world: Path, tmp_path: Path, provider: str)
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_synth_traj_retrospective(llama_server: Any, world: Path, qa_item: Path, tmp_path: Path, provider: str) -> None:
     before = len(llama_server.statuses())
-    cfg = _write(tmp_path / "traj.yaml", {
-        "roles": _roles(provider, llama_server.base_url),
+    data: dict[str, Any] = {
         "tools": {"corpus": str(world / "corpus"), "top_k": 2, "visit_mode": "raw", "max_page_chars": 600},
         "traj": {
             "qa": str(qa_item), "rollouts": 1, "concurrency": 1, "keep_incorrect": True, "keep_forced": True,
@@ -77,9 +87,11 @@ def test_synth_traj_retrospective(llama_server: Any, world: Path, qa_item: Path,
             "agent": {"context": "retrospective", "max_tool_calls": 2, "max_tokens": 96,
                       "summarize_min_chars": 0, "summarizer_max_tokens": 48, "on_tool_limit": "force_answer"},
         },
-    })
+    }
+    flags = _endpoint(provider, llama_server.base_url, data, "--teacher", "--summarizer", "--judge")
+    cfg = _write(tmp_path / "traj.yaml", data)
     out = tmp_path / "run"
-    res = run_cli("synth", "traj", "--config", cfg, "--out", out, "--no-progress")
+    res = run_cli("synth", "traj", "--config", cfg, "--out", out, "--no-progress", *flags)
     assert res.exit_code == 0, res.output
     stage = out / "trajectories"
     assert _errors(stage) == []
@@ -99,16 +111,17 @@ def test_synth_traj_retrospective(llama_server: Any, world: Path, qa_item: Path,
 def test_eval_run_with_llm_judge(llama_server: Any, world: Path, qa_item: Path, tmp_path: Path, provider: str) -> None:
     before = len(llama_server.statuses())
     out = tmp_path / "eval"
-    cfg = _write(tmp_path / "eval.yaml", {"eval": {
+    data: dict[str, Any] = {
         "benchmark": "synth", "data": str(qa_item), "out": str(out), "judge": "openseeker", "concurrency": 1,
         # the served embedded model fails judge calibration (rightly): allowed here, every number is marked;
         # a verdict is in the first tokens and greedy re-asks repeat themselves
         "allow_weak_judge": True, "judge_max_tokens": 4, "judge_max_attempts": 1,
-        "roles": _roles(provider, llama_server.base_url),
         "tools": {"corpus": str(world / "corpus"), "top_k": 2, "visit_mode": "raw", "max_page_chars": 600},
         "agent": {"max_tool_calls": 1, "max_tokens": 96},
-    }})
-    res = run_cli("eval", "run", "--benchmark", "synth", "--agent", cfg)
+    }
+    flags = _endpoint(provider, llama_server.base_url, data)
+    cfg = _write(tmp_path / "eval.yaml", {"eval": data})
+    res = run_cli("eval", "run", "--benchmark", "synth", "--config", cfg, *flags)
     assert res.exit_code == 0, res.output
     run = json.loads((out / "results.json").read_text())["run"]
     assert run["complete"] is True and run["errors"] == 0 and run["records"] == 1, run

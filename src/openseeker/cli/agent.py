@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import old_spellings, out_option
+from openseeker.cli.options import endpoint_options, old_spellings, out_option, roles_override
 
 
 @click.group()
@@ -25,15 +25,7 @@ def agent() -> None:
     help="Corpus folder (or `corpus serve` URL) for the search/visit tools; default: the embedded default "
     "corpus, built once under ~/.cache/openseeker.",
 )
-@click.option(
-    "--llm",
-    "llm",
-    help="Agent model, provider/model (e.g. llamacpp/smollm2, completions/OpenSeeker-v1-30B-SFT).",
-)
-@click.option(
-    "--base-url",
-    help="OpenAI-compatible endpoint of --llm (e.g. http://127.0.0.1:8080/v1 for a local llama.cpp server).",
-)
+@endpoint_options("Agent model, provider/model (e.g. llamacpp/smollm2, completions/OpenSeeker-v1-30B-SFT).")
 @click.option("--summarizer", help="Model for visit extraction and retrospective summaries (default: --llm).")
 @click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="YAML/TOML config."
@@ -62,8 +54,6 @@ def agent() -> None:
 def ask(
     question: str,
     corpus: str | None,
-    llm: str | None,
-    base_url: str | None,
     summarizer: str | None,
     config_file: str | None,
     mode: str | None,
@@ -94,10 +84,8 @@ def ask(
     from openseeker.llm.registry import Roles
 
     overrides: dict[str, Any] = {}
-    if llm or base_url:
-        overrides["roles"] = {"default": {k: v for k, v in (("model", llm), ("base_url", base_url)) if v}}
-    if summarizer:
-        overrides.setdefault("roles", {})["summarizer"] = {"model": summarizer}
+    if roles_over := roles_override(summarizer=summarizer):
+        overrides["roles"] = roles_over
     if corpus:
         overrides["tools"] = {"corpus": corpus}
     agent_over = {
@@ -170,7 +158,9 @@ def _partial(seen: dict[str, Any], question: str, error: BaseException) -> Any:
 
     from openseeker.agent.records import Trajectory
 
-    traj = seen.get("traj") or Trajectory(id=uuid.uuid4().hex[:12], question=question, model=seen.get("model", ""))
+    traj = seen.get("traj") or Trajectory(
+        id=uuid.uuid4().hex[:12], question=question, model=seen.get("model", "")
+    )
     traj.finish_reason = "interrupted" if isinstance(error, KeyboardInterrupt) else "error"
     traj.metadata["error"] = {"type": type(error).__name__, "message": str(error)}
     return traj

@@ -8,11 +8,13 @@ from typing import Any
 import click
 
 from openseeker.cli.options import (
+    endpoint_options,
     executor_options,
     executor_override,
     old_spellings,
     out_option,
     progress_options,
+    roles_override,
 )
 from openseeker.errors import ExitCode
 
@@ -47,6 +49,7 @@ def eval_group() -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="YAML/TOML config with roles, tools and agent sections (an 'eval' section may set any option).",
 )
+@endpoint_options("The agent's model (and of every role the config leaves unset), provider/model.")
 @click.option("--samples", type=int, help="Samples per question (avg@k, pass@k).")
 @out_option("Run folder (re-run to resume).")
 @click.option("--limit", type=int, help="Only the first N questions.")
@@ -120,6 +123,7 @@ def run_cmd(
     }
     if (ex := executor_override()) is not None:
         overrides["executor"] = ex
+    overrides["roles"] = roles_override()
     cfg = load_config(EvalConfig, agent_config, overrides, section="eval")
     resumable(note=f"Stats so far: {Path(cfg.out) / 'eval' / 'stats.json'}")
     res = run_eval(cfg)
@@ -208,12 +212,14 @@ def _print_summary(s: dict[str, Any]) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="YAML/TOML with roles (the judge role is used) and an eval section (judge_prompt_source ...).",
 )
-@click.option("--judge-prompt", type=click.Path(exists=True), help="openseeker-v1: the official judge prompt.")
-@click.option("--lang", default="auto", show_default=True, help="auto (each item's language), en or zh.")
 @click.option(
-    "--max-false-accept", type=float, default=None, help="The refusal threshold (default 0.10)."
+    "--judge-prompt", type=click.Path(exists=True), help="openseeker-v1: the official judge prompt."
 )
-@click.option("--max-tokens", type=int, help="Generation budget of one judge reply (default: the provider's).")
+@click.option("--lang", default="auto", show_default=True, help="auto (each item's language), en or zh.")
+@click.option("--max-false-accept", type=float, default=None, help="The refusal threshold (default 0.10).")
+@click.option(
+    "--max-tokens", type=int, help="Generation budget of one judge reply (default: the provider's)."
+)
 @click.option("--no-cache", is_flag=True, help="Measure again even if a cached calibration exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full calibration as JSON.")
 def calibrate_judge_cmd(
@@ -275,7 +281,9 @@ def calibrate_judge_cmd(
                         llm,
                         key,
                         prompt_source=source,
-                        generation=GenerateConfig(temperature=0.0, max_tokens=max_tokens or cfg.judge_max_tokens),
+                        generation=GenerateConfig(
+                            temperature=0.0, max_tokens=max_tokens or cfg.judge_max_tokens
+                        ),
                     )
                 return built[key]
 
@@ -294,7 +302,10 @@ def calibrate_judge_cmd(
         for col in ("items", "agreement", "false-accept", "false-reject", "unparsed", "decided by"):
             t.add_column(col)
         rows = [("all", cal.n, cal.agreement, cal.false_accept, cal.false_reject, cal.unparsed)]
-        rows += [(k, v["n"], v["agreement"], v["false_accept"], v["false_reject"], v["unparsed"]) for k, v in cal.by_lang.items()]
+        rows += [
+            (k, v["n"], v["agreement"], v["false_accept"], v["false_reject"], v["unparsed"])
+            for k, v in cal.by_lang.items()
+        ]
         for i, (name, n, ag, fa, fr, un) in enumerate(rows):
             t.add_row(
                 f"{name} ({n})",

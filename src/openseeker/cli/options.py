@@ -167,3 +167,58 @@ def executor_override() -> dict[str, Any] | None:
         return None
     kind = given.pop("executor", None) or "ray"
     return {"kind": kind, **given}
+
+
+_ENDPOINT_META = "openseeker.endpoint"
+
+
+def _store_endpoint(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is not None and param.name:
+        ctx.meta.setdefault(_ENDPOINT_META, {})[param.name] = value
+
+
+def endpoint_options(
+    llm_help: str = "The model of every role not named otherwise, provider/model.",
+) -> Callable[[F], F]:
+    """``--llm MODEL`` and ``--base-url URL``: the model every role uses unless a role flag or the config names
+    another, and the OpenAI-compatible endpoint of the models named on the command line (read back with
+    :func:`roles_override`)."""
+
+    def decorate(f: F) -> F:
+        opts = [
+            click.option("--llm", expose_value=False, callback=_store_endpoint, help=llm_help),
+            click.option(
+                "--base-url",
+                expose_value=False,
+                callback=_store_endpoint,
+                help="OpenAI-compatible endpoint of --llm and of the role models given here "
+                "(e.g. http://127.0.0.1:8080/v1 for a llama.cpp server, :8000/v1 for vLLM).",
+            ),
+        ]
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return decorate
+
+
+def roles_override(**named: str | None) -> dict[str, Any] | None:
+    """The ``roles`` config override of :func:`endpoint_options` and the command's role flags.
+
+    ``--llm`` and ``--base-url`` go to the ``default`` role; each role flag given (``generator="openai/x"``)
+    sets that role's model, with the ``--base-url`` endpoint unless it is an in-process ``llamacpp/`` model.
+    Roles the command line does not name keep what the config file gives them. ``None`` when nothing was given.
+    """
+    ctx = click.get_current_context(silent=True)
+    given: dict[str, Any] = dict(ctx.meta.get(_ENDPOINT_META, {})) if ctx is not None else {}
+
+    def entry(model: str | None) -> dict[str, Any]:
+        e: dict[str, Any] = {"model": model} if model else {}
+        if "base_url" in given and not (model or "").startswith("llamacpp/"):
+            e["base_url"] = given["base_url"]
+        return e
+
+    roles = {role: entry(model) for role, model in named.items() if model}
+    if default := entry(given.get("llm")):
+        roles["default"] = default
+    return roles or None

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import out_option, progress_options
+from openseeker.cli.options import endpoint_options, out_option, progress_options, roles_override
 from openseeker.errors import ExitCode
 
 
@@ -18,16 +18,8 @@ from openseeker.errors import ExitCode
     help="A corpus folder or a source to ingest, e.g. ../shared/data/wikispeedia "
     "(default: the generated fictional world).",
 )
-@click.option(
-    "--llm",
-    default=None,
-    help="provider/model for every role, e.g. openai/gpt-4.1-mini "
-    "(default: llamacpp/default, the embedded local model).",
-)
-@click.option(
-    "--base-url",
-    default=None,
-    help="OpenAI-compatible endpoint of --llm, e.g. http://127.0.0.1:8080/v1 (a local llama.cpp server).",
+@endpoint_options(
+    "provider/model for every role, e.g. openai/gpt-4.1-mini (default: llamacpp/default, the embedded local model)."
 )
 @click.option(
     "--config",
@@ -43,8 +35,6 @@ from openseeker.errors import ExitCode
 def quickstart(
     out: str | None,
     corpus: str | None,
-    llm: str | None,
-    base_url: str | None,
     config_file: str | None,
     fast: bool | None,
     pages: int | None,
@@ -71,8 +61,8 @@ def quickstart(
     if no_progress:
         overrides["progress"] = False
     # flags go through the config loader, so that they are validated (and --llm resolved) like the file
-    if llm or base_url:
-        overrides["roles"] = {"default": {k: v for k, v in (("model", llm), ("base_url", base_url)) if v}}
+    if roles_over := roles_override():
+        overrides["roles"] = roles_over
     if pages is not None:
         overrides["world"] = {"n_pages": pages}
     if n_seeds is not None:
@@ -96,7 +86,9 @@ def quickstart(
     print_summary(summary, console)
     failed = failed_stages(summary)
     if failed:
-        console.print(f"[red]Some inputs failed in: {', '.join(failed)}; re-run the same command to retry.[/]")
+        console.print(
+            f"[red]Some inputs failed in: {', '.join(failed)}; re-run the same command to retry.[/]"
+        )
         click.get_current_context().exit(ExitCode.PARTIAL)
 
 

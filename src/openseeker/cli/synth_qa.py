@@ -8,11 +8,13 @@ from typing import Any
 import click
 
 from openseeker.cli.options import (
+    endpoint_options,
     executor_options,
     executor_override,
     old_spellings,
     out_option,
     progress_options,
+    roles_override,
 )
 from openseeker.errors import ExitCode
 
@@ -25,17 +27,22 @@ from openseeker.errors import ExitCode
 @out_option("Run folder; records go to RUN/qa/.", type=click.Path())
 @click.option("--seeds", "n", type=int, help="Number of seeds to try (default 200).")
 @click.option(
-    "--pages-per-seed", "k", type=int, help="k: pages gathered around each seed, the difficulty knob (default 6)."
+    "--pages-per-seed",
+    "k",
+    type=int,
+    help="k: pages gathered around each seed, the difficulty knob (default 6).",
 )
 @click.option("--lang", type=click.Choice(["en", "zh", "any"]), help="Only seeds in this language.")
 @click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="YAML/TOML config."
 )
+@endpoint_options()
 @click.option("--generator", help="Generator model, provider/model (e.g. llamacpp/smollm2).")
 @click.option("--verifier", help="Verifier model, provider/model.")
 @click.option("--judge", help="Judge model, provider/model (the style: --judge-style).")
 @click.option(
-    "--judge-style", help="Judge for the closed-book/oracle checks: binary, rules, rules+binary, browsecomp, xbench ..."
+    "--judge-style",
+    help="Judge for the closed-book/oracle checks: binary, rules, rules+binary, browsecomp, xbench ...",
 )
 @click.option(
     "--allow-weak-judge",
@@ -105,9 +112,7 @@ def qa(
     from openseeker.synth.config import QASynthConfig
     from openseeker.synth.qa import run_qa_synthesis
 
-    roles: dict[str, Any] = {
-        r: {"model": m} for r, m in (("generator", generator), ("verifier", verifier), ("judge", judge)) if m
-    }
+    roles = roles_override(generator=generator, verifier=verifier, judge=judge)
     overrides: dict[str, Any] = {
         "corpus": corpus,
         "out": out,

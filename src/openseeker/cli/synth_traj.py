@@ -7,7 +7,14 @@ from typing import Any
 
 import click
 
-from openseeker.cli.options import executor_options, executor_override, out_option, progress_options
+from openseeker.cli.options import (
+    endpoint_options,
+    executor_options,
+    executor_override,
+    out_option,
+    progress_options,
+    roles_override,
+)
 from openseeker.errors import ExitCode
 
 
@@ -20,6 +27,7 @@ from openseeker.errors import ExitCode
 @click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="YAML/TOML config."
 )
+@endpoint_options()
 @click.option("--teacher", help="Teacher model, provider/model.")
 @click.option("--summarizer", help="Summarizer model (retrospective summaries and visit extraction).")
 @click.option("--judge", help="Judge model, provider/model.")
@@ -97,9 +105,7 @@ def traj(
         "limit": limit,
         "concurrency": concurrency,
     }
-    roles = {
-        r: {"model": m} for r, m in (("teacher", teacher), ("summarizer", summarizer), ("judge", judge)) if m
-    }
+    roles = roles_override(teacher=teacher, summarizer=summarizer, judge=judge)
     if roles:
         overrides["roles"] = roles
     if corpus:
