@@ -17,5 +17,8 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> Result:
 
 
 def rejected_requests(srv: Any, since: int = 0) -> list[tuple[str, str, int]]:
-    """The requests the server answered with an error status (after the first ``since`` log lines)."""
-    return [s for s in srv.statuses()[since:] if s[2] >= 400]
+    """The requests the server answered with an error status (after the first ``since`` log lines), but
+    for the context-window probe, which asks to be refused."""
+    from openseeker.llm.servers import WINDOW_PROBE
+
+    return [s for s in srv.statuses()[since:] if s[2] >= 400 and WINDOW_PROBE not in s[1]]

@@ -29,6 +29,20 @@ def test_detected_profile(llama_server: Any) -> None:
     assert caps.tool_role == "user" and caps.continuation is None
 
 
+def test_window_other_than_the_default_is_found(llama_server: Any) -> None:
+    """A server started with another --n_ctx: its window comes from its own overflow error, not a guess."""
+    from openseeker.llm import servers
+    from openseeker.testing.llama_server import LlamaServer
+
+    with LlamaServer(n_ctx=1536) as srv:  # (llama_server: skipped where the session server cannot run)
+        for provider in ("openai", "completions"):
+            servers.forget()
+            llm = build_llm(LLMConfig(model=f"{provider}/smol", base_url=srv.base_url))
+            assert asyncio.run(llm.capabilities()).context_window == 1536
+        probes = [s for s in srv.statuses() if servers.WINDOW_PROBE in s[1]]
+        assert srv.alive() and [s[2] for s in probes] == [400, 400]  # one probe per provider, refused
+
+
 @pytest.mark.parametrize("provider", ["openai", "completions"])
 def test_structured_output_without_options(llama_server: Any, provider: str) -> None:
     llm = build_llm(LLMConfig(model=f"{provider}/smol", base_url=llama_server.base_url, max_retries=0))

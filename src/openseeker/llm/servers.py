@@ -7,7 +7,8 @@ that URL differ in ways that make requests fail (see the table in the README's L
   grammar, vLLM's ``guided_json``, SGLang's ``json_schema`` string),
 * whether a text-mode tool response may be sent as a ``role: tool`` message without a tool-call id,
 * whether an assistant turn can be continued (``continue_final_message``: vLLM, SGLang),
-* the context window (``max_model_len``, llama.cpp's ``/props``, OpenRouter's ``context_length``).
+* the context window (``max_model_len``, llama.cpp's ``/props``, OpenRouter's ``context_length``, the error
+  llama-cpp-python gives for a prompt longer than its window).
 
 :func:`detect` probes an endpoint once (``GET /models``, then ``/version`` and ``/props`` at the server
 root when the first answer does not settle it) and caches the :class:`ServerProfile` for the process.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -89,8 +91,9 @@ KNOWN: dict[str, ServerProfile] = {
             tool_role="user",
             assumed_window=2048,
             notes="rejects role=tool messages without a tool-call id (HTTP 500); only json_object "
-            "response formats; its schema converter crashes the server on quotes in enum values; does "
-            "not report its context window (its default --n_ctx 2048 is assumed: set options.context_window)",
+            "response formats; its schema converter crashes the server on quotes in enum values; states "
+            "its context window only in the error for a too-long prompt (probed once; 2048, its default "
+            "--n_ctx, is assumed if that fails: set options.context_window)",
         ),
         ServerProfile(
             "llama.cpp",
@@ -206,6 +209,29 @@ async def _get(transport: Any, url_path: str) -> tuple[int, Any]:
     return resp.status, _json(resp.body) if 200 <= resp.status < 300 else None
 
 
+# llama-cpp-python reports its window nowhere but in the error for a prompt longer than the window
+# ("This model's maximum context length is N tokens", an OpenAI-style 400), and it compares the prompt's
+# length with the window before evaluating anything. So the probe sends about a million one-token words:
+# the server tokenizes 2 MB (a fraction of a second) and refuses. A server with a larger window would
+# start evaluating it; llama-cpp-python serves no model with one.
+_OVERFLOW_WORDS = 1 << 20
+WINDOW_PROBE = "openseeker_probe=context_window"
+_MAX_CONTEXT = re.compile(rb"maximum context length is (\d+) tokens")
+
+
+async def _window_from_overflow(transport: Any, model: str) -> int | None:
+    """The context window llama-cpp-python's overflow error states (``None`` if it states none)."""
+    body = orjson.dumps({"model": model, "prompt": "a " * _OVERFLOW_WORDS, "max_tokens": 1})
+    try:
+        # the query string (ignored by the server) names the refused request in the server's access log
+        resp = await transport.request("POST", f"/completions?{WINDOW_PROBE}", body, PROBE_TIMEOUT)
+    except (LLMServerError, LLMTimeoutError) as e:
+        log.warning("the context-window probe failed (%s); the default window is assumed", e)
+        return None
+    m = _MAX_CONTEXT.search(resp.body) if resp.status == 400 else None
+    return _int(m.group(1)) if m else None
+
+
 async def probe(base_url: str, model: str, transport: Any, root_transport: Any) -> ServerProfile:
     """Ask the endpoint what it is (no cache; see :func:`detect`).
 
@@ -245,6 +271,8 @@ async def probe(base_url: str, model: str, transport: Any, root_transport: Any) 
         if "llama.cpp python" in title.lower():
             kind = "llama-cpp-python"
     kind = kind or "generic"
+    if kind == "llama-cpp-python" and not window:
+        window = await _window_from_overflow(transport, model)
     changes: dict[str, Any] = {"source": "probe"}
     if window:
         changes["context_window"] = window
