@@ -11,6 +11,8 @@ import asyncio
 import functools
 import inspect
 import logging
+import math
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -37,6 +39,44 @@ from openseeker.tools.base import Toolset
 log = logging.getLogger(__name__)
 OnStep = Callable[[Trajectory, Step], Any]
 _SKIPPED = "Error: the tool-call limit was reached; this call was not run."
+
+
+_STATED = re.compile(r"(\d+) (?:tokens )?in the messages|(\d+) in your prompt")
+
+
+def prompt_tokens_stated(message: str) -> int | None:
+    """The prompt length an OpenAI-style context-length error states ("... (1990 in the messages, ...")."""
+    m = _STATED.search(message)
+    return int(m.group(1) or m.group(2)) if m else None
+
+
+class RunCounter:
+    """One run's token counter: the configured estimate, memoized, and how far the server's own prompt
+    counts have run above it.
+
+    Every step re-counts the whole history; memoizing by text (per run, so memory is freed with the run)
+    keeps a tokenizer-backed counter linear. Budgets are planned with the estimate times :attr:`scale`,
+    which only grows, and only when the server counted over 10 % more than estimated: characters / 4
+    undercounts some tokenizers by a fifth (SmolLM2 on repeated tags), and a prompt planned with it near
+    the window is refused by the server, again and again, while the turn shrinks a budget that is not
+    what overflows.
+    """
+
+    def __init__(self, count: TokenCounter):
+        self._count = functools.lru_cache(maxsize=None)(count)
+        self.scale = 1.0
+
+    def __call__(self, text: str) -> int:
+        return int(self._count(text))
+
+    def planned(self, tokens: int) -> int:
+        """``tokens`` estimated, as the server will probably count them."""
+        return math.ceil(tokens * self.scale)
+
+    def observe(self, estimated: int, actual: int) -> None:
+        """The server counted ``actual`` prompt tokens where the estimate was ``estimated``."""
+        if estimated > 0 and actual > 1.1 * estimated and actual / estimated > self.scale:
+            self.scale = actual / estimated
 
 
 def make_counter(spec: str) -> TokenCounter:
@@ -186,14 +226,14 @@ class Agent:
         usage = Usage()
         start = time.monotonic()
         forced_by: str | None = None
-        # Every step re-counts the whole history; memoizing by text (per run, so memory is freed with the
-        # run) keeps a tokenizer-backed counter linear. Python caches a string's hash, so a hit is cheap.
-        count = functools.lru_cache(maxsize=None)(self.count)
+        count = RunCounter(self.count)
         try:
             while True:
                 if forced_by is None and len(traj.steps) >= cfg.max_turns:
                     forced_by = "turn_limit"
-                step, out_usage, forced_by, done = await self._turn(cfg, traj, strategy, forced_by, scope, count)
+                step, out_usage, forced_by, done = await self._turn(
+                    cfg, traj, strategy, forced_by, scope, count
+                )
                 usage = usage + out_usage
                 if step is None:  # no room left to generate anything
                     traj.finish_reason = "context_limit"
@@ -263,7 +303,7 @@ class Agent:
         strategy: Literal["raw", "retrospective"],
         forced_by: str | None,
         scope: str | None,
-        count: TokenCounter,
+        count: RunCounter,
     ) -> tuple[Step | None, Usage, str | None, bool]:
         """Generate one step. Returns (step or None when nothing fits, usage, forced_by, finished)."""
         upto = len(traj.steps)
@@ -275,7 +315,7 @@ class Agent:
             else count_messages(render_context(traj, "raw", upto, tool_role=cfg.tool_role), count)
         )
         retro_tokens = prompt_tokens if strategy == "retrospective" else raw_tokens
-        max_tokens = min(cfg.max_tokens, cfg.max_context_tokens - prompt_tokens)
+        max_tokens = min(cfg.max_tokens, cfg.max_context_tokens - count.planned(prompt_tokens))
         usage = Usage()
         attempts = 0
         discarded = False  # a forced turn that still called tools was thrown away
@@ -300,7 +340,9 @@ class Agent:
             forced = forced_by is not None
             # A retry after a forced turn that still called tools uses the profile's "retry" text where it has one.
             cause = "retry" if (discarded and "retry" in self.profile.forced_prefix) else forced_by
-            via, prefill, instruction = self._forced_request(cfg, cause or "") if forced else (None, None, None)
+            via, prefill, instruction = (
+                self._forced_request(cfg, cause or "") if forced else (None, None, None)
+            )
             system = traj.metadata.get("system_without_tools") if forced else None
             if system is not None and msgs and msgs[0].get("role") == "system":
                 msgs = [{**msgs[0], "content": system}, *msgs[1:]]
@@ -308,7 +350,9 @@ class Agent:
             budget = max_tokens
             if instruction:  # the instruction takes room in the context
                 request = [*msgs, {"role": "user", "content": instruction}]
-                room = cfg.max_context_tokens - prompt_tokens - count_messages(request[-1:], count)
+                room = cfg.max_context_tokens - count.planned(
+                    prompt_tokens + count_messages(request[-1:], count)
+                )
                 budget = max(1, min(max_tokens, room))
             native_tools = self.toolset.specs if (cfg.mode == "native" and not forced) else None
             attempts += 1
@@ -320,13 +364,19 @@ class Agent:
                     config=self._gen_config(cfg, budget, not forced, prefill),
                     scope=scope if attempts == 1 or scope is None else f"{scope}|a{attempts}",
                 )
-            except ContextLengthError:
+            except ContextLengthError as e:
                 gen_seconds += time.monotonic() - t0
                 # Shrink the generation budget by 10 % (METHOD 5.3); the checks above then force an answer.
                 max_tokens = int(max_tokens * 0.9)
+                # A server that says how long the prompt was also says when no budget can fit it.
+                if (stated := prompt_tokens_stated(str(e))) is not None:
+                    count.observe(count_messages(request, count), stated)
+                    max_tokens = min(max_tokens, cfg.max_context_tokens - count.planned(prompt_tokens))
                 continue
             gen_seconds += time.monotonic() - t0
             usage = usage + out.usage
+            if out.usage.prompt_tokens:
+                count.observe(count_messages(request, count), out.usage.prompt_tokens)
             step = self._make_step(upto, out, prefill)
             step.max_tokens, step.attempts, step.seconds = budget, attempts, gen_seconds
             step.prompt_tokens, step.prompt_tokens_raw, step.prompt_tokens_retrospective = (
@@ -423,7 +473,9 @@ class Agent:
             # A tool bug or an unexpected backend failure: the model reads it, the log keeps it.
             except Exception as e:
                 log.warning("tool %s failed with %r", obs.name, e)
-                text = self.toolset.layout.tool_exception.format(name=obs.name, type=type(e).__name__, error=e)
+                text = self.toolset.layout.tool_exception.format(
+                    name=obs.name, type=type(e).__name__, error=e
+                )
                 obs.response, obs.error = text, True
                 obs.seconds = time.monotonic() - t
                 return
