@@ -162,7 +162,9 @@ def test_memory_hog_is_stopped(sandbox_cfg: SandboxConfig) -> None:
     async def go() -> tuple[str, str]:
         backend, sid = await _box(sandbox_cfg)
         big = await backend.run_python(sid, "x = bytearray(4 * 1024**3)")
-        grow = await backend.run_python(sid, "chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 1024**2))")
+        grow = await backend.run_python(
+            sid, "chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 1024**2))"
+        )
         await backend.kill(sid)
         return repr(big), repr(grow)
 
@@ -209,10 +211,60 @@ def test_file_size_and_disk_quota(sandbox_cfg: SandboxConfig) -> None:
     async def go() -> tuple[object, object]:
         backend, sid = await _box(sandbox_cfg)
         big = await backend.run_command(sid, "head -c 20M /dev/zero > big.bin")
-        many = await backend.run_command(sid, "for i in $(seq 1 10); do head -c 7M /dev/zero > f$i.bin; done; sleep 5")
+        many = await backend.run_command(
+            sid, "for i in $(seq 1 10); do head -c 7M /dev/zero > f$i.bin; done; sleep 5"
+        )
         await backend.kill(sid)
         return big, many
 
     big, many = run(go())
     assert "file-size limit" in big.error  # type: ignore[attr-defined]
     assert "disk quota" in many.error  # type: ignore[attr-defined]
+
+
+_SYSCALLS = """
+import ctypes, errno, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+def tried(name, *args):
+    r = getattr(libc, name)(*args)
+    return name + "=" + ("ok" if r == 0 else errno.errorcode[ctypes.get_errno()])
+# PTRACE_ATTACH to a process that does not exist: ESRCH if the call is allowed, EPERM if filtered
+print(tried("ptrace", 16, 999999, 0, 0), tried("unshare", 0x10000000), tried("mount", b"none", b"/tmp", b"tmpfs", 0, None))
+print(subprocess.run(["sh", "-c", "echo child ok"], capture_output=True, text=True).stdout.strip())
+"""
+
+
+def test_system_call_filter(sandbox_cfg: SandboxConfig) -> None:
+    """Tracing, new namespaces and mounts are refused inside (EPERM) while programs still start; with
+    seccomp: off the same ptrace is allowed, so the filter is what refuses it."""
+    from openseeker.tools.sandbox import seccomp
+
+    if not seccomp.available():
+        pytest.skip("libseccomp or pyseccomp is not installed")
+
+    async def go(cfg: SandboxConfig) -> str:
+        backend, sid = await _box(cfg)
+        res = await backend.run_python(sid, _SYSCALLS)
+        await backend.kill(sid)
+        return repr(res)
+
+    filtered = run(go(sandbox_cfg.model_copy(update={"seccomp": "on"})))
+    assert "ptrace=EPERM" in filtered and "unshare=EPERM" in filtered and "mount=EPERM" in filtered, filtered
+    assert "child ok" in filtered
+    unfiltered = run(go(sandbox_cfg.model_copy(update={"seccomp": "off"})))
+    assert "ptrace=ESRCH" in unfiltered and "child ok" in unfiltered, unfiltered
+
+
+def test_seccomp_on_without_libseccomp_refuses_to_start(
+    sandbox_cfg: SandboxConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openseeker.errors import ConfigError
+    from openseeker.tools.sandbox import seccomp
+
+    def missing() -> Path:
+        raise seccomp.SeccompUnavailable("cannot load libseccomp (test)")
+
+    monkeypatch.setattr(seccomp, "program", missing)
+    with pytest.raises(ConfigError, match="pyseccomp"):
+        LocalSandbox(sandbox_cfg.model_copy(update={"seccomp": "on"}))
+    assert LocalSandbox(sandbox_cfg.model_copy(update={"seccomp": "auto"})).seccomp is None  # with a warning

@@ -46,6 +46,11 @@ class SandboxConfig(StrictModel):
         default=1024, ge=1, description="size of a sandbox folder past which it refuses to run"
     )
     max_sandboxes: int = Field(default=8, ge=1, description="sandboxes one rollout may hold at once")
+    seccomp: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="the system-call filter of the local sandbox: on (refuse to run without libseccomp), "
+        "auto (on where libseccomp loads, else a warning) or off",
+    )
     python: str = Field(
         default="/usr/bin/python3", description="the interpreter run_python_code uses (read-only)"
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -37,6 +38,7 @@ import psutil
 
 from openseeker.errors import ConfigError, ToolError
 from openseeker.tools.config import SandboxConfig
+from openseeker.tools.sandbox import seccomp
 from openseeker.tools.sandbox.base import (
     CommandResult,
     Execution,
@@ -48,6 +50,8 @@ from openseeker.tools.sandbox.base import (
     sandbox_backends,
 )
 from openseeker.tools.sandbox.process import RunOutcome, folder_bytes, run_watched
+
+log = logging.getLogger(__name__)
 
 HOME = "/home/user"
 SANDBOX_UID = 1000  # the id processes see inside (the host id is mapped to it)
@@ -168,9 +172,28 @@ class LocalSandbox(SandboxBackend):
                     f"enter {blocked[-1]!r}; choose a tools.sandbox.root under a world-traversable folder"
                 )
         self._probe()
+        self.seccomp = self._seccomp_program()
         self.reap()
 
+    def _seccomp_program(self) -> Path | None:
+        """The compiled system-call filter, or ``None`` (``seccomp: off``, or ``auto`` without libseccomp)."""
+        if self.cfg.seccomp == "off":
+            return None
+        try:
+            return seccomp.program()
+        except seccomp.SeccompUnavailable as e:
+            if self.cfg.seccomp == "on":
+                raise ConfigError(
+                    f"tools.sandbox.seccomp is on, but {e}: install the Python package 'pyseccomp' and the "
+                    "system's libseccomp (Debian package libseccomp2), or set seccomp: auto or off"
+                ) from e
+            if not LocalSandbox._warned:
+                log.warning("sandboxes run without a system-call filter: %s (tools.sandbox.seccomp: auto)", e)
+                LocalSandbox._warned = True
+            return None
+
     _probed: set[tuple[str, bool]] = set()
+    _warned = False
 
     def _probe(self) -> None:
         """Fail at start, with the likely cause, where bubblewrap cannot make a sandbox (once per process)."""
@@ -315,8 +338,11 @@ class LocalSandbox(SandboxBackend):
                     used += p.info["num_threads"] or 1
         return used + self.cfg.max_processes
 
-    def argv(self, home: Path, uid: int | None, command: list[str]) -> list[str]:
-        """The full command line: ``prlimit`` limits, then ``bwrap`` isolation, then ``command``."""
+    def argv(
+        self, home: Path, uid: int | None, command: list[str], seccomp_fd: int | None = None
+    ) -> list[str]:
+        """The full command line: ``prlimit`` limits, then ``bwrap`` isolation (with the system-call filter
+        read from ``seccomp_fd``), then ``command``."""
         c = self.cfg
         limits = [
             self.prlimit or "prlimit",
@@ -352,6 +378,8 @@ class LocalSandbox(SandboxBackend):
         env.update(c.env)
         for k, v in env.items():
             box += ["--setenv", k, v]
+        if seccomp_fd is not None:
+            box += ["--seccomp", str(seccomp_fd)]
         return [*limits, *box, "--", *command]
 
     def _popen(self, uid: int | None) -> dict[str, Any]:
@@ -363,18 +391,26 @@ class LocalSandbox(SandboxBackend):
         used = await asyncio.to_thread(folder_bytes, home)
         if used > limit:
             return RunOutcome(b"", b"", -1, "disk")
-        return await run_watched(
-            self.argv(home, meta["uid"], command),
-            stdin=stdin,
-            timeout=self.cfg.timeout_seconds,
-            max_output=self.cfg.max_output_bytes,
-            disk_path=home,
-            disk_limit=limit,
-            cwd=str(home),
-            env={},
-            **self._popen(meta["uid"]),
-            **popen,
-        )
+        # bubblewrap reads the filter from an inherited descriptor, one per run
+        fd = os.open(self.seccomp, os.O_RDONLY) if self.seccomp is not None else None
+        if fd is not None:
+            popen["pass_fds"] = (*popen.get("pass_fds", ()), fd)
+        try:
+            return await run_watched(
+                self.argv(home, meta["uid"], command, fd),
+                stdin=stdin,
+                timeout=self.cfg.timeout_seconds,
+                max_output=self.cfg.max_output_bytes,
+                disk_path=home,
+                disk_limit=limit,
+                cwd=str(home),
+                env={},
+                **self._popen(meta["uid"]),
+                **popen,
+            )
+        finally:
+            if fd is not None:
+                os.close(fd)
 
     def _why(self, out: RunOutcome) -> str:
         c = self.cfg
