@@ -1,8 +1,9 @@
 """One real ``python -m llama_cpp.server`` (the embedded SmolLM2 model) for the whole session, a tiny
 generated world ingested as a corpus, and one question. Everything here talks to the server users run.
 
-The server runs with its default context window (2048, which it does not report, and which openseeker
-assumes for llama-cpp-python), so these tests also check that nothing needs an option beyond the URL.
+The server runs with its default context window (2048, which it states only in the error for a too-long
+prompt, and which openseeker probes that way), so these tests also check that nothing needs an option beyond
+the URL.
 """
 
 from __future__ import annotations
