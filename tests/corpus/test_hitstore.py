@@ -78,6 +78,9 @@ def test_reindex_builds_it_and_stale_or_broken_ones_are_ignored(tmp_path: Path, 
     assert run.invoke(cli, ["corpus", "reindex", str(out)]).exit_code == 0
     assert HitStore.open(out, 3) is not None
     assert "One" in run.invoke(cli, ["corpus", "search", str(out), "number"]).output
+    info = run.invoke(cli, ["corpus", "info", str(out), "--json"])
+    assert info.exit_code == 0 and '"hit_store"' in info.output and '"pages": 3' in info.output, info.output
+    assert "hit store" in run.invoke(cli, ["corpus", "info", str(out)]).output
     assert HitStore.open(out, 4) is None  # made for another page count: not used
     (out / HITS_DIR / "meta.json").write_text("{not json")
     assert HitStore.open(out, 3) is None

@@ -193,6 +193,8 @@ def info_cmd(corpus_dir: str, no_degrees: bool, as_json: bool) -> None:
         )
     idx = info.get("index")
     t.add_row("BM25 index", f"{idx['vocab']:,} terms, {idx['postings']:,} postings" if idx else "not built")
+    hits = info["hit_store"]
+    t.add_row("hit store", f"{hits['pages']:,} pages, {hits['mb']:,} MB" if isinstance(hits, dict) else hits)
     t.add_row("created", str(info.get("created")))
     _console().print(t)
 

@@ -125,6 +125,10 @@ class HitStore:
     def __len__(self) -> int:
         return self.num_docs
 
+    def size_bytes(self) -> int:
+        """Bytes of the compressed records."""
+        return os.path.getsize(self.path / "data.bin")
+
     def prefetch(self, wait: bool = False) -> float:
         """Bring the store into the page cache: ask the kernel to read it ahead (returns at once), or with
         ``wait`` read it through (sequential reads, about a second per GB from disk). ``corpus serve`` does

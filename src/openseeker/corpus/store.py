@@ -248,7 +248,8 @@ class CorpusStore:
             last = rows[-1][0]
 
     def info(self, degree_stats: bool = True) -> dict[str, Any]:
-        """Counts: pages, links, dangling, redirects, languages and degree distributions."""
+        """Counts: pages, links, dangling, redirects, languages, degree distributions, the index and the hit
+        store."""
         con = self._con()
         links = con.execute("SELECT COUNT(*) FROM links").fetchone()[0]
         dangling = con.execute("SELECT COUNT(*) FROM links WHERE target IS NULL").fetchone()[0]
@@ -278,6 +279,12 @@ class CorpusStore:
             out["in_degree"] = degree_summary(ind)
         idx = self.path / "bm25" / "openseeker.json"
         out["index"] = json.loads(idx.read_text(encoding="utf-8")) if idx.exists() else None
+        hits = self.hit_store
+        out["hit_store"] = (
+            {"pages": len(hits), "mb": round(hits.size_bytes() / 2**20, 1)}
+            if hits is not None
+            else "none: search reads hits from SQLite (openseeker corpus reindex writes one)"
+        )
         return out
 
     def close(self) -> None:
