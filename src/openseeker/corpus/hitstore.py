@@ -24,13 +24,13 @@ from __future__ import annotations
 import json
 import mmap
 import os
-import shutil
-import tempfile
 import zlib
 from pathlib import Path
 from types import TracebackType
 
 import numpy as np
+
+from openseeker.io.folders import replaced_when_done
 
 HITS_DIR = "hits"
 MAX_CHARS = 30_000
@@ -53,9 +53,8 @@ class HitStoreWriter:
     replaces ``path`` when the block ends without an error and is discarded otherwise."""
 
     def __init__(self, path: str | Path, num_docs: int):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._work = Path(tempfile.mkdtemp(prefix=f".{self.path.name}-building-", dir=self.path.parent))
+        self._folder = replaced_when_done(path)
+        self._work = self._folder.__enter__()
         self._data = open(self._work / "data.bin", "wb", buffering=1 << 20)
         self._offsets = np.zeros(num_docs + 1, dtype=np.uint64)
         self._n = 0
@@ -77,21 +76,18 @@ class HitStoreWriter:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._data.close()
-        if exc_type is not None or self._n != len(self._offsets) - 1:
-            shutil.rmtree(self._work, ignore_errors=True)
+        if exc is None and self._n != len(self._offsets) - 1:
+            exc = ValueError(f"hit store expected {len(self._offsets) - 1} pages, got {self._n}")
+        if exc is not None:
+            # the folder is discarded; our own error (a short store) is raised after that
+            self._folder.__exit__(type(exc), exc, exc.__traceback__)
             if exc_type is None:
-                raise ValueError(f"hit store expected {len(self._offsets) - 1} pages, got {self._n}")
+                raise exc
             return
-        try:
-            np.save(self._work / "offsets.npy", self._offsets)
-            meta = {"format": FORMAT, "docs": self._n, "max_chars": MAX_CHARS}
-            (self._work / "meta.json").write_text(json.dumps(meta) + "\n")
-            if self.path.exists():
-                shutil.rmtree(self.path)
-            self._work.rename(self.path)
-        except BaseException:
-            shutil.rmtree(self._work, ignore_errors=True)
-            raise
+        np.save(self._work / "offsets.npy", self._offsets)
+        meta = {"format": FORMAT, "docs": self._n, "max_chars": MAX_CHARS}
+        (self._work / "meta.json").write_text(json.dumps(meta) + "\n")
+        self._folder.__exit__(None, None, None)
 
 
 class HitStore:

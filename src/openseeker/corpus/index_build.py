@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ import orjson
 
 from openseeker.corpus.terms import TermTableWriter, merge_term_lists, write_sorted_terms
 from openseeker.corpus.tokenize import Tokenizer
+from openseeker.io.folders import replaced_when_done
 
 TERM_MAX = "term_max.npy"
 DENSE = "dense.npy"
@@ -182,10 +182,7 @@ def build_bm25(
         a summary: ``num_docs``, ``vocab``, ``postings``, ``avg_doc_len``, ``dense_terms``, ``tokenizer``.
     """
     tok = tokenizer or Tokenizer()
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}-building-", dir=out.parent))
-    try:
+    with replaced_when_done(out_dir) as work:
         summary = _build(
             docs,
             num_docs,
@@ -201,12 +198,6 @@ def build_bm25(
             on_progress=on_progress,
             batch_docs=batch_docs,
         )
-        if out.exists():
-            shutil.rmtree(out)
-        work.rename(out)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return summary
 
 
